@@ -1,0 +1,222 @@
+"""Archive rotated files: hash, check the store, upload, verify, record.
+
+A file counts as archived only when a HEAD of its key shows our size and our
+sha256 metadata, either after our own upload or because the same bytes were
+already there. A different object at the key is never overwritten. X and
+X.gz are one unit: whichever form is archived first is kept, and the other
+form is recognised by its uncompressed content.
+"""
+import bz2
+import gzip
+import hashlib
+import lzma
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+from urllib.parse import quote
+
+from . import __version__
+from .errors import Conflict, IntegrityError, SwiftrotateError, TransientError, UnsafeInput
+from .naming import COMPRESS_SUFFIXES, escape, unit_id, validate_key
+
+CHUNK = 1024 * 1024
+DECOMPRESSORS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+@dataclass
+class Outcome:
+    path: str
+    key: str = ""
+    status: str = ""  # uploaded, present, known, twin, would-upload, failed
+    size: int = 0
+    error: Optional[SwiftrotateError] = None
+
+
+@dataclass
+class LocalFile:
+    """An open rotated file, pinned by descriptor so it cannot be swapped."""
+
+    path: str
+    fd: int
+    st: os.stat_result
+    sha256: str = ""
+    io_path: str = field(init=False)
+
+    def __post_init__(self):
+        # Re-opening /proc/self/fd/N reaches the same inode even if someone
+        # replaces the name with a symlink after we checked it.
+        self.io_path = f"/proc/self/fd/{self.fd}" if os.path.exists(f"/proc/self/fd/{self.fd}") else self.path
+
+    def changed(self):
+        now = os.fstat(self.fd)
+        return (now.st_size, now.st_mtime_ns, now.st_ino) != (self.st.st_size, self.st.st_mtime_ns, self.st.st_ino)
+
+
+def open_rotated(path):
+    """Open a rotated file for reading; refuse symlinks and non-regular files."""
+    try:
+        before = os.lstat(path)
+    except FileNotFoundError:
+        raise TransientError(f"{escape(path)} vanished before it could be archived") from None
+    if stat.S_ISLNK(before.st_mode):
+        raise UnsafeInput(f"refusing symlink {escape(path)}",
+                          "rotated logs must be regular files; remove the link")
+    if not stat.S_ISREG(before.st_mode):
+        raise UnsafeInput(f"refusing {escape(path)}: not a regular file")
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    st = os.fstat(fd)
+    if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino):
+        os.close(fd)
+        raise UnsafeInput(f"{escape(path)} was replaced while being opened")
+    return LocalFile(path, fd, st)
+
+
+def sha256_fd(fd):
+    digest, size, offset = hashlib.sha256(), 0, 0
+    while True:
+        data = os.pread(fd, CHUNK, offset)
+        if not data:
+            break
+        digest.update(data)
+        offset += len(data)
+    size = offset
+    return digest.hexdigest(), size
+
+
+def content_sha256(local, ext):
+    """sha256 and size of the uncompressed content, or (None, None)."""
+    if not ext:
+        return local.sha256, local.st.st_size
+    opener = DECOMPRESSORS.get(ext)
+    if opener is None:
+        return None, None
+    digest, size = hashlib.sha256(), 0
+    try:
+        with opener(local.io_path, "rb") as f:
+            while True:
+                data = f.read(CHUNK)
+                if not data:
+                    break
+                digest.update(data)
+                size += len(data)
+    except (OSError, EOFError, lzma.LZMAError):
+        return None, None  # truncated or not really compressed: not a twin
+    return digest.hexdigest(), size
+
+
+def build_key(template, host, live, stamp, ext):
+    key = template.format(host=host, path=live.lstrip("/"), stamp=stamp, ext=ext)
+    try:
+        return validate_key(key)
+    except ValueError as exc:
+        raise UnsafeInput(f"object key for {escape(live + stamp + ext)}: {exc}") from None
+
+
+def check_template(template):
+    """One log's archives must sort by date: {stamp}{ext} come last."""
+    from .errors import ConfigError
+
+    if not template.endswith("{stamp}{ext}") or "{path}" not in template:
+        raise ConfigError(f"key_template {template!r} must contain {{path}} and end with {{stamp}}{{ext}}",
+                          "fetch lists one log's archives by key range, so the date must sort last")
+    try:
+        template.format(host="h", path="p", stamp="s", ext="e")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"key_template {template!r}: unknown field {exc}",
+                          "use only {host} {path} {stamp} {ext}") from None
+    return template
+
+
+class Archiver:
+    """Archives candidates into one store, recording verified units."""
+
+    def __init__(self, backend, ledger, dest, host, log):
+        self.backend, self.ledger, self.dest, self.host, self.log = backend, ledger, dest, host, log
+
+    def archive(self, cand, key):
+        outcome = Outcome(cand.path, key)
+        local = open_rotated(cand.path)
+        try:
+            local.sha256, size = sha256_fd(local.fd)
+            outcome.size = size
+            if size != local.st.st_size or local.changed():
+                raise TransientError(f"{escape(cand.path)} is still being written; the next run retries")
+            unit = unit_id(key)
+            outcome.status = self._decide(cand, local, key, unit)
+        finally:
+            os.close(local.fd)
+        return outcome
+
+    def _decide(self, cand, local, key, unit):
+        row = self.ledger.unit(self.dest, unit)
+        if row:
+            return self._against(cand, local, key, unit, row["key"], row["size"], row["sha256"],
+                                 row["content_sha256"])
+        forms = self._store_forms(unit)
+        if key in forms:
+            info = self.backend.stat(key)
+            return self._against(cand, local, key, unit, key, info.size, info.sha256, None)
+        if forms:
+            other = forms[0]
+            info = self.backend.stat(other)
+            other_content = info.sha256 if unit_id(other) == other else None
+            return self._against(cand, local, key, unit, other, info.size, info.sha256, other_content)
+        return self._upload(cand, local, key, unit)
+
+    def _store_forms(self, unit):
+        """Keys of this unit already in the store (X, X.gz, ...): one LIST."""
+        wanted = {unit} | {unit + s for s in COMPRESS_SUFFIXES}
+        return [o.key for o in self.backend.list(unit) if o.key in wanted]
+
+    def _against(self, cand, local, key, unit, stored_key, stored_size, stored_sha, stored_content):
+        """Compare the local file with what the store (or ledger) holds."""
+        size = local.st.st_size
+        if stored_key == key:
+            if stored_size == size and stored_sha == local.sha256:
+                self.ledger.record(self.dest, unit, key, size, local.sha256,
+                                   local.sha256 if not cand.ext else None, None, cand.path, local.st)
+                return "present"
+            raise Conflict(f"{escape(cand.path)} (sha256 {local.sha256[:12]}..., {size} bytes) differs from "
+                           f"the archived {escape(stored_key)} (sha256 {(stored_sha or '?')[:12]}..., "
+                           f"{stored_size} bytes); not overwriting",
+                           "compare the two; move one aside if both must be kept")
+        content, _ = content_sha256(local, cand.ext)
+        if content is not None and content == (stored_content or (stored_sha if not stored_key.endswith(
+                tuple(COMPRESS_SUFFIXES)) else None)):
+            self.ledger.record_file(self.dest, unit, cand.path, local.st)
+            return "twin"
+        raise Conflict(f"{escape(cand.path)} and the archived {escape(stored_key)} are two forms of one "
+                       "rotation but their content differs; not overwriting",
+                       "the log was probably written to after it was archived; compare the two")
+
+    def _upload(self, cand, local, key, unit):
+        size = local.st.st_size
+        meta = {
+            "host": quote(self.host), "path": quote(cand.path), "mtime": "%.6f" % local.st.st_mtime,
+            "swiftrotate-version": __version__,
+        }
+        if not cand.ext:
+            meta["uncompressed-size"] = str(size)
+        self.backend.put(key, local.io_path, size=size, sha256=local.sha256, metadata=meta)
+        if local.changed():
+            self._drop(key)
+            raise TransientError(f"{escape(cand.path)} changed while it was uploaded; the next run retries")
+        info = self.backend.stat(key)
+        if info.size != size or info.sha256 != local.sha256:
+            self._drop(key)
+            raise IntegrityError(f"{escape(key)}: after upload the store shows {info.size} bytes, sha256 "
+                                 f"{(info.sha256 or 'missing')[:12]}...; we sent {size} bytes, "
+                                 f"{local.sha256[:12]}...")
+        self.ledger.record(self.dest, unit, key, size, local.sha256, local.sha256 if not cand.ext else None,
+                           size if not cand.ext else None, cand.path, local.st)
+        self.log.info("archived %s -> %s (%d bytes, sha256 %s)", escape(cand.path), escape(key), size,
+                      local.sha256[:12])
+        return "uploaded"
+
+    def _drop(self, key):
+        try:
+            self.backend.delete(key)
+        except SwiftrotateError:
+            pass

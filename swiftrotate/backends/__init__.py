@@ -1,0 +1,104 @@
+"""Backend registry: a store URL's scheme names the module that serves it.
+
+Modules are imported only when their scheme is used, so `swiftrotate upload`
+with nothing to do never imports boto3 or swiftclient. Third parties add
+schemes through the entry-point group `swiftrotate.backends`; the entry
+point names a callable `from_url(netloc, path, options) -> Backend`.
+"""
+import importlib
+import inspect
+from urllib.parse import unquote, urlsplit
+
+from ..errors import ConfigError
+
+BUILTIN = {
+    "file": "swiftrotate.backends.local",
+    "swift": "swiftrotate.backends.swift",
+    "s3": "swiftrotate.backends.s3",
+}
+CLASSES = {"file": "LocalBackend", "swift": "SwiftBackend", "s3": "S3Backend"}
+
+
+def _factory(scheme):
+    if scheme in BUILTIN:
+        module = importlib.import_module(BUILTIN[scheme])
+        return getattr(module, "from_url", None) or _local_from_url, getattr(module, CLASSES[scheme])
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="swiftrotate.backends"):
+        if ep.name == scheme:
+            return ep.load(), None
+    raise ConfigError(f"unknown store scheme {scheme!r}",
+                      "use swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or file:///DIR")
+
+
+def _local_from_url(netloc, path, options):
+    from .local import LocalBackend
+
+    return LocalBackend(path, **options)
+
+
+def parse_url(url):
+    if not url or "://" not in url:
+        raise ConfigError(f"store URL {url!r} has no scheme",
+                          "use swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or file:///DIR")
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError("store URL must not carry credentials, a query or a fragment",
+                          "put credentials in the config file or the environment")
+    return parts.scheme.lower(), unquote(parts.netloc), unquote(parts.path)
+
+
+def get_backend(url, options=None):
+    """Build the backend for `url` with `options` (str values are coerced)."""
+    scheme, netloc, path = parse_url(url)
+    from_url, cls = _factory(scheme)
+    if scheme == "file" and netloc not in ("", "localhost"):
+        raise ConfigError(f"file:// URL {url!r} names a host", "write file:///ABSOLUTE/DIR")
+    opts = coerce(cls, options or {}) if cls else dict(options or {})
+    try:
+        return from_url(netloc, path, opts)
+    except TypeError as exc:
+        raise ConfigError(f"bad option for {scheme}:// store: {exc}") from None
+
+
+def coerce(cls, options):
+    """Convert INI strings to the types of the constructor's defaults."""
+    params = inspect.signature(cls.__init__).parameters
+    out = {}
+    for name, value in options.items():
+        if name not in params:
+            if name.startswith("os_") or name in ("auth_url", "user", "key", "auth_version", "tenant_name"):
+                out[name] = value  # swift's from_url consumes these
+                continue
+            raise ConfigError(f"unknown option {name!r} for {cls.scheme}:// stores",
+                              "see the README's configuration section")
+        default = params[name].default
+        out[name] = _convert(name, value, default)
+    return out
+
+
+def _convert(name, value, default):
+    if not isinstance(value, str):
+        return value
+    try:
+        if isinstance(default, bool):
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if isinstance(default, int):
+            return parse_size(value)
+        if isinstance(default, float):
+            return float(value)
+    except ValueError:
+        raise ConfigError(f"option {name} = {value!r} is not a valid {type(default).__name__}") from None
+    return value
+
+
+def parse_size(text):
+    """'64M', '5MiB', '1048576' -> bytes."""
+    t = text.strip().upper().replace("IB", "").rstrip("B")
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(t[-1:], 1)
+    return int(float(t[:-1] if mult > 1 else t) * mult)

@@ -1,0 +1,217 @@
+"""The backend contract: five verbs every store implements.
+
+A backend stores whole files under string keys, each with user metadata that
+carries our own `sha256` and `size`. Integrity is judged by those two values,
+never by an ETag: multipart and segmented ETags are not MD5s of the content.
+
+Errors (swiftrotate.errors): NotFound, AuthError, TransientError (network,
+timeouts, 5xx after the backend's own retries), IntegrityError (the server
+rejected our checksum, or downloaded bytes do not match), BackendError.
+"""
+import hashlib
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from ..errors import IntegrityError, LocalIOError
+from ..naming import validate_key
+
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    sha256: Optional[str] = None  # from our metadata; None means unknown
+    metadata: dict = field(default_factory=dict)  # lower-case names, no prefix
+    etag: Optional[str] = None  # opaque server value, for reports only
+    mtime: Optional[float] = None
+
+
+class Backend(ABC):
+    """One store. Use as a context manager, or call close()."""
+
+    scheme = ""
+
+    @abstractmethod
+    def put(self, key, path, *, size, sha256, metadata=None) -> ObjectInfo:
+        """Upload the regular file at `path`, streaming, to `key`.
+
+        `size` and `sha256` are the caller's values for the file; they are
+        stored as metadata next to `metadata` (str -> str). The backend also
+        sends a checksum its server verifies (MD5 ETag, Content-MD5 or a
+        flexible checksum, per object, segment or part). On any failure no
+        object is left at `key` (a completed upload is atomic, a failed
+        multipart/segmented one is aborted or cleaned). Overwrites: callers
+        that must not overwrite check with stat() first.
+        Raises IntegrityError if the server rejects our checksum or the file
+        changed size while being read.
+        """
+
+    @abstractmethod
+    def stat(self, key) -> ObjectInfo:
+        """Size and metadata of `key` (a HEAD). Raises NotFound."""
+
+    @abstractmethod
+    def open_read(self, key):
+        """Return (ObjectInfo, iterator of byte chunks). Raises NotFound.
+
+        Callers must verify what they read; get() and fetch do.
+        """
+
+    @abstractmethod
+    def list(self, prefix="", start_after=None, end_before=None) -> Iterator[ObjectInfo]:
+        """Objects whose key starts with `prefix`, sorted by key.
+
+        Only keys > start_after and < end_before are listed, and the backend
+        asks its server for just that range (marker/end_marker, StartAfter),
+        so a date range costs requests in proportion to the range. Paging is
+        internal. Listed entries carry key and size; sha256 may be None.
+        """
+
+    def list_dirs(self, prefix="") -> Iterator[str]:
+        """Names of the immediate 'folders' under prefix (delimiter '/')."""
+        seen = set()
+        for info in self.list(prefix):
+            head = info.key[len(prefix):].split("/", 1)[0]
+            if head not in seen and "/" in info.key[len(prefix):]:
+                seen.add(head)
+                yield head
+
+    @abstractmethod
+    def delete(self, key) -> None:
+        """Remove `key` (and its segments). Raises NotFound."""
+
+    def get(self, key, dest) -> ObjectInfo:
+        """Download `key` to the file `dest`, verified, then renamed.
+
+        Bytes go to a temp file beside `dest`; only when size and our sha256
+        metadata match is it renamed into place. Raises IntegrityError (no
+        file is left at dest), NotFound.
+        """
+        validate_key(key)
+        info, chunks = self.open_read(key)
+        folder = os.path.dirname(os.path.abspath(dest))
+        fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=".part", dir=folder)
+        try:
+            digest, size = hashlib.sha256(), 0
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            check_content(key, info, size, digest.hexdigest())
+            os.rename(tmp, dest)
+        except OSError as exc:
+            _unlink_quietly(tmp)
+            raise LocalIOError(f"cannot write {dest}: {exc.strerror}") from exc
+        except BaseException:
+            _unlink_quietly(tmp)
+            raise
+        return info
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def check_content(key, info, size, sha256):
+    """Raise IntegrityError unless (size, sha256) match the stored metadata."""
+    if info.sha256 is None:
+        raise IntegrityError(f"{key}: no sha256 metadata, cannot verify the download")
+    if size != info.size or sha256 != info.sha256:
+        raise IntegrityError(
+            f"{key}: downloaded {size} bytes with sha256 {sha256[:12]}..., "
+            f"stored metadata says {info.size} bytes, {info.sha256[:12]}..."
+        )
+
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def integrity_metadata(size, sha256, extra=None):
+    meta = {str(k).lower(): str(v) for k, v in (extra or {}).items()}
+    meta["sha256"] = sha256
+    meta["size"] = str(size)
+    return meta
+
+
+def parse_metadata(raw):
+    """Lower-case metadata names (rclone Title-Cases them) -> (sha256, dict)."""
+    meta = {k.lower(): v for k, v in raw.items()}
+    return meta.get("sha256"), meta
+
+
+class RangeReader:
+    """A file-like view of `length` bytes of `path` from `offset`.
+
+    Computes the MD5 of what it hands out, restarting on seek(0) so that a
+    client library's retry (which seeks back) does not double-count.
+    """
+
+    def __init__(self, path, offset, length):
+        self._f = open(path, "rb", buffering=0)
+        self._offset, self._length = offset, length
+        self.seek(0)
+
+    def seek(self, pos, whence=0):
+        if whence != 0 or pos != 0:
+            raise OSError("RangeReader can only rewind to the start")
+        self._f.seek(self._offset)
+        self._left = self._length
+        self.md5 = hashlib.md5()
+        return 0
+
+    def tell(self):
+        return self._length - self._left
+
+    def read(self, size=-1):
+        if self._left <= 0:
+            return b""
+        if size is None or size < 0 or size > self._left:
+            size = self._left
+        data = self._f.read(size)
+        self._left -= len(data)
+        self.md5.update(data)
+        return data
+
+    def __len__(self):
+        return self._length
+
+    def close(self):
+        self._f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def file_md5(path, offset=0, length=None):
+    """MD5 of a byte range; what Swift's etag and S3's Content-MD5 want."""
+    digest = hashlib.md5()
+    with open(path, "rb", buffering=0) as f:
+        f.seek(offset)
+        left = os.fstat(f.fileno()).st_size - offset if length is None else length
+        while left > 0:
+            data = f.read(min(CHUNK, left))
+            if not data:
+                break
+            digest.update(data)
+            left -= len(data)
+    return digest

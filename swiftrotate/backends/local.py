@@ -1,0 +1,179 @@
+"""file:///DIR: a local or NFS folder as a store.
+
+Each object is a plain file at DIR/KEY with its metadata in DIR/KEY.srmeta
+(JSON). Writes go to a hidden temp file, are fsynced and renamed, so a
+reader never sees half an object; temp files and sidecars are never listed.
+"""
+import errno
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+
+from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound
+from ..naming import validate_key
+from .base import CHUNK, Backend, ObjectInfo, _unlink_quietly, integrity_metadata
+
+META_SUFFIX = ".srmeta"
+TMP_PREFIX = ".srtmp-"
+
+
+class LocalBackend(Backend):
+    scheme = "file"
+
+    def __init__(self, root, create=True):
+        if not root or not os.path.isabs(root):
+            raise ConfigError(f"file:// store needs an absolute folder, got {root!r}",
+                              "write it as file:///var/backups/logs")
+        self.root = os.path.realpath(root)
+        if not os.path.isdir(self.root):
+            if not create:
+                raise NotFound(f"store folder {self.root} does not exist")
+            try:
+                os.makedirs(self.root, mode=0o750, exist_ok=True)
+            except OSError as exc:
+                raise _translate(exc, self.root) from exc
+
+    def _path(self, key):
+        validate_key(key)
+        if key.endswith(META_SUFFIX) or any(p.startswith(TMP_PREFIX) for p in key.split("/")):
+            raise ValueError(f"key {key!r} uses a name reserved by the file:// store")
+        return os.path.join(self.root, *key.split("/"))
+
+    def put(self, key, path, *, size, sha256, metadata=None):
+        dest = self._path(key)
+        meta = integrity_metadata(size, sha256, metadata)
+        try:
+            os.makedirs(os.path.dirname(dest), mode=0o750, exist_ok=True)
+            tmp_data = self._copy_verified(path, dest, size, sha256)
+            try:
+                tmp_meta = _write_temp(os.path.dirname(dest), json.dumps(meta).encode())
+                # Sidecar first: the object exists once its data file does,
+                # and by then its metadata is already in place.
+                os.rename(tmp_meta, dest + META_SUFFIX)
+                os.rename(tmp_data, dest)
+            except BaseException:
+                _unlink_quietly(tmp_data)
+                raise
+            _fsync_dir(os.path.dirname(dest))
+        except OSError as exc:
+            raise _translate(exc, dest) from exc
+        return ObjectInfo(key, size, sha256, meta, etag=None, mtime=os.path.getmtime(dest))
+
+    def _copy_verified(self, path, dest, size, sha256):
+        digest, copied = hashlib.sha256(), 0
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=os.path.dirname(dest))
+        try:
+            with open(path, "rb", buffering=0) as src, os.fdopen(fd, "wb") as out:
+                while True:
+                    data = src.read(CHUNK)
+                    if not data:
+                        break
+                    digest.update(data)
+                    copied += len(data)
+                    out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o640)
+            if copied != size or digest.hexdigest() != sha256:
+                raise IntegrityError(f"{path} changed while being stored: "
+                                     f"{copied} bytes read, {size} expected, or sha256 differs")
+        except BaseException:
+            _unlink_quietly(tmp)
+            raise
+        return tmp
+
+    def stat(self, key):
+        dest = self._path(key)
+        try:
+            st = os.stat(dest)
+        except FileNotFoundError:
+            raise NotFound(f"no object {key}") from None
+        except OSError as exc:
+            raise _translate(exc, dest) from exc
+        try:
+            with open(dest + META_SUFFIX, "rb") as f:
+                meta = json.load(f)
+        except (OSError, ValueError):
+            meta = {}
+        return ObjectInfo(key, st.st_size, meta.get("sha256"), meta, mtime=st.st_mtime)
+
+    def open_read(self, key):
+        info = self.stat(key)
+        dest = self._path(key)
+
+        def chunks():
+            with open(dest, "rb", buffering=0) as f:
+                while True:
+                    data = f.read(CHUNK)
+                    if not data:
+                        return
+                    yield data
+
+        return info, chunks()
+
+    def list(self, prefix="", start_after=None, end_before=None):
+        # Keys sort as whole strings ('a-c' < 'a/b'), which a folder walk does
+        # not give, so collect the subtree under the prefix's folder, then sort.
+        top = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        base = os.path.join(self.root, *top.split("/")) if top else self.root
+        keys = []
+        for folder, dirs, files in os.walk(base):
+            dirs[:] = [d for d in dirs if not d.startswith(TMP_PREFIX)]
+            rel = os.path.relpath(folder, self.root)
+            rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+            for name in files:
+                key = rel + name
+                if (name.startswith(TMP_PREFIX) or name.endswith(META_SUFFIX)
+                        or not key.startswith(prefix)
+                        or (start_after is not None and key <= start_after)
+                        or (end_before is not None and key >= end_before)):
+                    continue
+                keys.append(key)
+        for key in sorted(keys):
+            try:
+                st = os.stat(os.path.join(self.root, *key.split("/")))
+            except FileNotFoundError:
+                continue
+            yield ObjectInfo(key, st.st_size, mtime=st.st_mtime)
+
+    def delete(self, key):
+        dest = self._path(key)
+        try:
+            os.unlink(dest)
+        except FileNotFoundError:
+            raise NotFound(f"no object {key}") from None
+        except OSError as exc:
+            raise _translate(exc, dest) from exc
+        _unlink_quietly(dest + META_SUFFIX)
+
+    def destroy(self):
+        """Remove the whole store folder (tests only)."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _write_temp(folder, data):
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=folder)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(tmp, 0o640)
+    return tmp
+
+
+def _fsync_dir(folder):
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _translate(exc, path):
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return AuthError(f"permission denied on {path}")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return BackendError(f"store folder is full: {path}")
+    return BackendError(f"{path}: {exc.strerror}")

@@ -1,0 +1,261 @@
+"""s3://BUCKET[/PREFIX]: Amazon S3 and S3-compatible stores through boto3.
+
+Credentials come from boto3's standard chain (environment, profile, instance
+role), never from our command line. Small files are one PutObject with
+Content-MD5; larger ones a multipart upload whose parts go up in parallel,
+each with a checksum the server verifies (botocore's CRC32 by default, or
+Content-MD5 under `checksum = when_required` for stores that reject CRC32
+headers). A multipart ETag is opaque to us: verification uses our own sha256
+and size metadata. A failed multipart upload is aborted.
+"""
+from concurrent.futures import ThreadPoolExecutor
+
+from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
+from .base import CHUNK, Backend, ObjectInfo, RangeReader, file_md5, integrity_metadata, parse_metadata
+
+MIB = 1024 * 1024
+MIN_PART = 5 * MIB
+
+
+class S3Backend(Backend):
+    scheme = "s3"
+
+    def __init__(self, bucket, prefix="", *, endpoint_url=None, region=None, profile=None,
+                 addressing_style=None, multipart_threshold=64 * MIB, part_size=16 * MIB,
+                 concurrency=4, checksum="when_supported", sse=None, sse_kms_key_id=None,
+                 storage_class=None, create_bucket=True, connect_timeout=10.0, read_timeout=60.0,
+                 retries=3, list_page_size=1000, verify_tls=True, ca_bundle=None):
+        import boto3  # imported here: the no-op hook path never needs it
+        import botocore.exceptions
+        from botocore.config import Config
+
+        self._bexc = botocore.exceptions
+        if not bucket:
+            raise ConfigError("s3:// store needs a bucket", "write s3://BUCKET[/PREFIX]")
+        if int(part_size) < MIN_PART:
+            raise ConfigError(f"S3 part_size {part_size} is below 5 MiB", "S3 rejects smaller parts")
+        if checksum not in ("when_supported", "when_required"):
+            raise ConfigError(f"S3 checksum must be when_supported or when_required, not {checksum!r}")
+        if sse not in (None, "", "AES256", "aws:kms"):
+            raise ConfigError(f"S3 sse must be AES256 or aws:kms, not {sse!r}")
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.multipart_threshold = max(int(multipart_threshold), MIN_PART)
+        self.part_size = int(part_size)
+        self.concurrency = max(1, int(concurrency))
+        self.checksum = checksum
+        self.create_bucket = create_bucket
+        self.list_page_size = int(list_page_size)
+        self.extra = {}
+        if sse:
+            self.extra["ServerSideEncryption"] = sse
+            if sse == "aws:kms" and sse_kms_key_id:
+                self.extra["SSEKMSKeyId"] = sse_kms_key_id
+        if storage_class:
+            self.extra["StorageClass"] = storage_class
+        config = Config(
+            connect_timeout=float(connect_timeout), read_timeout=float(read_timeout),
+            retries={"mode": "standard", "max_attempts": int(retries) + 1},
+            max_pool_connections=max(10, self.concurrency + 2),
+            s3={"addressing_style": addressing_style or "auto"},
+            request_checksum_calculation=checksum, response_checksum_validation=checksum,
+        )
+        session = boto3.session.Session(profile_name=profile or None)
+        try:
+            self.client = session.client("s3", endpoint_url=endpoint_url or None,
+                                         region_name=region or None, config=config,
+                                         verify=ca_bundle or bool(verify_tls))
+        except self._bexc.BotoCoreError as exc:
+            raise ConfigError(f"S3 client: {exc}") from None
+        self._bucket_ok = False
+
+    def _full(self, key):
+        return self.prefix + key
+
+    def _call(self, what, fn, **kwargs):
+        try:
+            return fn(**kwargs)
+        except self._bexc.ClientError as exc:
+            raise self._translate(exc, what) from None
+        except self._bexc.NoCredentialsError:
+            raise AuthError("S3: no credentials found",
+                            "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, or an instance role") from None
+        except (self._bexc.EndpointConnectionError, self._bexc.ConnectionError,
+                self._bexc.ReadTimeoutError, self._bexc.ConnectTimeoutError) as exc:
+            raise TransientError(f"S3: {what}: {type(exc).__name__}",
+                                 "check that the S3 endpoint is reachable; the next run retries") from None
+        except self._bexc.FlexibleChecksumError:
+            raise IntegrityError(f"S3: {what}: response checksum mismatch",
+                                 "for stores that send whole-object checksums set checksum = when_required") from None
+        except self._bexc.BotoCoreError as exc:
+            raise BackendError(f"S3: {what}: {exc}") from None
+
+    def _translate(self, exc, what):
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code", ""))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound", "NoSuchUpload"):
+            return NotFound(f"S3: {what}: {code}")
+        if status in (401, 403) or code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+                                            "ExpiredToken", "InvalidToken"):
+            return AuthError(f"S3: {what}: {code or status}",
+                             "check the AWS credentials and the bucket policy")
+        if code in ("BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch") or "Checksum" in code:
+            return IntegrityError(f"S3: {what}: server rejected our checksum ({code})",
+                                  "if the store rejects CRC32 headers set checksum = when_required")
+        if status >= 500 or status in (408, 429) or code in ("SlowDown", "RequestTimeout"):
+            return TransientError(f"S3: {what}: {code or status}", "the next run retries")
+        return BackendError(f"S3: {what}: {code} {err.get('Message', '')}".strip())
+
+    def _ensure_bucket(self):
+        if self._bucket_ok:
+            return
+        try:
+            self._call(f"bucket {self.bucket}", self.client.head_bucket, Bucket=self.bucket)
+        except NotFound:
+            if not self.create_bucket:
+                raise NotFound(f"S3 bucket {self.bucket} does not exist",
+                               "create it, or allow create_bucket in [s3]") from None
+            self._call(f"create bucket {self.bucket}", self.client.create_bucket, Bucket=self.bucket)
+        self._bucket_ok = True
+
+    # -- the contract --------------------------------------------------------
+    def put(self, key, path, *, size, sha256, metadata=None):
+        name = self._full(key)
+        meta = integrity_metadata(size, sha256, metadata)
+        args = dict(Bucket=self.bucket, Key=name, Metadata=meta, ContentType=_content_type(key), **self.extra)
+        self._ensure_bucket()
+        if size > self.multipart_threshold:
+            etag = self._put_multipart(name, path, size, args)
+        else:
+            md5 = file_md5(path)
+            with RangeReader(path, 0, size) as body:
+                resp = self._call(f"upload {name}", self.client.put_object, Body=body,
+                                  ContentLength=size, ContentMD5=_b64(md5.digest()), **args)
+            if body.md5.hexdigest() != md5.hexdigest():
+                self._delete_quietly(name)
+                raise IntegrityError(f"{path} changed while it was uploaded")
+            etag = resp.get("ETag")
+        return ObjectInfo(key, size, sha256, meta, etag=etag)
+
+    def _put_multipart(self, name, path, size, args):
+        upload_id = self._call(f"start upload {name}", self.client.create_multipart_upload,
+                               **args)["UploadId"]
+        ranges = [(i + 1, off, min(self.part_size, size - off))
+                  for i, off in enumerate(range(0, size, self.part_size))]
+
+        def upload(item):
+            number, off, length = item
+            extra = {}
+            if self.checksum == "when_required":
+                extra["ContentMD5"] = _b64(file_md5(path, off, length).digest())
+            with RangeReader(path, off, length) as body:
+                resp = self._call(f"upload part {number} of {name}", self.client.upload_part,
+                                  Bucket=self.bucket, Key=name, UploadId=upload_id, PartNumber=number,
+                                  Body=body, ContentLength=length, **extra)
+            part = {"PartNumber": number, "ETag": resp["ETag"]}
+            for algo in ("ChecksumCRC32", "ChecksumCRC32C", "ChecksumSHA1", "ChecksumSHA256"):
+                if algo in resp:
+                    part[algo] = resp[algo]
+            return part
+
+        try:
+            with ThreadPoolExecutor(self.concurrency) as pool:
+                parts = list(pool.map(upload, ranges))
+            resp = self._call(f"complete upload {name}", self.client.complete_multipart_upload,
+                              Bucket=self.bucket, Key=name, UploadId=upload_id,
+                              MultipartUpload={"Parts": parts})
+        except BaseException:
+            try:
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload_id)
+            except Exception:
+                pass
+            raise
+        return resp.get("ETag")
+
+    def stat(self, key):
+        name = self._full(key)
+        resp = self._call(f"HEAD {name}", self.client.head_object, Bucket=self.bucket, Key=name)
+        return self._info(key, resp)
+
+    def _info(self, key, resp):
+        sha, meta = parse_metadata(resp.get("Metadata", {}))
+        modified = resp.get("LastModified")
+        return ObjectInfo(key, int(resp.get("ContentLength", 0)), sha, meta, etag=resp.get("ETag"),
+                          mtime=modified.timestamp() if modified else None)
+
+    def open_read(self, key):
+        name = self._full(key)
+        resp = self._call(f"GET {name}", self.client.get_object, Bucket=self.bucket, Key=name)
+        return self._info(key, resp), self._chunks(resp["Body"], name)
+
+    def _chunks(self, body, name):
+        try:
+            while True:
+                data = body.read(CHUNK)
+                if not data:
+                    return
+                yield data
+        except self._bexc.FlexibleChecksumError:
+            raise IntegrityError(f"S3: {name}: response checksum mismatch") from None
+        except Exception as exc:
+            raise TransientError(f"S3: reading {name}: {type(exc).__name__}") from None
+        finally:
+            body.close()
+
+    def _pages(self, what, **kwargs):
+        token = None
+        while True:
+            if token:
+                kwargs["ContinuationToken"] = token
+            try:
+                page = self._call(what, self.client.list_objects_v2, Bucket=self.bucket,
+                                  MaxKeys=self.list_page_size, **kwargs)
+            except NotFound:
+                return
+            yield page
+            if not page.get("IsTruncated"):
+                return
+            token = page["NextContinuationToken"]
+
+    def list(self, prefix="", start_after=None, end_before=None):
+        kwargs = {"Prefix": self._full(prefix)}
+        if start_after is not None:
+            kwargs["StartAfter"] = self._full(start_after)
+        end = self._full(end_before) if end_before is not None else None
+        for page in self._pages(f"list {self.bucket}", **kwargs):
+            for item in page.get("Contents", []):
+                if end is not None and item["Key"] >= end:
+                    return  # S3 has no end marker: stop paging here
+                yield ObjectInfo(item["Key"][len(self.prefix):], int(item["Size"]), etag=item.get("ETag"))
+
+    def list_dirs(self, prefix=""):
+        full = self._full(prefix)
+        for page in self._pages(f"list {self.bucket}", Prefix=full, Delimiter="/"):
+            for item in page.get("CommonPrefixes", []):
+                yield item["Prefix"][len(full):].rstrip("/")
+
+    def delete(self, key):
+        self.stat(key)  # S3 DELETE of a missing key succeeds; the contract says NotFound
+        name = self._full(key)
+        self._call(f"DELETE {name}", self.client.delete_object, Bucket=self.bucket, Key=name)
+
+    def _delete_quietly(self, name):
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=name)
+        except Exception:
+            pass
+
+
+def _b64(raw):
+    import base64
+
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _content_type(key):
+    return "application/gzip" if key.endswith(".gz") else "application/octet-stream"
+
+
+def from_url(netloc, path, options):
+    return S3Backend(netloc, path, **options)

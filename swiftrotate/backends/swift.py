@@ -1,0 +1,295 @@
+"""swift://CONTAINER[/PREFIX]: OpenStack Swift through python-swiftclient.
+
+Small files are one PUT with etag=MD5, which Swift checks (422 otherwise).
+Files above `segment_threshold` go up as a Static Large Object: segments in
+parallel into `<container>_segments`, each PUT's returned ETag compared with
+the MD5 of what we sent, then a manifest listing every segment's MD5 (SLO
+re-checks them) carrying our sha256/size metadata. Nothing is visible at the
+key until the manifest is accepted; a failed upload deletes its segments.
+"""
+import json
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
+from .base import CHUNK, Backend, ObjectInfo, RangeReader, file_md5, integrity_metadata, parse_metadata
+
+MIB = 1024 * 1024
+META = "x-object-meta-"
+
+
+class SwiftBackend(Backend):
+    scheme = "swift"
+
+    def __init__(self, container, prefix="", *, auth_url=None, user=None, key=None,
+                 auth_version=None, os_options=None, insecure=False, cacert=None,
+                 segment_size=64 * MIB, segment_threshold=None, segment_container=None,
+                 segment_threads=4, create_container=True, connect_timeout=10.0,
+                 read_timeout=60.0, retries=3, backoff=0.5, max_backoff=8.0,
+                 list_page_size=1000, expire_after=None):
+        import swiftclient  # imported here: the no-op hook path never needs it
+
+        self._swiftclient = swiftclient
+        if not container:
+            raise ConfigError("swift:// store needs a container", "write swift://CONTAINER[/PREFIX]")
+        self.container = container
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.segment_size = int(segment_size)
+        self.segment_threshold = int(segment_threshold or self.segment_size)
+        self.segment_container = segment_container or container + "_segments"
+        self.segment_threads = max(1, int(segment_threads))
+        self.create_container = create_container
+        self.list_page_size = int(list_page_size)
+        self.expire_after = expire_after
+        if not auth_url:
+            raise ConfigError("no Swift auth URL",
+                              "set ST_AUTH (v1) or OS_AUTH_URL (Keystone), or auth_url in [swift]")
+        self._conn_args = dict(
+            authurl=auth_url, user=user, key=key, auth_version=str(auth_version or "1"),
+            os_options=os_options or {}, insecure=bool(insecure), cacert=cacert,
+            retries=int(retries), starting_backoff=float(backoff), max_backoff=float(max_backoff),
+            # python-swiftclient has no timeout by default: a stalled server
+            # would hang logrotate, which holds its state lock meanwhile.
+            timeout=(float(connect_timeout), float(read_timeout)),
+        )
+        self._local = threading.local()
+        self._containers_ok = set()
+
+    # -- connections ---------------------------------------------------------
+    def _conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            args = dict(self._conn_args)
+            token = getattr(self, "_auth", None)
+            if token:  # reuse the token across worker threads
+                args.update(preauthurl=token[0], preauthtoken=token[1])
+            conn = self._local.conn = self._swiftclient.client.Connection(**args)
+        return conn
+
+    def _call(self, what, fn, *args, **kwargs):
+        try:
+            result = fn(*args, **kwargs)
+            conn = self._conn()
+            if conn.url and conn.token:
+                self._auth = (conn.url, conn.token)
+            return result
+        except self._swiftclient.ClientException as exc:
+            raise self._translate(exc, what) from None
+        except Exception as exc:  # requests/socket errors after retries
+            if isinstance(exc, (IntegrityError, BackendError, ConfigError)):
+                raise
+            raise TransientError(f"Swift: {what}: {type(exc).__name__}: {_short(exc)}",
+                                 "check that the Swift endpoint is reachable; the next run retries") from None
+
+    def _translate(self, exc, what):
+        status = exc.http_status
+        text = _short(exc.msg if hasattr(exc, "msg") else exc)
+        if status == 404:
+            return NotFound(f"Swift: {what}: not found")
+        if status in (401, 403) or (status is None and "auth" in text.lower()):
+            if "keystoneclient" in text or "keystoneauth" in text:
+                return ConfigError(f"Swift: {text}", "pip install python-keystoneclient for Keystone auth")
+            return AuthError(f"Swift: {what}: authorization failed ({status or text})",
+                             "check ST_USER/ST_KEY or OS_* credentials")
+        if status == 422:
+            return IntegrityError(f"Swift: {what}: server rejected our MD5 (422 Unprocessable Entity)")
+        if status is None or status >= 500 or status in (408, 429, 498, 499):
+            return TransientError(f"Swift: {what}: {status or text}",
+                                  "the server is unavailable; the next run retries")
+        return BackendError(f"Swift: {what}: HTTP {status} {text}")
+
+    def _full(self, key):
+        return self.prefix + key
+
+    def _ensure_container(self, name):
+        if name in self._containers_ok:
+            return
+        try:
+            self._call(f"container {name}", self._conn().head_container, name)
+        except NotFound:
+            if not self.create_container:
+                raise NotFound(f"Swift container {name} does not exist",
+                               "create it, or allow create_container in [swift]") from None
+            self._call(f"create container {name}", self._conn().put_container, name)
+        self._containers_ok.add(name)
+
+    # -- the contract --------------------------------------------------------
+    def put(self, key, path, *, size, sha256, metadata=None):
+        name = self._full(key)
+        headers = {META + k: v for k, v in integrity_metadata(size, sha256, metadata).items()}
+        headers["content-type"] = _content_type(key)
+        if self.expire_after:
+            headers["x-delete-after"] = str(int(self.expire_after))
+        self._ensure_container(self.container)
+        if size > self.segment_threshold:
+            etag = self._put_slo(name, path, size, headers)
+        else:
+            etag = self._put_plain(name, path, size, headers)
+        return ObjectInfo(key, size, sha256, integrity_metadata(size, sha256, metadata), etag=etag)
+
+    def _put_plain(self, name, path, size, headers):
+        md5 = file_md5(path).hexdigest()
+        with RangeReader(path, 0, size) as body:
+            etag = self._call(f"upload {name}", self._conn().put_object, self.container, name,
+                              body, content_length=size, etag=md5, headers=headers)
+        if body.md5.hexdigest() != md5:
+            self._delete_quietly(name)
+            raise IntegrityError(f"{path} changed while it was uploaded")
+        return etag
+
+    def _put_slo(self, name, path, size, headers):
+        self._ensure_container(self.segment_container)
+        stamp = "%.6f" % time.time()
+        seg_base = f"{name}/slo/{stamp}/{size}/{self.segment_size}"
+        ranges = [(i, off, min(self.segment_size, size - off))
+                  for i, off in enumerate(range(0, size, self.segment_size))]
+        done = []
+        seg_headers = {"x-delete-after": headers["x-delete-after"]} if "x-delete-after" in headers else {}
+
+        def upload(item):
+            idx, off, length = item
+            seg = f"{seg_base}/{idx:08d}"
+            with RangeReader(path, off, length) as body:
+                etag = self._call(f"upload segment {seg}", self._conn().put_object,
+                                  self.segment_container, seg, body, content_length=length,
+                                  headers=seg_headers)
+                sent = body.md5.hexdigest()
+            done.append(seg)
+            if etag.strip('"') != sent:
+                raise IntegrityError(f"Swift: segment {seg} stored with ETag {etag}, we sent MD5 {sent}")
+            return {"path": f"/{self.segment_container}/{seg}", "etag": sent, "size_bytes": length}
+
+        try:
+            with ThreadPoolExecutor(self.segment_threads) as pool:
+                manifest = list(pool.map(upload, ranges))
+            body = json.dumps(manifest)
+            etag = self._call(f"upload manifest {name}", self._conn().put_object, self.container,
+                              name, body, headers=headers, query_string="multipart-manifest=put")
+        except BaseException:
+            for seg in done:
+                self._delete_quietly(seg, self.segment_container)
+            raise
+        import hashlib
+
+        expect = hashlib.md5("".join(m["etag"] for m in manifest).encode()).hexdigest()
+        if etag.strip('"') != expect:
+            self._delete_quietly(name)
+            raise IntegrityError(f"Swift: manifest {name} has ETag {etag}, expected {expect}")
+        return etag
+
+    def stat(self, key):
+        name = self._full(key)
+        headers = self._call(f"HEAD {name}", self._conn().head_object, self.container, name)
+        return self._info(key, headers)
+
+    def _info(self, key, headers):
+        raw = {k[len(META):]: v for k, v in headers.items() if k.lower().startswith(META)}
+        sha, meta = parse_metadata(raw)
+        mtime = headers.get("x-timestamp")
+        return ObjectInfo(key, int(headers.get("content-length", 0)), sha, meta,
+                          etag=headers.get("etag"), mtime=float(mtime) if mtime else None)
+
+    def open_read(self, key):
+        name = self._full(key)
+        headers, body = self._call(f"GET {name}", self._conn().get_object, self.container, name,
+                                   resp_chunk_size=CHUNK)
+        return self._info(key, headers), self._guard(body, name)
+
+    def _guard(self, body, name):
+        try:
+            yield from body
+        except Exception as exc:
+            raise TransientError(f"Swift: reading {name}: {_short(exc)}") from None
+
+    def list(self, prefix="", start_after=None, end_before=None):
+        marker = self._full(start_after) if start_after is not None else ""
+        end = self._full(end_before) if end_before is not None else None
+        while True:
+            try:
+                _, page = self._call(f"list {self.container}", self._conn().get_container,
+                                     self.container, prefix=self._full(prefix), marker=marker,
+                                     end_marker=end, limit=self.list_page_size)
+            except NotFound:
+                return
+            for item in page:
+                if "name" not in item:
+                    continue
+                yield ObjectInfo(item["name"][len(self.prefix):], int(item["bytes"]),
+                                 etag=item.get("hash"))
+            if len(page) < self.list_page_size:
+                return
+            marker = page[-1].get("name") or page[-1].get("subdir")
+
+    def list_dirs(self, prefix=""):
+        marker = ""
+        while True:
+            try:
+                _, page = self._call(f"list {self.container}", self._conn().get_container,
+                                     self.container, prefix=self._full(prefix), delimiter="/",
+                                     marker=marker, limit=self.list_page_size)
+            except NotFound:
+                return
+            for item in page:
+                if "subdir" in item:
+                    yield item["subdir"][len(self._full(prefix)):].rstrip("/")
+            if len(page) < self.list_page_size:
+                return
+            marker = page[-1].get("name") or page[-1].get("subdir")
+
+    def delete(self, key):
+        name = self._full(key)
+        # For an SLO this also deletes its segments; for a plain object it is
+        # an ordinary DELETE.
+        self._call(f"DELETE {name}", self._conn().delete_object, self.container, name,
+                   query_string="multipart-manifest=delete")
+
+    def _delete_quietly(self, name, container=None):
+        try:
+            self._conn().delete_object(container or self.container, name)
+        except Exception:
+            pass
+
+    def close(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+
+
+def _content_type(key):
+    return "application/gzip" if key.endswith(".gz") else "application/octet-stream"
+
+
+def _short(exc):
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def from_url(netloc, path, options):
+    """swift://CONTAINER/PREFIX plus [swift] options and the swift CLI's env."""
+    env = os.environ
+    opts = dict(options)
+    auth_url = opts.pop("auth_url", None) or env.get("ST_AUTH")
+    user = opts.pop("user", None) or env.get("ST_USER")
+    key = opts.pop("key", None) or env.get("ST_KEY")
+    version = opts.pop("auth_version", None)
+    os_options = {}
+    if not auth_url and env.get("OS_AUTH_URL"):
+        auth_url = env["OS_AUTH_URL"]
+        user, key = env.get("OS_USERNAME"), env.get("OS_PASSWORD")
+        version = version or env.get("OS_AUTH_VERSION") or env.get("OS_IDENTITY_API_VERSION") or (
+            "3" if "/v3" in auth_url else "2.0")
+    for name in ("project_name", "project_id", "tenant_name", "tenant_id", "user_domain_name",
+                 "user_domain_id", "project_domain_name", "project_domain_id", "region_name",
+                 "endpoint_type", "interface", "object_storage_url", "auth_token"):
+        value = opts.pop("os_" + name, None) or env.get("OS_" + name.upper())
+        if value:
+            os_options[name] = value
+    if "interface" in os_options:  # the swift CLI's --os-interface == endpoint_type
+        os_options.setdefault("endpoint_type", os_options.pop("interface") + "URL"
+                              if not os_options["interface"].endswith("URL") else os_options["interface"])
+    if "tenant_name" in os_options:
+        opts.setdefault("tenant_name", os_options["tenant_name"])
+    opts.pop("tenant_name", None)
+    return SwiftBackend(netloc, path, auth_url=auth_url, user=user, key=key,
+                        auth_version=version, os_options=os_options, **opts)

@@ -1,0 +1,197 @@
+"""Command line: parse, build objects, map typed errors to exit codes.
+
+Nothing else lives here. Exit codes follow sysexits (see README): 0 ok,
+2 usage, 65 data/integrity, 66 missing input, 69 unavailable, 70 internal,
+74 local I/O, 75 temporary failure, 77 permission/auth, 78 config.
+"""
+import logging
+import logging.handlers
+import os
+import sys
+
+import click
+
+from . import __version__
+from .errors import SwiftrotateError
+
+log = logging.getLogger("swiftrotate")
+
+
+class Context:
+    def __init__(self, config, dest, state_dir, debug, verbose, quiet):
+        from .config import Settings
+
+        self.settings = Settings(config)
+        self.settings.set_flags(dest=dest, state_dir=state_dir)
+        self.debug, self.verbose, self.quiet = debug, verbose, quiet
+        _setup_logging(self.settings, debug, verbose, quiet)
+        for warning in self.settings.warnings:
+            log.warning("%s", warning)
+
+    def open_backend(self):
+        from .config import open_store
+
+        return open_store(self.settings)
+
+
+def _setup_logging(settings, debug, verbose, quiet):
+    log.handlers.clear()
+    log.propagate = False
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING
+    log.setLevel(logging.DEBUG if debug else logging.INFO)
+    err = logging.StreamHandler(sys.stderr)
+    err.setFormatter(logging.Formatter("swiftrotate: %(message)s"))
+    err.setLevel(level)
+    log.addHandler(err)
+    if not sys.stderr.isatty() and os.path.exists("/dev/log"):
+        # Under cron and logrotate nobody reads stderr live: keep a record.
+        try:
+            facility = logging.handlers.SysLogHandler.facility_names.get(
+                str(settings.get("syslog_facility")).lower(), logging.handlers.SysLogHandler.LOG_USER)
+            sys_handler = logging.handlers.SysLogHandler("/dev/log", facility=facility)
+            sys_handler.setFormatter(logging.Formatter("swiftrotate[%(process)d]: %(message)s"))
+            sys_handler.setLevel(logging.INFO)
+            log.addHandler(sys_handler)
+        except OSError:
+            pass
+    # Their DEBUG output can carry tokens and response bodies: never shown.
+    for noisy in ("swiftclient", "botocore", "boto3", "urllib3", "s3transfer"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def verbosity(command):
+    """-v/-q/--debug also after the command name, where operators type them."""
+
+    def apply(ctx, param, value):
+        if value:
+            obj = ctx.find_object(Context)
+            setattr(obj, param.name, True)
+            _setup_logging(obj.settings, obj.debug, obj.verbose, obj.quiet)
+        return value
+
+    for name, flags, text in (("quiet", ("-q", "--quiet"), "Report errors only."),
+                              ("verbose", ("-v", "--verbose"), "Report every file."),
+                              ("debug", ("--debug",), "Show tracebacks and debug messages.")):
+        command = click.option(*flags, name, is_flag=True, expose_value=False, callback=apply,
+                               help=text)(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", type=click.Path(dir_okay=False), envvar="SWIFTROTATE_CONFIG",
+              help="INI file (default /etc/swiftrotate.conf when it exists).")
+@click.option("--dest", metavar="URL", help="Store: swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or "
+              "file:///DIR. Env SWIFTROTATE_DEST. Default file://STATE_DIR/archive.")
+@click.option("--state-dir", metavar="DIR", help="Ledger and lock folder (default /var/lib/swiftrotate). "
+              "Env SWIFTROTATE_STATE_DIR.")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug messages.")
+@click.option("-v", "--verbose", is_flag=True, help="Report every file.")
+@click.option("-q", "--quiet", is_flag=True, help="Report errors only.")
+@click.version_option(__version__, prog_name="swiftrotate")
+@click.pass_context
+def cli(ctx, config, dest, state_dir, debug, verbose, quiet):
+    """Archive logrotate's rotated logs to Swift, S3 or a folder, verified.
+
+    \b
+    In a logrotate stanza (works with or without sharedscripts):
+        postrotate
+            swiftrotate upload "$1"
+        endscript
+    From cron, to catch up:   swiftrotate upload '/var/log/nginx/*.log'
+    Credentials live in the config file (chmod 600) or the environment
+    (ST_AUTH/ST_USER/ST_KEY, OS_*, AWS_*), never on the command line.
+    """
+    ctx.obj = Context(config, dest, state_dir, debug, verbose, quiet)
+
+
+@cli.command()
+@click.argument("patterns", nargs=-1, required=True)
+@verbosity
+@click.option("--dateformat", help="logrotate dateformat of the rotated names (default -%Y%m%d).")
+@click.option("--olddir", metavar="DIR", help="Also look here for rotated files (logrotate's olddir).")
+@click.option("--host", help="Host name in object keys (default: short hostname).")
+@click.option("--dry-run", "-n", is_flag=True, help="Show what would be archived; change nothing.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Files uploaded in parallel.")
+@click.option("--deadline", type=click.IntRange(0), metavar="SECONDS",
+              help="Stop starting uploads after this long; exit 75 if files are left (0 = none).")
+@click.option("--settle", "settle_seconds", type=click.IntRange(0), metavar="SECONDS",
+              help="Wait until a file is this long unmodified before uploading it (default 5).")
+@pass_ctx
+def upload(obj, patterns, dateformat, olddir, host, dry_run, jobs, deadline, settle_seconds):
+    """Archive every not-yet-archived rotation of the logs PATTERNS name.
+
+    \b
+    PATTERNS are live log paths or globs, as logrotate passes them in "$1"
+    (a sharedscripts pattern list with its trailing space is fine). For each
+    log, every sibling named LOG<stamp>[.gz|.bz2|.xz|.zst|...] in its folder
+    and in --olddir is uploaded once, verified by a HEAD of our size and
+    sha256, and recorded in the ledger. Exit 0 only when every one is safely
+    archived; otherwise logrotate keeps the file and the next run retries.
+    """
+    from .hook import run_upload
+
+    obj.settings.set_flags(dateformat=dateformat, olddir=olddir, host=host, deadline=deadline,
+                           settle_seconds=settle_seconds)
+    report = run_upload(obj.settings, patterns, dry_run=dry_run, jobs=jobs, log=log,
+                        open_backend=obj.open_backend)
+    for warning in report.warnings:
+        log.warning("%s", warning)
+    if dry_run:
+        for o in report.outcomes:
+            click.echo(f"{o.status:13} {o.size:>12}  {o.path} -> {o.key}")
+    elif obj.verbose:
+        for o in report.outcomes:
+            click.echo(f"{o.status:9} {o.path} -> {o.key}", err=True)
+    if report.failures or not report.outcomes or obj.verbose:
+        level = logging.ERROR if report.failures else logging.WARNING
+        if report.outcomes or report.failures:
+            log.log(level, "%s", report.summary())
+        else:
+            log.warning("no rotated files found for %s", " ".join(patterns).strip())
+    else:
+        log.info("%s", report.summary())
+    sys.exit(report.exit_code)
+
+
+@cli.command("ls")
+@click.argument("prefix", default="")
+@verbosity
+@pass_ctx
+def ls(obj, prefix):
+    """List archived objects under PREFIX (key, size), sorted by key."""
+    with obj.open_backend() as backend:
+        for info in backend.list(prefix):
+            click.echo(f"{info.size:>12}  {info.key}")
+
+
+def main(argv=None):
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="swiftrotate", standalone_mode=False)
+    except SwiftrotateError as exc:
+        if debug:
+            log.exception("debug traceback")
+        click.echo(f"swiftrotate: error: {exc.line()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("swiftrotate: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("swiftrotate: interrupted", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(f"swiftrotate: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a "
+                   "traceback, and report it)", err=True)
+        sys.exit(70)
+    sys.exit(0)

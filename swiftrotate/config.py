@@ -1,0 +1,139 @@
+"""Settings: flags > SWIFTROTATE_* environment > INI file > defaults.
+
+The INI file (--config, $SWIFTROTATE_CONFIG, else /etc/swiftrotate.conf when
+it exists) has a [swiftrotate] section for general settings, one section per
+store kind ([swift], [s3], [file]) for backend options, and [log GLOB]
+sections whose settings apply to the logs that GLOB matches.
+"""
+import configparser
+import fnmatch
+import os
+import socket
+import stat
+
+from .errors import ConfigError
+from .naming import DEFAULT_DATEFORMAT, check_dateformat
+
+DEFAULT_CONFIG = "/etc/swiftrotate.conf"
+DEFAULT_STATE_DIR = "/var/lib/swiftrotate"
+SECRET_OPTIONS = {"key", "os_password", "password", "secret_access_key", "aws_secret_access_key",
+                  "os_auth_token", "auth_token"}
+
+GENERAL = {
+    "dest": None,  # default: file://<state_dir>/archive
+    "state_dir": DEFAULT_STATE_DIR,
+    "host": None,  # default: short hostname
+    "dateformat": DEFAULT_DATEFORMAT,
+    "olddir": None,
+    "dateyesterday": "no",
+    "key_template": "{host}/{path}{stamp}{ext}",
+    "settle_seconds": "5",
+    "deadline": "0",
+    "lock_timeout": "60",
+    "syslog_facility": "user",
+}
+PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds"}
+
+
+class Settings:
+    def __init__(self, path=None, environ=None):
+        self.environ = os.environ if environ is None else environ
+        self.path = path or self.environ.get("SWIFTROTATE_CONFIG") or (
+            DEFAULT_CONFIG if os.path.exists(DEFAULT_CONFIG) else None)
+        self.parser = configparser.ConfigParser(interpolation=None, default_section="__none__")
+        self.warnings = []
+        if self.path:
+            self._read(self.path)
+        self.flags = {}
+        unknown = set(self._section("swiftrotate")) - set(GENERAL)
+        if unknown:
+            raise ConfigError(f"{self.path}: unknown setting(s) in [swiftrotate]: {', '.join(sorted(unknown))}")
+
+    def _read(self, path):
+        try:
+            with open(path, encoding="utf-8") as f:
+                self.parser.read_file(f)
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist",
+                              "pass an existing --config or unset SWIFTROTATE_CONFIG") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        except configparser.Error as exc:
+            first = str(exc).splitlines()[0]
+            raise ConfigError(f"config file {path} is not valid INI: {first}") from None
+        has_secret = any(opt in SECRET_OPTIONS for sec in self.parser.sections()
+                         for opt in self.parser[sec])
+        if has_secret and mode & (stat.S_IRWXG | stat.S_IRWXO):
+            self.warnings.append(f"{path} holds credentials but is readable by group or others; "
+                                 f"run: chmod 600 {path}")
+
+    def _section(self, name):
+        return dict(self.parser[name]) if self.parser.has_section(name) else {}
+
+    def set_flags(self, **flags):
+        self.flags.update({k: v for k, v in flags.items() if v is not None})
+
+    def get(self, name, log=None):
+        """One general setting, honouring the precedence and [log GLOB] sections."""
+        if name in self.flags:
+            return self.flags[name]
+        env = self.environ.get("SWIFTROTATE_" + name.upper())
+        if env is not None and env != "":
+            return env
+        if log is not None and name in PER_LOG:
+            for section in self.parser.sections():
+                if section.startswith("log ") and fnmatch.fnmatchcase(log, section[4:].strip()):
+                    if name in self.parser[section]:
+                        return self.parser[section][name]
+        value = self._section("swiftrotate").get(name)
+        if value is not None:
+            return value
+        if name == "dest":
+            return "file://" + os.path.join(os.path.abspath(self.get("state_dir")), "archive")
+        if name == "host":
+            return socket.gethostname().split(".")[0]
+        return GENERAL[name]
+
+    def get_int(self, name, log=None):
+        value = self.get(name, log)
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            raise ConfigError(f"setting {name} = {value!r} is not a number") from None
+
+    def get_bool(self, name, log=None):
+        value = str(self.get(name, log)).lower()
+        if value in ("1", "yes", "true", "on"):
+            return True
+        if value in ("0", "no", "false", "off", ""):
+            return False
+        raise ConfigError(f"setting {name} = {value!r} is not yes/no")
+
+    def dateformat(self, log=None):
+        value = self.get("dateformat", log)
+        try:
+            return check_dateformat(value)
+        except ValueError as exc:
+            raise ConfigError(str(exc), "use logrotate's specifiers, e.g. -%Y%m%d") from None
+
+    def backend_options(self, scheme):
+        """[scheme] section plus SWIFTROTATE_<SCHEME>_<OPTION> variables."""
+        opts = self._section(scheme)
+        prefix = f"SWIFTROTATE_{scheme.upper()}_"
+        for key, value in self.environ.items():
+            if key.startswith(prefix) and value != "":
+                opts[key[len(prefix):].lower()] = value
+        return opts
+
+    def log_sections(self):
+        return [s[4:].strip() for s in self.parser.sections() if s.startswith("log ")]
+
+
+def open_store(settings, dest=None):
+    """The backend named by --dest / config, with its options."""
+    from .backends import get_backend, parse_url
+
+    url = dest or settings.get("dest")
+    scheme = parse_url(url)[0]
+    return get_backend(url, settings.backend_options(scheme))

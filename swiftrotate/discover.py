@@ -1,0 +1,91 @@
+"""Find rotated files from what logrotate passes a hook.
+
+logrotate gives postrotate `$1` = the live log, but with `sharedscripts`, and
+in first/lastaction, `$1` is the pattern text as written: several patterns,
+globs, quotes, and a trailing space. So every argument is split and globbed
+here, and rotated siblings are found even when the live log is absent (no
+`create` directive), the way logrotate globs for old rotations itself.
+"""
+import glob
+import os
+import re
+import shlex
+from dataclasses import dataclass
+
+from .naming import COMPRESS_SUFFIXES, stamp_pattern
+
+GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: str  # the rotated file as found (in the log's folder or olddir)
+    live: str  # absolute path of the live log it belongs to
+    stamp: str
+    ext: str  # compression suffix or ''
+    pattern: str  # the pattern that matched, for per-log settings
+
+
+def split_patterns(args):
+    """Each argument may hold several space-separated, maybe quoted patterns."""
+    out = []
+    for arg in args:
+        try:
+            parts = shlex.split(arg)
+        except ValueError:
+            parts = arg.split()
+        out.extend(p for p in parts if p)
+    return out
+
+
+def _rotated_regex(dateformat):
+    exts = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
+    return re.compile(rf"(?P<live>.+?)(?P<stamp>{stamp_pattern(dateformat)})(?P<ext>{exts})?", re.ASCII)
+
+
+def live_of(path, dateformat):
+    """If `path` itself is a rotated file (postrotate's $2), its live log."""
+    m = _rotated_regex(dateformat).fullmatch(os.path.basename(path))
+    return os.path.join(os.path.dirname(path), m.group("live")) if m else None
+
+
+def find(pattern, dateformat, olddir=None):
+    """Rotated files of the logs `pattern` names, sorted by path."""
+    pattern = os.path.abspath(pattern)
+    if not GLOB_CHARS.search(pattern):
+        pattern = live_of(pattern, dateformat) or pattern  # handed postrotate's $2
+    regex = _rotated_regex(dateformat)
+    folders = set()
+    literal_dir = os.path.dirname(pattern)
+    if not GLOB_CHARS.search(literal_dir):
+        folders.add(literal_dir)
+    else:
+        folders.update(d for d in glob.glob(literal_dir) if os.path.isdir(d))
+    found = {}
+    for folder in sorted(folders):
+        scan = [folder]
+        if olddir:
+            scan.append(olddir if os.path.isabs(olddir) else os.path.join(folder, olddir))
+        for where in scan:
+            try:
+                names = os.listdir(where)
+            except OSError:
+                continue
+            for name in names:
+                m = regex.fullmatch(name)
+                if not m:
+                    continue
+                live = os.path.join(folder, m.group("live"))
+                if not _glob_match(live, pattern):
+                    continue
+                path = os.path.join(where, name)
+                found[path] = Candidate(path, live, m.group("stamp"), m.group("ext") or "", pattern)
+    return [found[p] for p in sorted(found)]
+
+
+def _glob_match(path, pattern):
+    # fnmatch lets '*' cross '/', glob does not; compare folder by folder.
+    from fnmatch import fnmatchcase
+
+    a, b = path.split("/"), pattern.split("/")
+    return len(a) == len(b) and all(fnmatchcase(x, y) for x, y in zip(a, b))

@@ -1,0 +1,87 @@
+"""Typed errors. Backends translate their library's exceptions into these;
+only cli.py turns them into exit codes (sysexits values, see README)."""
+
+
+class SwiftrotateError(Exception):
+    """Root of every error swiftrotate reports on purpose."""
+
+    exit_code = 70
+    hint = ""
+
+    def __init__(self, message, hint=None):
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+    def line(self):
+        """The one line shown to the operator: what failed, then the fix."""
+        msg = str(self)
+        return f"{msg} ({self.hint})" if self.hint else msg
+
+
+class UsageError(SwiftrotateError):
+    exit_code = 2
+
+
+class ConfigError(SwiftrotateError):
+    exit_code = 78
+
+
+class SourceMissing(SwiftrotateError):
+    """A local input (file, folder, archive range) does not exist."""
+
+    exit_code = 66
+
+
+class IntegrityError(SwiftrotateError):
+    """Bytes do not match their checksum or size."""
+
+    exit_code = 65
+
+
+class Conflict(IntegrityError):
+    """The store holds different content under a key we must not overwrite."""
+
+
+class UnsafeInput(SwiftrotateError):
+    """A symlink, a non-regular file, or a key that would escape a folder."""
+
+    exit_code = 65
+
+
+class BackendError(SwiftrotateError):
+    """The store failed in a way a retry will not fix by itself."""
+
+    exit_code = 69
+
+
+class NotFound(BackendError):
+    """The key, container or bucket does not exist."""
+
+    exit_code = 66
+
+
+class AuthError(BackendError):
+    """Credentials refused or missing (HTTP 401/403)."""
+
+    exit_code = 77
+
+
+class TransientError(BackendError):
+    """Network trouble, timeouts, 5xx after retries: the next run retries."""
+
+    exit_code = 75
+
+
+class DeadlineExceeded(TransientError):
+    pass
+
+
+class LockBusy(TransientError):
+    pass
+
+
+class LocalIOError(SwiftrotateError):
+    """The local disk failed us (ENOSPC, EIO, permissions on our own files)."""
+
+    exit_code = 74

@@ -1,0 +1,189 @@
+"""`swiftrotate upload`: the logrotate hook as one idempotent sweep.
+
+Every run archives every dateext rotation of the named logs that the ledger
+does not already know, whatever logrotate passed ($1, $2, or the pattern
+text of a sharedscripts block). The no-op path reads only the ledger and
+the file system: no store, no network, no boto3/swiftclient import.
+"""
+import fcntl
+import fnmatch
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from . import discover
+from .archive import Archiver, Outcome, build_key, check_template
+from .errors import DeadlineExceeded, LocalIOError, LockBusy, SwiftrotateError, TransientError
+from .ledger import Ledger
+from .naming import escape
+
+# When several files fail, the exit code names the worst problem: a refused
+# credential or a conflict needs a human, a timeout only needs the next run.
+SEVERITY = [77, 78, 65, 69, 74, 66, 75]
+
+
+@dataclass
+class Report:
+    outcomes: list = field(default_factory=list)
+    seconds: float = 0.0
+    warnings: list = field(default_factory=list)
+
+    @property
+    def failures(self):
+        return [o for o in self.outcomes if o.error is not None]
+
+    def count(self, status):
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def exit_code(self):
+        codes = {o.error.exit_code for o in self.failures}
+        for code in SEVERITY:
+            if code in codes:
+                return code
+        return max(codes) if codes else 0
+
+    def summary(self):
+        sent = sum(o.size for o in self.outcomes if o.status == "uploaded")
+        return (f"upload: {len(self.outcomes)} file(s), {self.count('uploaded')} uploaded "
+                f"({sent} bytes), {self.count('present') + self.count('twin')} already in store, "
+                f"{self.count('known')} known, {len(self.failures)} failed, {self.seconds:.2f}s")
+
+
+class StateLock:
+    """flock on a file in the state folder (not /tmp: PrivateTmp makes /tmp
+    private to each logrotate.service run), with a bounded wait."""
+
+    def __init__(self, folder, timeout):
+        self.path = os.path.join(folder, "lock")
+        self.timeout = timeout
+
+    def __enter__(self):
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        end = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() >= end:
+                    os.close(self.fd)
+                    raise LockBusy(f"another swiftrotate holds {self.path} for more than {self.timeout}s",
+                                   "the next run retries; raise lock_timeout if runs overlap often")
+                time.sleep(0.1)
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+
+
+def state_folder(settings):
+    folder = os.path.abspath(settings.get("state_dir"))
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise LocalIOError(f"cannot create state folder {folder}: {exc.strerror}",
+                           "set state_dir (or SWIFTROTATE_STATE_DIR) to a writable folder") from None
+    return folder
+
+
+def _log_settings(settings, pattern):
+    """Per-log settings: [log GLOB] sections match the pattern as written."""
+    for glob in settings.log_sections():
+        if pattern == glob or fnmatch.fnmatchcase(pattern, glob):
+            return glob
+    return pattern
+
+
+def collect(settings, args):
+    """(candidate, key) pairs for every rotated file the arguments name."""
+    host = settings.get("host")
+    pairs, seen = [], set()
+    for pattern in discover.split_patterns(args):
+        which = _log_settings(settings, os.path.abspath(pattern))
+        dateformat = settings.dateformat(which)
+        template = check_template(settings.get("key_template", which))
+        for cand in discover.find(pattern, dateformat, settings.get("olddir", which)):
+            if cand.path not in seen:
+                seen.add(cand.path)
+                pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
+    return pairs
+
+
+def run_upload(settings, args, *, dry_run=False, jobs=4, log, open_backend):
+    start = time.monotonic()
+    report = Report()
+    deadline = settings.get_int("deadline")
+    folder = state_folder(settings)
+    dest = settings.get("dest")
+    with StateLock(folder, settings.get_int("lock_timeout")):
+        ledger = Ledger(os.path.join(folder, "ledger.sqlite"))
+        try:
+            pending = []
+            for cand, key in collect(settings, args):
+                try:
+                    st = os.lstat(cand.path)
+                except FileNotFoundError:
+                    continue
+                if ledger.known_file(dest, cand.path, st):
+                    report.outcomes.append(Outcome(cand.path, key, "known", st.st_size))
+                else:
+                    pending.append((cand, key, st))
+            if dry_run:
+                for cand, key, st in pending:
+                    report.outcomes.append(Outcome(cand.path, key, "would-upload", st.st_size))
+            elif pending:
+                _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend)
+        finally:
+            report.warnings.extend(ledger.warnings)
+            ledger.close()
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend):
+    ready = _wait_settled(settings, pending, report, deadline, start)
+    if not ready:
+        return
+    backend = open_backend()
+    archiver = Archiver(backend, ledger, dest, settings.get("host"), log)
+
+    def one(item):
+        cand, key, _ = item
+        if deadline and time.monotonic() - start > deadline:
+            return Outcome(cand.path, key, "failed", error=DeadlineExceeded(
+                f"deadline of {deadline}s reached before {escape(cand.path)}; it stays local for the next run"))
+        try:
+            return archiver.archive(cand, key)
+        except SwiftrotateError as exc:
+            return Outcome(cand.path, key, "failed", error=exc)
+        except OSError as exc:
+            return Outcome(cand.path, key, "failed",
+                           error=LocalIOError(f"{escape(cand.path)}: {exc.strerror or exc}"))
+
+    try:
+        with ThreadPoolExecutor(max(1, jobs)) as pool:
+            for outcome in pool.map(one, ready):
+                report.outcomes.append(outcome)
+                if outcome.error is not None:
+                    log.error("not archived: %s", outcome.error.line())
+    finally:
+        backend.close()
+
+
+def _wait_settled(settings, pending, report, deadline, start):
+    """Files written to within the last settle_seconds are not final yet:
+    wait (bounded) until they are quiet instead of uploading a moving target."""
+    ready = []
+    for cand, key, st in pending:
+        settle = settings.get_int("settle_seconds", cand.pattern)
+        give_up = time.monotonic() + 4 * settle
+        while time.time() - os.lstat(cand.path).st_mtime < settle:
+            if time.monotonic() > give_up or (deadline and time.monotonic() - start > deadline):
+                report.outcomes.append(Outcome(cand.path, key, "failed", error=TransientError(
+                    f"{escape(cand.path)} is still being written; the next run retries")))
+                break
+            time.sleep(min(0.5, settle))
+        else:
+            ready.append((cand, key, st))
+    return ready

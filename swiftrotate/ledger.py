@@ -1,0 +1,125 @@
+"""The local ledger: which rotated units are archived and verified.
+
+SQLite from the standard library. The ledger is a cache of facts the store
+can confirm (a HEAD shows our size and sha256), so a missing or corrupt
+ledger is moved aside and rebuilt from the store as files come up again;
+it is never fatal. `files` lets the no-op path skip hashing: a path whose
+size, mtime and inode match a row is known to be archived.
+"""
+import os
+import sqlite3
+import threading
+import time
+
+from .errors import LocalIOError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS units (
+    dest TEXT NOT NULL, unit TEXT NOT NULL, key TEXT NOT NULL,
+    size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+    content_sha256 TEXT, content_size INTEGER,
+    verified_at REAL NOT NULL,
+    PRIMARY KEY (dest, unit));
+CREATE TABLE IF NOT EXISTS files (
+    dest TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, unit TEXT NOT NULL,
+    PRIMARY KEY (dest, path));
+"""
+
+
+class Ledger:
+    def __init__(self, path):
+        self.path = path
+        self.warnings = []
+        self._lock = threading.Lock()
+        folder = os.path.dirname(os.path.abspath(path))
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise LocalIOError(f"cannot create ledger folder {folder}: {exc.strerror}",
+                               "set state_dir to a writable folder") from None
+        self.db = self._open()
+
+    def _open(self):
+        try:
+            db = self._connect()
+            db.execute("SELECT count(*) FROM units").fetchone()
+            return db
+        except sqlite3.DatabaseError as exc:
+            aside = f"{self.path}.corrupt-{int(time.time())}"
+            try:
+                os.replace(self.path, aside)
+            except OSError:
+                aside = None
+            self.warnings.append(f"ledger {self.path} was unreadable ({exc}); "
+                                 f"rebuilding it from the store" + (f", old copy kept as {aside}" if aside else ""))
+            try:
+                return self._connect()
+            except sqlite3.DatabaseError as exc2:
+                self.warnings.append(f"ledger unusable ({exc2}); working from the store only")
+                return self._memory()
+
+    def _connect(self):
+        new = not os.path.exists(self.path)
+        db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+        if new:
+            os.chmod(self.path, 0o600)
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(SCHEMA)
+        return db
+
+    def _memory(self):
+        db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        db.executescript(SCHEMA)
+        return db
+
+    def _write(self, sql, args):
+        """A failed ledger write (full disk) is a warning, not a lost log:
+        the object is verified in the store and the next run re-confirms it."""
+        with self._lock:
+            try:
+                self.db.execute(sql, args)
+                return True
+            except sqlite3.Error as exc:
+                self.warnings.append(f"could not record in ledger {self.path}: {exc}")
+                return False
+
+    def known_file(self, dest, path, st):
+        with self._lock:
+            try:
+                row = self.db.execute(
+                    "SELECT size, mtime_ns, ino, unit FROM files WHERE dest=? AND path=?",
+                    (dest, path)).fetchone()
+            except sqlite3.Error:
+                return None
+        if row and row[0] == st.st_size and row[1] == st.st_mtime_ns and row[2] == st.st_ino:
+            return row[3]
+        return None
+
+    def unit(self, dest, unit):
+        with self._lock:
+            try:
+                row = self.db.execute(
+                    "SELECT key, size, sha256, content_sha256, content_size, verified_at "
+                    "FROM units WHERE dest=? AND unit=?", (dest, unit)).fetchone()
+            except sqlite3.Error:
+                return None
+        if not row:
+            return None
+        keys = ("key", "size", "sha256", "content_sha256", "content_size", "verified_at")
+        return dict(zip(keys, row))
+
+    def record(self, dest, unit, key, size, sha256, content_sha256, content_size, path, st):
+        self._write("INSERT OR REPLACE INTO units VALUES (?,?,?,?,?,?,?,?)",
+                    (dest, unit, key, size, sha256, content_sha256, content_size, time.time()))
+        self.record_file(dest, unit, path, st)
+
+    def record_file(self, dest, unit, path, st):
+        self._write("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?)",
+                    (dest, path, st.st_size, st.st_mtime_ns, st.st_ino, unit))
+
+    def close(self):
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass

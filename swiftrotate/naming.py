@@ -1,0 +1,164 @@
+"""Pure naming rules: dateext stamps, compression suffixes, object keys.
+
+No I/O here, so every rule can be tested exhaustively and reused by the hook,
+the renamer and fetch.
+"""
+import re
+from datetime import datetime, timedelta
+
+COMPRESS_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z", ".zip")
+DEFAULT_DATEFORMAT = "-%Y%m%d"
+
+# logrotate's dateformat specifiers (logrotate.8: %Y %m %d %H %M %S %s; %V
+# alone cannot name a day, so it is refused).
+# Each maps to an exact ASCII digit count: "\d" would accept other scripts'
+# digits, and strptime alone accepts '2026112' as 2026-11-02.
+_SPECS = {
+    "Y": "[0-9]{4}",
+    "m": "[0-9]{2}",
+    "d": "[0-9]{2}",
+    "H": "[0-9]{2}",
+    "M": "[0-9]{2}",
+    "S": "[0-9]{2}",
+    "s": "[0-9]{1,12}",
+}
+
+
+def _tokens(dateformat):
+    """Split a dateformat into ('lit', text) and ('spec', letter) tokens."""
+    out, i = [], 0
+    while i < len(dateformat):
+        ch = dateformat[i]
+        if ch == "%":
+            if i + 1 >= len(dateformat):
+                raise ValueError(f"dateformat {dateformat!r} ends with a lone %")
+            spec = dateformat[i + 1]
+            if spec == "%":
+                out.append(("lit", "%"))
+            elif spec in _SPECS:
+                out.append(("spec", spec))
+            else:
+                raise ValueError(
+                    f"dateformat {dateformat!r}: %{spec} is not a logrotate specifier "
+                    "(use %Y %m %d %H %M %S %s)"
+                )
+            i += 2
+        else:
+            if ch == "/" or ch == "\0":
+                raise ValueError(f"dateformat {dateformat!r} may not contain '/' or NUL")
+            out.append(("lit", ch))
+            i += 1
+    if not any(kind == "spec" for kind, _ in out):
+        raise ValueError(f"dateformat {dateformat!r} has no date specifier")
+    return out
+
+
+def check_dateformat(dateformat):
+    """Raise ValueError unless dateformat is usable; return it."""
+    _tokens(dateformat)
+    return dateformat
+
+
+def stamp_pattern(dateformat):
+    """Regex source (no anchors) that matches exactly one stamp."""
+    return "".join(re.escape(v) if k == "lit" else _SPECS[v] for k, v in _tokens(dateformat))
+
+
+def parse_stamp(stamp, dateformat=DEFAULT_DATEFORMAT):
+    """Stamp text -> datetime, or None if it does not match exactly."""
+    if not re.fullmatch(stamp_pattern(dateformat), stamp, re.ASCII):
+        return None
+    if "%s" in dateformat:
+        digits = re.search("[0-9]+", stamp).group(0)
+        return datetime.fromtimestamp(int(digits))
+    try:
+        return datetime.strptime(stamp, dateformat)
+    except ValueError:
+        return None
+
+
+def format_stamp(moment, dateformat=DEFAULT_DATEFORMAT):
+    if "%s" in dateformat:
+        dateformat = dateformat.replace("%s", str(int(moment.timestamp())))
+    return moment.strftime(dateformat)
+
+
+def split_compression(name):
+    """'x-20261126.gz' -> ('x-20261126', '.gz'); no known suffix -> (name, '')."""
+    for suffix in COMPRESS_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], suffix
+    return name, ""
+
+
+def match_rotated(name, live_name, dateformat=DEFAULT_DATEFORMAT):
+    """If `name` is a dateext rotation of `live_name`, return (stamp, ext)."""
+    if not name.startswith(live_name):
+        return None
+    base, ext = split_compression(name)
+    stamp = base[len(live_name):]
+    if not stamp or parse_stamp(stamp, dateformat) is None:
+        return None
+    return stamp, ext
+
+
+def rotated_glob(live_name):
+    """A glob that finds candidates cheaply; match_rotated decides."""
+    return glob_escape(live_name) + "?*"
+
+
+def glob_escape(text):
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def validate_key(key):
+    """Raise ValueError unless `key` is a safe, canonical object key.
+
+    Canonical keys can never name a path outside a folder when joined to it,
+    and every store (rclone's included) accepts them.
+    """
+    if not isinstance(key, str) or not key:
+        raise ValueError("empty object key")
+    if len(key.encode("utf-8", "surrogateescape")) > 1024:
+        raise ValueError(f"object key longer than 1024 bytes: {escape(key[:60])}...")
+    if key.startswith("/") or "\\" in key:
+        raise ValueError(f"object key is absolute or has a backslash: {escape(key)}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in key):
+        raise ValueError(f"object key has a control character: {escape(key)}")
+    for part in key.split("/"):
+        if part in ("", ".", ".."):
+            raise ValueError(f"object key has an empty, '.' or '..' segment: {escape(key)}")
+    return key
+
+
+def escape(text):
+    """Printable form of an untrusted name for logs (no newlines, no ANSI)."""
+    return text.encode("unicode_escape", "backslashreplace").decode("ascii").replace('"', '\\"')
+
+
+def unit_key(prefix, host, live_path, stamp, ext=""):
+    """Object key of one archived rotation: [PREFIX/]host/log/path{stamp}{ext}.
+
+    The live path keeps its folders, so one log's archives share a key prefix
+    and sort by stamp, which is what fetch lists ranges by.
+    """
+    parts = [p for p in (prefix.strip("/") if prefix else "", host) if p]
+    key = "/".join(parts + [live_path.lstrip("/") + stamp + ext])
+    return validate_key(key)
+
+
+def unit_id(key):
+    """The unit a key belongs to: X and X.gz are one rotation."""
+    return split_compression(key)[0]
+
+
+def stamp_day_range(first_day, last_day, yesterday=False):
+    """Content days [first, last] -> stamp days that hold their lines.
+
+    Without dateyesterday logrotate stamps the rotation day, so day D's lines
+    sit mostly in the file stamped D+1 (and a few, written before the
+    rotation, in the file stamped D).
+    """
+    if yesterday:
+        return first_day, last_day
+    return first_day, last_day + timedelta(days=1)
