@@ -16,8 +16,7 @@ from .naming import DEFAULT_DATEFORMAT, check_dateformat
 
 DEFAULT_CONFIG = "/etc/swiftrotate.conf"
 DEFAULT_STATE_DIR = "/var/lib/swiftrotate"
-SECRET_OPTIONS = {"key", "os_password", "password", "secret_access_key", "aws_secret_access_key",
-                  "os_auth_token", "auth_token"}
+SECRET_OPTIONS = {"key", "os_password", "password", "secret_access_key", "os_auth_token", "auth_token"}
 
 GENERAL = {
     "dest": None,  # default: file://<state_dir>/archive

@@ -22,7 +22,9 @@ TMP_PREFIX = ".srtmp-"
 class LocalBackend(Backend):
     scheme = "file"
 
-    def __init__(self, root, create=True):
+    def __init__(self, root, create=True, list_page_size=None):
+        # list_page_size: a folder lists in one go; accepted so that the same
+        # options work for every store.
         if not root or not os.path.isabs(root):
             raise ConfigError(f"file:// store needs an absolute folder, got {root!r}",
                               "write it as file:///var/backups/logs")

@@ -24,7 +24,8 @@ class S3Backend(Backend):
                  addressing_style=None, multipart_threshold=64 * MIB, part_size=16 * MIB,
                  concurrency=4, checksum="when_supported", sse=None, sse_kms_key_id=None,
                  storage_class=None, create_bucket=True, connect_timeout=10.0, read_timeout=60.0,
-                 retries=3, list_page_size=1000, verify_tls=True, ca_bundle=None):
+                 retries=3, list_page_size=1000, verify_tls=True, ca_bundle=None,
+                 access_key_id=None, secret_access_key=None):
         import boto3  # imported here: the no-op hook path never needs it
         import botocore.exceptions
         from botocore.config import Config
@@ -60,7 +61,9 @@ class S3Backend(Backend):
             s3={"addressing_style": addressing_style or "auto"},
             request_checksum_calculation=checksum, response_checksum_validation=checksum,
         )
-        session = boto3.session.Session(profile_name=profile or None)
+        # Keys from a 0600 config file are allowed; otherwise boto3's chain.
+        session = boto3.session.Session(profile_name=profile or None, aws_access_key_id=access_key_id or None,
+                                        aws_secret_access_key=secret_access_key or None)
         try:
             self.client = session.client("s3", endpoint_url=endpoint_url or None,
                                          region_name=region or None, config=config,
@@ -89,6 +92,8 @@ class S3Backend(Backend):
                                  "for stores that send whole-object checksums set checksum = when_required") from None
         except self._bexc.BotoCoreError as exc:
             raise BackendError(f"S3: {what}: {exc}") from None
+        except OSError as exc:  # reading our own file, or a raw socket error
+            raise TransientError(f"S3: {what}: {exc.strerror or exc}", "the next run retries") from None
 
     def _translate(self, exc, what):
         err = exc.response.get("Error", {})

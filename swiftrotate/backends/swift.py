@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
 from .base import CHUNK, Backend, ObjectInfo, RangeReader, file_md5, integrity_metadata, parse_metadata
@@ -118,7 +119,10 @@ class SwiftBackend(Backend):
     # -- the contract --------------------------------------------------------
     def put(self, key, path, *, size, sha256, metadata=None):
         name = self._full(key)
-        headers = {META + k: v for k, v in integrity_metadata(size, sha256, metadata).items()}
+        # swiftclient URL-decodes header values on the way back; encode ours
+        # so that a '%' in a path survives the round trip.
+        headers = {META + k: quote(v, safe=" /:.,=-_~+@")
+                   for k, v in integrity_metadata(size, sha256, metadata).items()}
         headers["content-type"] = _content_type(key)
         if self.expire_after:
             headers["x-delete-after"] = str(int(self.expire_after))
@@ -240,10 +244,12 @@ class SwiftBackend(Backend):
 
     def delete(self, key):
         name = self._full(key)
-        # For an SLO this also deletes its segments; for a plain object it is
-        # an ordinary DELETE.
+        headers = self._call(f"HEAD {name}", self._conn().head_object, self.container, name)
+        # An SLO's manifest DELETE also removes its segments (and answers 200
+        # even for a missing key, hence the HEAD above).
+        query = "multipart-manifest=delete" if headers.get("x-static-large-object") else None
         self._call(f"DELETE {name}", self._conn().delete_object, self.container, name,
-                   query_string="multipart-manifest=delete")
+                   query_string=query)
 
     def _delete_quietly(self, name, container=None):
         try:

@@ -1,0 +1,45 @@
+import os
+import sys
+
+import pytest
+
+# servers.py / faultproxy.py sit next to this file; make them importable even if
+# tests/ becomes a package or pytest runs with --import-mode=importlib.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from servers import RcloneS3Server, SwiftServer  # noqa: E402
+
+
+# --- real servers ---
+# Started once per run (per xdist worker), on free ports with their own data
+# dirs, so parallel runs don't collide. A server that cannot start fails the
+# tests that need it (never skips): the tests are only meaningful against them.
+
+def _start(server, what):
+    try:
+        return server.start()
+    except Exception as e:  # message holds the server log tails
+        msg = "could not start %s: %s" % (what, e)
+    pytest.fail(msg, pytrace=False)  # outside `except`: no chained traceback
+
+
+@pytest.fixture(scope="session")
+def swift_server():
+    """SwiftServer: .auth_url/.user/.key (swiftclient), .endpoint (s3api,
+    access key test:tester secret testing), .stop_proxy()/.start_proxy(), .expire()."""
+    server = _start(SwiftServer(), "the Swift test server (SAIO)")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def rclone_server():
+    """RcloneS3Server (`rclone serve s3`): .endpoint, .access_key, .secret_key,
+    .data_dir (<bucket>/<key> files), .client(), .restart()."""
+    server = _start(RcloneS3Server(), "`rclone serve s3`")
+    yield server
+    server.stop()
+
+
+# --- stores on those servers (tests/fixtures.py) ---
+from fixtures import remote_store, store  # noqa: E402,F401

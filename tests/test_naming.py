@@ -1,0 +1,74 @@
+"""Pure naming rules: stamps, suffixes, keys. No I/O, so properties are cheap."""
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from swiftrotate.naming import (
+    format_stamp, match_rotated, parse_stamp, split_compression, stamp_pattern, unit_id, unit_key,
+    validate_key,
+)
+
+FORMATS = ["-%Y%m%d", "-%Y%m%d%H", "-%Y-%m-%d", ".%Y%m%d-%H%M%S"]
+moments = st.datetimes(min_value=datetime(1971, 1, 2), max_value=datetime(2999, 12, 31)).map(
+    lambda d: d.replace(microsecond=0))
+
+
+@given(moments, st.sampled_from(FORMATS))
+def test_parse_of_format_is_identity_at_the_format_resolution(moment, fmt):
+    stamp = format_stamp(moment, fmt)
+    parsed = parse_stamp(stamp, fmt)
+    assert format_stamp(parsed, fmt) == stamp
+
+
+@given(moments)
+def test_stamps_sort_like_dates(moment):
+    later = moment + timedelta(days=1)
+    assert format_stamp(moment) < format_stamp(later)
+
+
+@pytest.mark.parametrize("stamp", ["-2026112", "-202611260", "-2026-1126", "-٢٠٢٦١١٢٦", "-20261326", "-20261131",
+                                   "20261126", "-2026112６"])
+def test_bad_stamps_are_refused(stamp):
+    assert parse_stamp(stamp) is None
+
+
+def test_match_rotated():
+    assert match_rotated("access.log-20261126.gz", "access.log") == ("-20261126", ".gz")
+    assert match_rotated("access.log-20261126", "access.log") == ("-20261126", "")
+    assert match_rotated("access.log", "access.log") is None
+    assert match_rotated("access.log.1", "access.log") is None
+    assert match_rotated("access.log-20261126.tmp", "access.log") is None
+
+
+@pytest.mark.parametrize("fmt", ["%Q", "-%", "no-spec", "-%Y/%m"])
+def test_bad_dateformats_raise(fmt):
+    with pytest.raises(ValueError):
+        stamp_pattern(fmt)
+
+
+def test_unit_key_layout_and_twin_identity():
+    key = unit_key("", "web01", "/var/log/nginx/access.log", "-20261126", ".gz")
+    assert key == "web01/var/log/nginx/access.log-20261126.gz"
+    assert unit_id(key) == unit_id("web01/var/log/nginx/access.log-20261126")
+    assert split_compression("x.log-20261126.zst") == ("x.log-20261126", ".zst")
+
+
+@pytest.mark.parametrize("key", ["", "/abs", "a//b", "a/../b", "..", "a/..", "./a", "a\\b", "a\x00b", "a\nb",
+                                 "a\x1b[31mb", "x" * 1025])
+def test_unsafe_keys_are_refused(key):
+    with pytest.raises(ValueError):
+        validate_key(key)
+
+
+@given(st.text(min_size=1, max_size=60))
+def test_valid_keys_never_escape_a_folder(text):
+    import os
+
+    try:
+        validate_key(text)
+    except ValueError:
+        return
+    joined = os.path.normpath(os.path.join("/dest", text))
+    assert joined.startswith("/dest/")
