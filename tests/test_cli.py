@@ -1,0 +1,136 @@
+"""The command as operators run it: exit codes, one-line errors, no secrets."""
+import os
+
+import pytest
+
+from clirun import rotated, run_cli, write_config
+from servers import FaultProxy, free_port
+
+CANARY = "canary-secret-5f1e2d"
+
+
+def base_config(tmp_path, **general):
+    return {"swiftrotate": {"state_dir": str(tmp_path / "state"), "host": "web01", "settle_seconds": "0",
+                            **general}}
+
+
+def swift_config(tmp_path, auth_url, key="testing", **swift):
+    cfg = base_config(tmp_path, dest="swift://clitest")
+    cfg["swift"] = {"auth_url": auth_url, "user": "test:tester", "key": key, **swift}
+    return write_config(tmp_path / "swiftrotate.conf", cfg)
+
+
+def test_help_teaches_the_hook():
+    out = run_cli("--help").stdout
+    assert 'swiftrotate upload "$1"' in out and "never on the command line" in out
+    up = run_cli("upload", "--help").stdout
+    for flag in ("--dry-run", "--dateformat", "--olddir", "--host", "--deadline", "-v", "--quiet"):
+        assert flag in up
+
+
+def test_local_default_store_round(tmp_path):
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261125", b"a\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    first = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "state/archive/web01" / str(logs / "app.log-20261125").lstrip("/")).read_bytes() == b"a\n"
+    listing = run_cli("--config", cfg, "ls")
+    assert f"web01{logs}/app.log-20261125" in listing.stdout
+
+
+def test_bad_credentials_exit_77_and_never_show_the_secret(tmp_path, swift_server):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = swift_config(tmp_path, swift_server.auth_url, key=CANARY, retries="0")
+    for extra in ([], ["--debug"]):
+        proc = run_cli("--config", cfg, *extra, "upload", str(tmp_path / "logs/app.log"))
+        assert proc.returncode == 77, proc.stderr
+        assert "authorization failed" in proc.stderr
+        assert CANARY not in proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stderr or extra
+
+
+def test_canary_in_env_never_appears(tmp_path, swift_server):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, dest="swift://clitest"))
+    env = {"ST_AUTH": swift_server.auth_url, "ST_USER": "test:tester", "ST_KEY": CANARY,
+           "SWIFTROTATE_SWIFT_RETRIES": "0"}
+    proc = run_cli("--config", cfg, "--debug", "-v", "upload", str(tmp_path / "logs/app.log"), env=env)
+    assert proc.returncode == 77
+    assert CANARY not in proc.stdout + proc.stderr
+
+
+def test_unreachable_endpoint_exits_75_within_the_timeout(tmp_path):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    port = free_port()  # nothing listens there
+    cfg = swift_config(tmp_path, f"http://127.0.0.1:{port}/auth/v1.0", retries="0", connect_timeout="2")
+    proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 75, proc.stderr
+    assert proc.stderr.count("\n") <= 3 and "Traceback" not in proc.stderr
+    assert (tmp_path / "logs/app.log-20261125").exists()
+    assert proc.seconds < 60  # a hang guard, not a speed claim
+
+
+def test_stalled_server_is_bounded_by_the_read_timeout(tmp_path, swift_server):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    with FaultProxy(("127.0.0.1", swift_server.proxy_port)) as proxy:
+        proxy.mode = "stall"
+        cfg = swift_config(tmp_path, proxy.url_for("/auth/v1.0"), retries="0", read_timeout="2")
+        proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 75, proc.stderr
+    assert proc.seconds < 60  # a hang guard, not a speed claim
+
+
+def test_503_burst_is_retried_and_archives_once(tmp_path, swift_server):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    with FaultProxy(("127.0.0.1", swift_server.proxy_port)) as proxy:
+        cfg = swift_config(tmp_path, proxy.url_for("/auth/v1.0"), retries="3", backoff="0.1")
+        proxy.status_code, proxy.status_count = 503, 2
+        proxy.mode = "status"
+        proc = run_cli("--config", cfg, "upload", "-v", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 uploaded" in proc.stderr
+
+
+@pytest.mark.parametrize("general,expect", [
+    ({"dateformat": "-%Q"}, "dateformat"),
+    ({"dest": "ftp://x"}, "unknown store scheme"),
+    ({"dest": "file://relative/dir"}, "names a host"),
+    ({"key_template": "{stamp}{ext}/{host}"}, "key_template"),
+    ({"bogus": "1"}, "unknown setting"),
+])
+def test_bad_config_exits_78_with_one_line(tmp_path, general, expect):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, **general))
+    proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 78, proc.stderr
+    assert expect in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_missing_config_file_is_78(tmp_path):
+    proc = run_cli("--config", str(tmp_path / "nope.conf"), "upload", "/var/log/x.log")
+    assert proc.returncode == 78 and "does not exist" in proc.stderr
+
+
+def test_world_readable_secret_config_warns(tmp_path):
+    cfg = swift_config(tmp_path, "http://127.0.0.1:1/auth/v1.0")
+    os.chmod(cfg, 0o644)
+    proc = run_cli("--config", cfg, "upload", "--dry-run", str(tmp_path / "logs/app.log"))
+    assert "chmod 600" in proc.stderr
+
+
+def test_symlinked_rotation_is_refused(tmp_path):
+    secret = tmp_path / "shadow"
+    secret.write_text("root:secret\n")
+    (tmp_path / "logs").mkdir()
+    os.symlink(secret, tmp_path / "logs/app.log-20261125")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 65, proc.stderr
+    assert "refusing symlink" in proc.stderr
+    assert not any((tmp_path / "state/archive").rglob("app.log-20261125"))
+
+
+def test_usage_error_is_2():
+    assert run_cli("upload").returncode == 2
+    assert run_cli("nosuchcommand").returncode == 2
