@@ -12,7 +12,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from .naming import COMPRESS_SUFFIXES, stamp_pattern
+from .naming import COMPRESS_SUFFIXES, parse_stamp, stamp_pattern
 
 GLOB_CHARS = re.compile(r"[*?\[]")
 
@@ -73,8 +73,8 @@ def find(pattern, dateformat, olddir=None):
                 continue
             for name in names:
                 m = regex.fullmatch(name)
-                if not m:
-                    continue
+                if not m or parse_stamp(m.group("stamp"), dateformat) is None:
+                    continue  # digits of the right shape but no real date (month 13)
                 live = os.path.join(folder, m.group("live"))
                 if not _glob_match(live, pattern):
                     continue

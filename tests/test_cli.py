@@ -134,3 +134,70 @@ def test_symlinked_rotation_is_refused(tmp_path):
 def test_usage_error_is_2():
     assert run_cli("upload").returncode == 2
     assert run_cli("nosuchcommand").returncode == 2
+
+
+def test_noop_path_imports_no_client_library(tmp_path, swift_server):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = swift_config(tmp_path, swift_server.auth_url)
+    assert run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log")).returncode == 0
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "swiftrotate", "--config", cfg, "upload",
+                           str(tmp_path / "logs/app.log")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
+    assert "click" in imported  # the measurement works
+    assert not imported & {"boto3", "botocore", "swiftclient", "requests"}, imported & {"boto3", "botocore"}
+
+
+def test_dry_run_lists_and_changes_nothing(tmp_path):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    rotated(tmp_path / "logs", "app.log-20261126.gz", b"not really gzip")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    proc = run_cli("--config", cfg, "upload", "--dry-run", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 0
+    assert proc.stdout.count("would-upload") == 2 and "web01" in proc.stdout
+    assert not (tmp_path / "state/archive").exists() or not any((tmp_path / "state/archive").rglob("*.log-*"))
+
+
+def test_deadline_stops_cleanly_with_75(tmp_path, swift_server):
+    for day in range(1, 11):
+        rotated(tmp_path / "logs", f"app.log-202611{day:02d}", b"x" * 1000)
+    with FaultProxy(("127.0.0.1", swift_server.proxy_port)) as proxy:
+        proxy.mode = "stall"
+        cfg = swift_config(tmp_path, proxy.url_for("/auth/v1.0"), retries="0", read_timeout="3")
+        proc = run_cli("--config", cfg, "upload", "-j", "1", "--deadline", "2", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 75, proc.stderr
+    assert "deadline" in proc.stderr
+    assert len(list((tmp_path / "logs").iterdir())) == 10
+
+
+def test_live_log_and_bad_stamps_are_never_uploaded(tmp_path):
+    logs = tmp_path / "logs"
+    for name in ("app.log", "app.log-2026112", "app.log-202611260", "app.log-20261326", "app.log.1",
+                 "app.log-20261125.tmp", "app.log-20261125"):
+        rotated(logs, name, name.encode())
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    proc = run_cli("--config", cfg, "upload", "--dry-run", str(logs / "app.log"))
+    assert proc.stdout.count("would-upload") == 1 and "app.log-20261125 ->" in proc.stdout
+
+
+def test_fresh_file_is_read_only_once_it_is_quiet(tmp_path):
+    """A file still being written when the hook starts is archived with its
+    last write, not half of it."""
+    import subprocess
+    import sys
+    import threading
+
+    logs = tmp_path / "logs"
+    path = rotated(logs, "app.log-20261125", b"first\n", age=0)
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, settle_seconds="2"))
+    late = threading.Timer(0.7, lambda: path.open("ab").write(b"late line\n"))
+    late.start()
+    proc = subprocess.run([sys.executable, "-m", "swiftrotate", "--config", cfg, "upload", str(logs / "app.log")],
+                          capture_output=True, text=True)
+    late.join()
+    assert proc.returncode == 0, proc.stderr
+    stored = tmp_path / "state/archive/web01" / str(path).lstrip("/")
+    assert stored.read_bytes() == b"first\nlate line\n"

@@ -1,0 +1,181 @@
+"""The hook when things break: outages, kill -9, concurrent hooks, full disk.
+
+The invariant everywhere: a file is either archived and verified, or still
+on disk with a non-zero exit; the next run converges to exactly one object
+per rotated unit.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+from clirun import rotated, run_cli, write_config
+from lrlab import Lab, content
+from servers import FaultProxy
+from swiftrotate.backends.swift import SwiftBackend
+from swiftrotate.naming import unit_id
+
+MIB = 1024 * 1024
+
+
+def swift_conf(tmp_path, auth_url, container, **swift):
+    return write_config(tmp_path / "swiftrotate.conf", {
+        "swiftrotate": {"dest": f"swift://{container}", "state_dir": str(tmp_path / "state"),
+                        "host": "web01", "settle_seconds": "0"},
+        "swift": {"auth_url": auth_url, "user": "test:tester", "key": "testing", "retries": "0",
+                  "connect_timeout": "2", "read_timeout": "10", "segment_size": "5M", **swift},
+    })
+
+
+def backend_for(swift_server, container):
+    return SwiftBackend(container, auth_url=swift_server.auth_url, user="test:tester", key="testing")
+
+
+def test_outage_under_logrotate_then_backlog_archived_once(tmp_path, swift_server):
+    """Three days with the store unreachable (compress, postrotate): logrotate
+    exits 1 and leaves those files uncompressed; after recovery one run
+    archives the whole backlog, once."""
+    container = "out" + uuid.uuid4().hex[:10]
+    with FaultProxy(("127.0.0.1", swift_server.proxy_port)) as proxy:
+        cfg = swift_conf(tmp_path, proxy.url_for("/auth/v1.0"), container)
+        lab = Lab(tmp_path / "lab", cfg)
+        lab.configure(["compress"], hook="postrotate")
+        lab.days(["2026-11-01 00:10:00", "2026-11-02 00:10:00"])
+        assert all(p.returncode == 0 for p in lab.results)
+        proxy.mode = "refuse"
+        for day in ("2026-11-03 00:10:00", "2026-11-04 00:10:00", "2026-11-05 00:10:00"):
+            lab.write_lines(day)
+            proc = lab.run(day)
+            assert proc.returncode != 0  # the hook failed, so logrotate kept the file
+        leftovers = [p.name for p in lab.rotated_files() if not p.name.endswith(".gz")]
+        assert len(leftovers) == 6, leftovers  # 3 days x 2 logs, uncompressed
+        proxy.mode = "pass"
+        lab.write_lines("2026-11-06")
+        assert lab.run("2026-11-06 00:10:00").returncode == 0, lab.hook_output()
+    backend = backend_for(swift_server, container)
+    keys = [o.key for o in backend.list()]
+    assert len(keys) == len({unit_id(k) for k in keys}) == 10  # 5 rotations x 2 logs
+    for name in lab.logs:
+        archived = []
+        for key in keys:
+            if "/" + name + "-" in key:
+                archived += content(b"".join(backend.open_read(key)[1]), key).decode().splitlines(True)
+        gone = lab.written[name][: len(lab.written[name]) - len(lab.live_lines(name))]
+        assert sorted(archived) == sorted(gone)
+    backend.close()
+
+
+def test_server_stopped_mid_run_keeps_files_and_next_run_converges(tmp_path, swift_server):
+    container = "stop" + uuid.uuid4().hex[:10]
+    logs = tmp_path / "logs"
+    for day in range(1, 21):
+        rotated(logs, f"app.log-202611{day:02d}", os.urandom(256 * 1024))
+    cfg = swift_conf(tmp_path, swift_server.auth_url, container)
+    proc = subprocess.Popen([sys.executable, "-m", "swiftrotate", "--config", cfg, "upload", "-j", "1",
+                             str(logs / "app.log")], stderr=subprocess.PIPE, text=True)
+    backend = backend_for(swift_server, container)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(backend.list()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        swift_server.stop_proxy()
+        err = proc.communicate(timeout=120)[1]
+    finally:
+        swift_server.start_proxy()
+    assert proc.returncode == 75, err
+    assert len(list(logs.iterdir())) == 20  # nothing local was touched
+    again = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
+    assert again.returncode == 0, again.stderr
+    keys = [o.key for o in backend.list()]
+    assert len(keys) == 20
+    for key in keys:
+        name = key.rsplit("/", 1)[1]
+        assert b"".join(backend.open_read(key)[1]) == (logs / name).read_bytes()
+    backend.close()
+
+
+def test_kill_9_during_segmented_upload_then_rerun_converges(tmp_path, swift_server):
+    container = "kill" + uuid.uuid4().hex[:10]
+    logs = tmp_path / "logs"
+    data = os.urandom(40 * MIB)
+    rotated(logs, "big.log-20261126", data)
+    with FaultProxy(("127.0.0.1", swift_server.proxy_port)) as proxy:
+        cfg = swift_conf(tmp_path, proxy.url_for("/auth/v1.0"), container, segment_threads="1")
+        proc = subprocess.Popen([sys.executable, "-m", "swiftrotate", "--config", cfg, "upload",
+                                 str(logs / "big.log")], stderr=subprocess.PIPE)
+        segments = backend_for(swift_server, container + "_segments")
+        deadline = time.monotonic() + 60
+        while not list(segments.list()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    backend = backend_for(swift_server, container)
+    assert list(segments.list()), "the kill came too late to test anything"
+    assert [o.key for o in backend.list()] == []  # nothing at the final key
+    cfg = swift_conf(tmp_path, swift_server.auth_url, container)
+    again = run_cli("--config", cfg, "upload", str(logs / "big.log"))
+    assert again.returncode == 0, again.stderr
+    key = "web01" + str(logs / "big.log-20261126")
+    info, chunks = backend.open_read(key)
+    assert b"".join(chunks) == data and info.size == len(data)
+    backend.close()
+    segments.close()
+
+
+def test_two_hooks_at_once_upload_each_file_once(tmp_path, swift_server):
+    container = "two" + uuid.uuid4().hex[:10]
+    logs = tmp_path / "logs"
+    for day in range(1, 31):
+        rotated(logs, f"app.log-202611{day:02d}", os.urandom(64 * 1024))
+    cfg = swift_conf(tmp_path, swift_server.auth_url, container)
+    cmd = [sys.executable, "-m", "swiftrotate", "--config", cfg, "upload", "-v", str(logs / "app.log")]
+    procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    errs = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errs
+    uploaded = sum(line.startswith("uploaded ") for err in errs for line in err.splitlines())
+    assert uploaded == 30, errs
+    backend = backend_for(swift_server, container)
+    assert len(list(backend.list())) == 30
+    backend.close()
+
+
+def test_lock_held_too_long_exits_75(tmp_path):
+    import fcntl
+
+    state = tmp_path / "state"
+    state.mkdir()
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", {"swiftrotate": {
+        "state_dir": str(state), "lock_timeout": "1", "settle_seconds": "0"}})
+    fd = os.open(state / "lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
+    finally:
+        os.close(fd)
+    assert proc.returncode == 75 and "holds" in proc.stderr
+
+
+def test_full_disk_for_the_ledger_loses_nothing(tmp_path, swift_server):
+    """The ledger's disk is full: uploads are still verified in the store, the
+    run says so, and the next run re-confirms them from the store."""
+    container = "full" + uuid.uuid4().hex[:10]
+    logs = tmp_path / "logs"
+    for day in (24, 25, 26):
+        rotated(logs, f"app.log-202611{day}", os.urandom(4096))
+    state = tmp_path / "state"
+    state.mkdir()
+    cfg = swift_conf(tmp_path, swift_server.auth_url, container)
+    script = (f"mount -t tmpfs -o size=64k tmpfs {state} && "
+              f"dd if=/dev/zero of={state}/filler bs=4k count=100 2>/dev/null; "
+              f"{sys.executable} -m swiftrotate --config {cfg} upload -v {logs}/app.log")
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "ledger" in proc.stderr  # said out loud, not silently dropped
+    backend = backend_for(swift_server, container)
+    assert len(list(backend.list())) == 3
+    again = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
+    assert again.returncode == 0 and "3 already in store" in again.stderr, again.stderr
+    backend.close()
