@@ -25,6 +25,7 @@ this shared, noisy machine hit every tool alike; medians are reported.
 """
 import argparse
 import datetime
+import http.client
 import json
 import os
 import shutil
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -58,18 +60,26 @@ def base_env():
             if not k.startswith(("SWIFTROTATE_", "ST_", "OS_", "AWS_", "RCLONE_"))}
 
 
+# Peak RSS must come from a small parent: on Linux a child's ru_maxrss starts
+# at the RSS of the process that forked it (fork copies the page tables and
+# exec keeps the old high-water mark), so os.wait4 from this Python harness
+# would floor every tool at the harness's own RSS. GNU time is a tiny C
+# program (~1 MiB), so its %M is the tool's own peak.
+TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
 def measure(argv, env, log_path):
     """Run argv to completion; return (wall seconds, peak RSS MiB). Raises on failure.
 
-    os.wait4 gives the rusage of exactly this child, so no /usr/bin/time is
-    needed and its own start-up is not counted. Output goes to a log file, not
-    a pipe, so a chatty tool never blocks on us.
+    Output goes to a log file, not a pipe, so a chatty tool never blocks on us.
     """
+    rss_file = log_path + ".rss"
+    full = [TIME, "-f", "%M", "-o", rss_file, *argv] if TIME else argv
     with open(log_path, "ab") as log:
         log.write(("\n$ %s\n" % " ".join(argv)).encode())
         log.flush()
         t0 = time.monotonic()
-        proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        proc = subprocess.Popen(full, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)  # we reaped it, tell Popen
@@ -77,7 +87,41 @@ def measure(argv, env, log_path):
         with open(log_path, "rb") as f:
             tail = f.read()[-3000:].decode("utf-8", "replace")
         raise RuntimeError("%s exited %d\n%s" % (argv[0], proc.returncode, tail))
-    return wall, usage.ru_maxrss / 1024.0  # Linux: ru_maxrss is in KiB
+    if TIME:
+        with open(rss_file) as f:
+            kib = int(f.read().split()[-1])
+    else:  # fallback: an upper bound, floored at this harness's RSS (see above)
+        kib = usage.ru_maxrss
+    return wall, kib / 1024.0  # both in KiB on Linux
+
+
+class SwiftHTTP:
+    """Just the few untimed Swift calls the harness needs (container PUT,
+    HEADs), over http.client: importing swiftclient here would only grow
+    this process, and with it the RSS floor of the wait4 fallback."""
+
+    def __init__(self, swift):
+        self.host, self.port = "127.0.0.1", swift.proxy_port
+        status, headers = self.request("GET", "/auth/v1.0", {"X-Auth-User": swift.user,
+                                                              "X-Auth-Key": swift.key})
+        self.token = headers["x-auth-token"]
+        self.path = urllib.parse.urlsplit(headers["x-storage-url"]).path
+
+    def request(self, method, path, headers=None):
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            conn.request(method, path, headers=headers or {})
+            r = conn.getresponse()
+            r.read()
+            if r.status // 100 != 2:
+                raise RuntimeError("%s %s: HTTP %d" % (method, path, r.status))
+            return r.status, {k.lower(): v for k, v in r.getheaders()}
+        finally:
+            conn.close()
+
+    def call(self, method, *names):
+        url = "/".join([self.path] + [urllib.parse.quote(n) for n in names])
+        return self.request(method, url, {"X-Auth-Token": self.token})[1]
 
 
 class Bench:
@@ -87,8 +131,7 @@ class Bench:
         self.samples = {}  # (case, tool) -> [(seconds, rss_mib), ...]
         self.notes = []
         self.swift_env = dict(base_env(), ST_AUTH=swift.auth_url, ST_USER=swift.user, ST_KEY=swift.key)
-        import swiftclient  # only the harness uses it in-process, for setup/checks/cleanup
-        self.conn = swiftclient.Connection(swift.auth_url, swift.user, swift.key)
+        self.http = SwiftHTTP(swift)
 
     def run(self, case, tool, argv, env):
         wall, rss = measure(argv, env, self.log)
@@ -98,12 +141,12 @@ class Bench:
 
     # -- store helpers (untimed) ---------------------------------------------
     def container(self, name):
-        self.conn.put_container(name)  # precreated for every tool: creation is not what we measure
+        self.http.call("PUT", name)  # precreated for every tool: creation is not what we measure
         return name
 
     def check_size(self, container, name, size):
         """A run only counts if the object is really there, whole."""
-        got = int(self.conn.head_object(container, name)["content-length"])
+        got = int(self.http.call("HEAD", container, name)["content-length"])
         if got != size:
             raise RuntimeError("%s/%s has %d bytes, expected %d" % (container, name, got, size))
 
@@ -199,7 +242,7 @@ class Bench:
         return cfg, live  # the last swiftrotate config: its ledger now knows every file
 
     def check_count(self, container, n):
-        got = int(self.conn.head_container(container)["x-container-object-count"])
+        got = int(self.http.call("HEAD", container)["x-container-object-count"])
         if got != n:
             raise RuntimeError("%s holds %d objects, expected %d" % (container, got, n))
 
@@ -313,8 +356,8 @@ def main():
     cases = set(args.cases.split(","))
     size = args.size_mib * MIB
 
-    print("machine: %d cpus, python %s, swiftrotate from %s" % (
-        os.cpu_count(), sys.version.split()[0], ROOT), flush=True)
+    print("machine: %d cpus, python %s, swiftrotate from %s, RSS via %s" % (
+        os.cpu_count(), sys.version.split()[0], ROOT, TIME or "os.wait4 (upper bound!)"), flush=True)
     work = tempfile.mkdtemp(prefix="swiftrotate-bench-", dir=args.workdir)
     # Default 5 GiB object limit, so 64 MiB segments and 1 GiB objects are allowed.
     swift = SwiftServer(max_file_size=5 * 1024 ** 3 + 2)
