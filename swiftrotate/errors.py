@@ -85,3 +85,17 @@ class LocalIOError(SwiftrotateError):
     """The local disk failed us (ENOSPC, EIO, permissions on our own files)."""
 
     exit_code = 74
+
+
+# When several things fail, the exit code names the one that most needs a
+# human: a refused credential or a conflict before a timeout, which only
+# needs the next run.
+SEVERITY = [77, 78, 65, 69, 74, 66, 75]
+
+
+def worst_exit(errors):
+    codes = {e.exit_code for e in errors}
+    for code in SEVERITY:
+        if code in codes:
+            return code
+    return max(codes) if codes else 0

@@ -14,14 +14,9 @@ from dataclasses import dataclass, field
 
 from . import discover
 from .archive import Archiver, Outcome, build_key, check_template
-from .errors import DeadlineExceeded, LocalIOError, LockBusy, SwiftrotateError, TransientError
+from .errors import DeadlineExceeded, LocalIOError, LockBusy, SwiftrotateError, TransientError, worst_exit
 from .ledger import Ledger
 from .naming import escape
-
-# When several files fail, the exit code names the worst problem: a refused
-# credential or a conflict needs a human, a timeout only needs the next run.
-SEVERITY = [77, 78, 65, 69, 74, 66, 75]
-
 
 @dataclass
 class Report:
@@ -38,11 +33,7 @@ class Report:
 
     @property
     def exit_code(self):
-        codes = {o.error.exit_code for o in self.failures}
-        for code in SEVERITY:
-            if code in codes:
-                return code
-        return max(codes) if codes else 0
+        return worst_exit(o.error for o in self.failures)
 
     def summary(self):
         sent = sum(o.size for o in self.outcomes if o.status == "uploaded")

@@ -108,3 +108,16 @@ def cleanup(store):
         store.backend.close()
         if store.target == "local":
             shutil.rmtree(store.backend.root, ignore_errors=True)
+
+
+def config_for(store, tmp_path, sections_extra=None, **general):
+    """An INI file that points the real command at this store."""
+    from clirun import write_config
+
+    section = {"local": "file", "swift": "swift", "s3-swift": "s3", "s3-rclone": "s3"}[store.target]
+    sections = {"swiftrotate": {"dest": store.url, "state_dir": str(tmp_path / "state"), "host": "web01",
+                                "settle_seconds": "0", **general}}
+    if store.options:
+        sections[section] = {k: v for k, v in store.options.items()}
+    sections.update(sections_extra or {})
+    return write_config(tmp_path / "swiftrotate.conf", sections)
