@@ -382,7 +382,14 @@ def run_fetch(obj, logs, *, since, until, hosts, output, to_stdout, decompress, 
                     click.echo(f"{item.when:%Y-%m-%d %H:%M}  {item.size:>12}  {item.host}  {item.key}")
             return worst_exit_or(failures, 0)
 
+        bar = None
+        if sys.stderr.isatty() and not (to_stdout or obj.verbose or obj.quiet):
+            bar = click.progressbar(length=sum(i.size for i in result.items), file=sys.stderr,
+                                    label=f"{len(result.items)} file(s)", show_pos=True)
+
         def on_done(item, status, error):
+            if bar is not None:
+                bar.update(item.size)
             if error is not None:
                 failures.append(error)
                 log.error("not fetched: %s", error.line())
@@ -393,6 +400,8 @@ def run_fetch(obj, logs, *, since, until, hosts, output, to_stdout, decompress, 
             fetch_to_stream(backend, result.items, default_stream(), jobs, decompress, on_done)
         else:
             fetch_to_dir(backend, result.items, output, jobs, overwrite, on_done)
+        if bar is not None:
+            bar.render_finish()
         if not obj.quiet and not to_stdout:
             ok = len(result.items) - len([f for f in failures if f not in problems])
             click.echo(f"swiftrotate: {ok} of {len(result.items)} archive(s) in {output}, verified", err=True)
