@@ -32,6 +32,7 @@ class Outcome:
     status: str = ""  # uploaded, present, known, twin, would-upload, failed
     size: int = 0
     error: Optional[SwiftrotateError] = None
+    removed: bool = False
 
 
 @dataclass
@@ -132,8 +133,10 @@ def check_template(template):
 class Archiver:
     """Archives candidates into one store, recording verified units."""
 
-    def __init__(self, backend, ledger, dest, host, log):
+    def __init__(self, backend, ledger, dest, host, log, remove=False, expire_after=None):
         self.backend, self.ledger, self.dest, self.host, self.log = backend, ledger, dest, host, log
+        self.remove = remove
+        self.expire_after = expire_after or (lambda cand: None)  # cand -> seconds or None
 
     def archive(self, cand, key):
         outcome = Outcome(cand.path, key)
@@ -144,26 +147,47 @@ class Archiver:
             if size != local.st.st_size or local.changed():
                 raise TransientError(f"{escape(cand.path)} is still being written; the next run retries")
             unit = unit_id(key)
-            outcome.status = self._decide(cand, local, key, unit)
+            outcome.status, stored = self._decide(cand, local, key, unit)
+            if self.remove:
+                self._remove(cand, local, outcome.status, stored)
+                outcome.removed = True
         finally:
             os.close(local.fd)
         return outcome
 
+    def _remove(self, cand, local, status, stored):
+        """Unlink a rotated file only after a fresh HEAD confirms its archive
+        and only if it is still exactly the file we hashed."""
+        key, size, sha = stored
+        if status != "uploaded":  # an upload was just HEAD-verified
+            info = self.backend.stat(key)
+            if (info.size, info.sha256) != (size, sha):
+                raise IntegrityError(f"{escape(key)} no longer matches what was archived; "
+                                     f"keeping {escape(cand.path)}")
+        now = os.lstat(cand.path)
+        if local.changed() or (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) != (
+                local.st.st_dev, local.st.st_ino, local.st.st_size, local.st.st_mtime_ns):
+            raise TransientError(f"{escape(cand.path)} changed after it was hashed; kept for the next run")
+        os.unlink(cand.path)
+        self.log.info("removed %s (archived as %s)", escape(cand.path), escape(key))
+
     def _decide(self, cand, local, key, unit):
         row = self.ledger.unit(self.dest, unit)
         if row:
-            return self._against(cand, local, key, unit, row["key"], row["size"], row["sha256"],
-                                 row["content_sha256"])
+            stored = (row["key"], row["size"], row["sha256"])
+            return self._against(cand, local, key, unit, *stored, row["content_sha256"]), stored
         forms = self._store_forms(unit)
         if key in forms:
             info = self.backend.stat(key)
-            return self._against(cand, local, key, unit, key, info.size, info.sha256, None)
+            stored = (key, info.size, info.sha256)
+            return self._against(cand, local, key, unit, *stored, None), stored
         if forms:
             other = forms[0]
             info = self.backend.stat(other)
             other_content = info.sha256 if unit_id(other) == other else None
-            return self._against(cand, local, key, unit, other, info.size, info.sha256, other_content)
-        return self._upload(cand, local, key, unit)
+            stored = (other, info.size, info.sha256)
+            return self._against(cand, local, key, unit, *stored, other_content), stored
+        return self._upload(cand, local, key, unit), (key, local.st.st_size, local.sha256)
 
     def _store_forms(self, unit):
         """Keys of this unit already in the store (X, X.gz, ...): one LIST."""
@@ -199,7 +223,8 @@ class Archiver:
         }
         if not cand.ext:
             meta["uncompressed-size"] = str(size)
-        self.backend.put(key, local.io_path, size=size, sha256=local.sha256, metadata=meta)
+        self.backend.put(key, local.io_path, size=size, sha256=local.sha256, metadata=meta,
+                         expire_after=self.expire_after(cand))
         if local.changed():
             self._drop(key)
             raise TransientError(f"{escape(cand.path)} changed while it was uploaded; the next run retries")

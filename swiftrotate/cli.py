@@ -120,8 +120,13 @@ def cli(ctx, config, dest, state_dir, debug, verbose, quiet):
               help="Stop starting uploads after this long; exit 75 if files are left (0 = none).")
 @click.option("--settle", "settle_seconds", type=click.IntRange(0), metavar="SECONDS",
               help="Wait until a file is this long unmodified before uploading it (default 5).")
+@click.option("--remove", is_flag=True, help="Delete each local rotated file once a fresh HEAD confirms "
+              "its archive and the file is unchanged since it was hashed.")
+@click.option("--expire-after", "expire_after", type=click.IntRange(0), metavar="DAYS",
+              help="Swift deletes the archive (and every segment of it) after DAYS (0 = never).")
 @pass_ctx
-def upload(obj, patterns, dateformat, olddir, host, dry_run, jobs, deadline, settle_seconds):
+def upload(obj, patterns, dateformat, olddir, host, dry_run, jobs, deadline, settle_seconds, remove,
+           expire_after):
     """Archive every not-yet-archived rotation of the logs PATTERNS name.
 
     \b
@@ -135,9 +140,9 @@ def upload(obj, patterns, dateformat, olddir, host, dry_run, jobs, deadline, set
     from .hook import run_upload
 
     obj.settings.set_flags(dateformat=dateformat, olddir=olddir, host=host, deadline=deadline,
-                           settle_seconds=settle_seconds)
+                           settle_seconds=settle_seconds, expire_after=expire_after)
     report = run_upload(obj.settings, patterns, dry_run=dry_run, jobs=jobs, log=log,
-                        open_backend=obj.open_backend)
+                        open_backend=obj.open_backend, remove=remove and not dry_run)
     for warning in report.warnings:
         log.warning("%s", warning)
     if dry_run:

@@ -30,8 +30,9 @@ GENERAL = {
     "deadline": "0",
     "lock_timeout": "60",
     "syslog_facility": "user",
+    "expire_after": "0",  # days; 0 = keep forever
 }
-PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds"}
+PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds", "expire_after"}
 
 
 class Settings:

@@ -37,9 +37,11 @@ class Report:
 
     def summary(self):
         sent = sum(o.size for o in self.outcomes if o.status == "uploaded")
+        removed = sum(1 for o in self.outcomes if o.removed)
         return (f"upload: {len(self.outcomes)} file(s), {self.count('uploaded')} uploaded "
                 f"({sent} bytes), {self.count('present') + self.count('twin')} already in store, "
-                f"{self.count('known')} known, {len(self.failures)} failed, {self.seconds:.2f}s")
+                f"{self.count('known')} known, " + (f"{removed} removed, " if removed else "")
+                + f"{len(self.failures)} failed, {self.seconds:.2f}s")
 
 
 class StateLock:
@@ -101,7 +103,7 @@ def collect(settings, args):
     return pairs
 
 
-def run_upload(settings, args, *, dry_run=False, jobs=4, log, open_backend):
+def run_upload(settings, args, *, dry_run=False, jobs=4, log, open_backend, remove=False):
     start = time.monotonic()
     report = Report()
     deadline = settings.get_int("deadline")
@@ -116,7 +118,7 @@ def run_upload(settings, args, *, dry_run=False, jobs=4, log, open_backend):
                     st = os.lstat(cand.path)
                 except FileNotFoundError:
                     continue
-                if ledger.known_file(dest, cand.path, st):
+                if not remove and ledger.known_file(dest, cand.path, st):
                     report.outcomes.append(Outcome(cand.path, key, "known", st.st_size))
                 else:
                     pending.append((cand, key, st))
@@ -124,7 +126,8 @@ def run_upload(settings, args, *, dry_run=False, jobs=4, log, open_backend):
                 for cand, key, st in pending:
                     report.outcomes.append(Outcome(cand.path, key, "would-upload", st.st_size))
             elif pending:
-                _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend)
+                _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend,
+                             remove)
         finally:
             report.warnings.extend(ledger.warnings)
             ledger.close()
@@ -132,12 +135,18 @@ def run_upload(settings, args, *, dry_run=False, jobs=4, log, open_backend):
     return report
 
 
-def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend):
+def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend, remove):
     ready = _wait_settled(settings, pending, report, deadline, start)
     if not ready:
         return
     backend = open_backend()
-    archiver = Archiver(backend, ledger, dest, settings.get("host"), log)
+
+    def expire_after(cand):
+        days = settings.get_int("expire_after", cand.pattern)
+        return days * 86400 if days > 0 else None
+
+    archiver = Archiver(backend, ledger, dest, settings.get("host"), log, remove=remove,
+                        expire_after=expire_after)
 
     def one(item):
         cand, key, _ = item

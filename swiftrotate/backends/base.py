@@ -37,7 +37,7 @@ class Backend(ABC):
     scheme = ""
 
     @abstractmethod
-    def put(self, key, path, *, size, sha256, metadata=None) -> ObjectInfo:
+    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None) -> ObjectInfo:
         """Upload the regular file at `path`, streaming, to `key`.
 
         `size` and `sha256` are the caller's values for the file; they are
@@ -48,7 +48,9 @@ class Backend(ABC):
         multipart/segmented one is aborted or cleaned). Overwrites: callers
         that must not overwrite check with stat() first.
         Raises IntegrityError if the server rejects our checksum or the file
-        changed size while being read.
+        changed size while being read. `expire_after` (seconds) asks the
+        store to delete the object, and every segment of it, after that long;
+        a store that cannot raises ConfigError.
         """
 
     @abstractmethod
@@ -134,6 +136,14 @@ def check_content(key, info, size, sha256):
             f"{key}: downloaded {size} bytes with sha256 {sha256[:12]}..., "
             f"stored metadata says {info.size} bytes, {info.sha256[:12]}..."
         )
+
+
+def no_expiry(scheme, expire_after):
+    if expire_after:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"{scheme}:// stores cannot expire objects by themselves",
+                          "drop expire_after for this store, or use a Swift store")
 
 
 def _unlink_quietly(path):

@@ -13,7 +13,7 @@ import tempfile
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound
 from ..naming import validate_key
-from .base import CHUNK, Backend, ObjectInfo, _unlink_quietly, integrity_metadata
+from .base import no_expiry, CHUNK, Backend, ObjectInfo, _unlink_quietly, integrity_metadata
 
 META_SUFFIX = ".srmeta"
 TMP_PREFIX = ".srtmp-"
@@ -43,7 +43,8 @@ class LocalBackend(Backend):
             raise ValueError(f"key {key!r} uses a name reserved by the file:// store")
         return os.path.join(self.root, *key.split("/"))
 
-    def put(self, key, path, *, size, sha256, metadata=None):
+    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None):
+        no_expiry(self.scheme, expire_after)
         dest = self._path(key)
         meta = integrity_metadata(size, sha256, metadata)
         try:

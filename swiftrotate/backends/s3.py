@@ -11,7 +11,7 @@ and size metadata. A failed multipart upload is aborted.
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
-from .base import CHUNK, Backend, ObjectInfo, RangeReader, file_md5, integrity_metadata, parse_metadata
+from .base import no_expiry, CHUNK, Backend, ObjectInfo, RangeReader, file_md5, integrity_metadata, parse_metadata
 
 MIB = 1024 * 1024
 MIN_PART = 5 * MIB
@@ -125,7 +125,8 @@ class S3Backend(Backend):
         self._bucket_ok = True
 
     # -- the contract --------------------------------------------------------
-    def put(self, key, path, *, size, sha256, metadata=None):
+    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None):
+        no_expiry(self.scheme, expire_after)
         name = self._full(key)
         meta = integrity_metadata(size, sha256, metadata)
         args = dict(Bucket=self.bucket, Key=name, Metadata=meta, ContentType=_content_type(key), **self.extra)

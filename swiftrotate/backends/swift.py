@@ -29,7 +29,7 @@ class SwiftBackend(Backend):
                  segment_size=64 * MIB, segment_threshold=None, segment_container=None,
                  segment_threads=4, create_container=True, connect_timeout=10.0,
                  read_timeout=60.0, retries=3, backoff=0.5, max_backoff=8.0,
-                 list_page_size=1000, expire_after=None):
+                 list_page_size=1000):
         import swiftclient  # imported here: the no-op hook path never needs it
 
         self._swiftclient = swiftclient
@@ -43,7 +43,6 @@ class SwiftBackend(Backend):
         self.segment_threads = max(1, int(segment_threads))
         self.create_container = create_container
         self.list_page_size = int(list_page_size)
-        self.expire_after = expire_after
         if not auth_url:
             raise ConfigError("no Swift auth URL",
                               "set ST_AUTH (v1) or OS_AUTH_URL (Keystone), or auth_url in [swift]")
@@ -117,15 +116,15 @@ class SwiftBackend(Backend):
         self._containers_ok.add(name)
 
     # -- the contract --------------------------------------------------------
-    def put(self, key, path, *, size, sha256, metadata=None):
+    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None):
         name = self._full(key)
         # swiftclient URL-decodes header values on the way back; encode ours
         # so that a '%' in a path survives the round trip.
         headers = {META + k: quote(v, safe=" /:.,=-_~+@")
                    for k, v in integrity_metadata(size, sha256, metadata).items()}
         headers["content-type"] = _content_type(key)
-        if self.expire_after:
-            headers["x-delete-after"] = str(int(self.expire_after))
+        if expire_after:  # also set on every segment below: swift upload forgets those
+            headers["x-delete-after"] = str(int(expire_after))
         self._ensure_container(self.container)
         if size > self.segment_threshold:
             etag = self._put_slo(name, path, size, headers)

@@ -1,0 +1,144 @@
+"""--remove after verification, and expiry on the store's side."""
+import hashlib
+import logging
+import os
+import time
+import uuid
+
+import pytest
+import swiftclient
+
+from clirun import rotated, run_cli, write_config
+from swiftrotate.archive import Archiver
+from swiftrotate.backends.local import LocalBackend
+from swiftrotate.backends.swift import SwiftBackend
+from swiftrotate.discover import find
+from swiftrotate.errors import IntegrityError, TransientError
+from swiftrotate.ledger import Ledger
+
+MIB = 1024 * 1024
+
+
+def local_conf(tmp_path):
+    return write_config(tmp_path / "c.conf", {"swiftrotate": {
+        "state_dir": str(tmp_path / "state"), "host": "web01", "settle_seconds": "0"}})
+
+
+def test_remove_deletes_only_after_verification(tmp_path):
+    logs = tmp_path / "logs"
+    for day in (24, 25):
+        rotated(logs, f"app.log-202611{day}", f"day {day}\n".encode())
+    (logs / "app.log").write_text("live\n")
+    cfg = local_conf(tmp_path)
+    dry = run_cli("--config", cfg, "upload", "--dry-run", "--remove", str(logs / "app.log"))
+    assert dry.returncode == 0 and len(list(logs.iterdir())) == 3  # a dry run deletes nothing
+    proc = run_cli("--config", cfg, "upload", "--remove", "-v", str(logs / "app.log"))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in logs.iterdir()) == ["app.log"]  # the live log stays
+    listing = run_cli("--config", cfg, "ls").stdout
+    assert "app.log-20261124" in listing and "app.log-20261125" in listing
+
+
+def test_remove_of_already_archived_files_rechecks_the_store(tmp_path):
+    logs = tmp_path / "logs"
+    path = rotated(logs, "app.log-20261124", b"x\n")
+    cfg = local_conf(tmp_path)
+    assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 0
+    stored = tmp_path / "state/archive/web01" / str(path).lstrip("/")
+    stored.unlink()  # the archive vanished behind the ledger's back
+    proc = run_cli("--config", cfg, "upload", "--remove", str(logs / "app.log"))
+    assert proc.returncode != 0 and path.exists()
+
+
+class _Hooked:
+    """A real backend with one local fault injected at a chosen verb."""
+
+    def __init__(self, real, on_stat):
+        self.real, self.on_stat, self.stats = real, on_stat, 0
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def stat(self, key):
+        self.stats += 1
+        info = self.real.stat(key)
+        return self.on_stat(self.stats, info)
+
+
+def archive_one(tmp_path, backend, remove=True):
+    logs = tmp_path / "logs"
+    cand = find(str(logs / "app.log"), "-%Y%m%d")[0]
+    ledger = Ledger(str(tmp_path / "ledger.sqlite"))
+    key = "web01" + str(logs / cand.path.rsplit("/", 1)[1])
+    try:
+        return Archiver(backend, ledger, "test", "web01", logging.getLogger("t"), remove=remove).archive(cand, key)
+    finally:
+        ledger.close()
+
+
+def test_file_appended_after_hashing_is_kept(tmp_path):
+    path = rotated(tmp_path / "logs", "app.log-20261124", b"first\n")
+
+    def append_then_answer(n, info):
+        with open(path, "ab") as f:
+            f.write(b"late\n")
+        return info
+
+    backend = _Hooked(LocalBackend(str(tmp_path / "store")), append_then_answer)
+    with pytest.raises(TransientError):
+        archive_one(tmp_path, backend)
+    assert path.read_bytes() == b"first\nlate\n"
+
+
+def test_failed_verification_keeps_the_file(tmp_path):
+    from dataclasses import replace
+
+    path = rotated(tmp_path / "logs", "app.log-20261124", b"first\n")
+    backend = _Hooked(LocalBackend(str(tmp_path / "store")), lambda n, info: replace(info, sha256="0" * 64))
+    with pytest.raises(IntegrityError):
+        archive_one(tmp_path, backend)
+    assert path.read_bytes() == b"first\n"
+
+
+def test_expiry_is_set_on_the_object_and_every_segment(tmp_path, swift_server):
+    container = "exp" + uuid.uuid4().hex[:10]
+    logs = tmp_path / "logs"
+    rotated(logs, "big.log-20261124", os.urandom(12 * MIB))
+    cfg = write_config(tmp_path / "c.conf", {
+        "swiftrotate": {"dest": f"swift://{container}", "state_dir": str(tmp_path / "state"), "host": "web01",
+                        "settle_seconds": "0"},
+        "swift": {"auth_url": swift_server.auth_url, "user": "test:tester", "key": "testing",
+                  "segment_size": "5M"}})
+    proc = run_cli("--config", cfg, "upload", "--expire-after", "30", str(logs / "big.log"))
+    assert proc.returncode == 0, proc.stderr
+    conn = swiftclient.Connection(authurl=swift_server.auth_url, user="test:tester", key="testing")
+    key = "web01" + str(logs / "big.log-20261124")
+    head = conn.head_object(container, key)
+    assert head.get("x-static-large-object") == "True"
+    soon = time.time() + 30 * 86400
+    assert abs(int(head["x-delete-at"]) - soon) < 3600
+    segments = conn.get_container(container + "_segments")[1]
+    assert len(segments) == 3
+    for seg in segments:
+        assert abs(int(conn.head_object(container + "_segments", seg["name"])["x-delete-at"]) - soon) < 3600
+    conn.close()
+
+
+def test_expired_object_is_gone_after_the_expirer_pass(tmp_path, swift_server):
+    container = "exp" + uuid.uuid4().hex[:10]
+    backend = SwiftBackend(container, auth_url=swift_server.auth_url, user="test:tester", key="testing")
+    src = tmp_path / "f"
+    src.write_bytes(b"short-lived\n")
+    backend.put("k/short", str(src), size=12, sha256=hashlib.sha256(b"short-lived\n").hexdigest(),
+                expire_after=1)
+    time.sleep(2)
+    swift_server.expire()
+    assert [o.key for o in backend.list()] == []
+    backend.close()
+
+
+def test_expiry_on_a_store_that_cannot_is_a_config_error(tmp_path):
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261124", b"x\n")
+    proc = run_cli("--config", local_conf(tmp_path), "upload", "--expire-after", "30", str(logs / "app.log"))
+    assert proc.returncode == 78 and "cannot expire" in proc.stderr
