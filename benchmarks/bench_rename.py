@@ -105,9 +105,10 @@ def main():
                                                 for k, (w, c) in results[size].items()), flush=True)
     if len(sizes) >= 2:
         small, big = sizes[0], sizes[-1]
+        ratios = {k: (results[big][k][0] / results[small][k][0], results[big][k][1] / results[small][k][1])
+                  for k in results[big]}
         print(f"ratio {big}/{small} files = {big / small:g}x: " + "  ".join(
-            f"{k} {results[big][k][0] / results[small][k][0]:.1f}x wall {results[big][k][1] / results[small][k][1]:.1f}x CPU"
-            for k in results[big]))
+            f"{k} {w:.1f}x wall {c:.1f}x CPU" for k, (w, c) in ratios.items()))
 
 
 if __name__ == "__main__":

@@ -212,6 +212,49 @@ def fetch(obj, logs, since, until, hosts, output, to_stdout, decompress, list_on
     sys.exit(code)
 
 
+@cli.command()
+@click.argument("file")
+@click.option("--mode", type=click.Choice(["spool", "veto"]),
+              help="When FILE cannot be archived now: spool it and allow the deletion (default), or veto.")
+@verbosity
+@pass_ctx
+def gate(obj, file, mode):
+    """Allow logrotate to delete FILE only once it is safely archived.
+
+    \b
+    For logrotate's preremove (since 3.8.4):
+        preremove
+            swiftrotate gate "$1"
+        endscript
+    Exit 0 (delete allowed) when FILE is archived and verified, when FILE is
+    an uncompressed original whose .gz twin holds the same bytes, or when it
+    could be archived now. Otherwise, by default, FILE is hard-linked into the
+    spool folder and the deletion is allowed; the next upload archives the
+    spool first. A full spool (spool_cap), or --mode veto, keeps FILE (exit 1):
+    logrotate then skips that log's rotation until the store is back.
+    """
+    import signal
+
+    from .errors import DeadlineExceeded
+    from .gate import gate as run_gate
+
+    def expired(signum, frame):
+        raise DeadlineExceeded(f"gate_deadline of {seconds}s reached while archiving {file}")
+
+    seconds = obj.settings.get_int("gate_deadline")
+    if seconds > 0:
+        signal.signal(signal.SIGALRM, expired)
+        signal.alarm(seconds)
+    mode = mode or obj.settings.get("gate_mode")
+    if mode not in ("spool", "veto"):
+        from .errors import ConfigError
+
+        raise ConfigError(f"gate_mode = {mode!r} is neither spool nor veto")
+    code = run_gate(obj.settings, file, mode=mode, log=log, open_backend=obj.open_backend)
+    signal.alarm(0)
+    sys.exit(code)
+
+
 @cli.command("ls")
 @click.argument("prefix", default="")
 @verbosity

@@ -31,6 +31,11 @@ GENERAL = {
     "lock_timeout": "60",
     "syslog_facility": "user",
     "expire_after": "0",  # days; 0 = keep forever
+    "spool_dir": "/var/spool/swiftrotate",
+    "spool_cap": "1G",
+    "gate_mode": "spool",
+    "gate_deadline": "20",
+    "gate_max_age": "86400",
 }
 PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds", "expire_after"}
 
@@ -101,6 +106,15 @@ class Settings:
             return int(float(value))
         except (TypeError, ValueError):
             raise ConfigError(f"setting {name} = {value!r} is not a number") from None
+
+    def get_size(self, name, log=None):
+        from .backends import parse_size
+
+        value = str(self.get(name, log))
+        try:
+            return parse_size(value)
+        except ValueError:
+            raise ConfigError(f"setting {name} = {value!r} is not a size like 512M or 2G") from None
 
     def get_bool(self, name, log=None):
         value = str(self.get(name, log)).lower()

@@ -112,7 +112,11 @@ def run_upload(settings, args, *, dry_run=False, jobs=4, log, open_backend, remo
     with StateLock(folder, settings.get_int("lock_timeout")):
         ledger = Ledger(os.path.join(folder, "ledger.sqlite"))
         try:
-            pending = []
+            from .gate import spool_candidates
+
+            # What the gate spooled during an outage goes first.
+            pending = [(cand, key, os.lstat(cand.path)) for cand, key in spool_candidates(settings, ledger)]
+            spooled = {cand.path for cand, _, _ in pending}
             for cand, key in collect(settings, args):
                 try:
                     st = os.lstat(cand.path)
@@ -128,6 +132,7 @@ def run_upload(settings, args, *, dry_run=False, jobs=4, log, open_backend, remo
             elif pending:
                 _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend,
                              remove)
+                _drain_spool(report, spooled, ledger, log)
         finally:
             report.warnings.extend(ledger.warnings)
             ledger.close()
@@ -169,6 +174,18 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
                     log.error("not archived: %s", outcome.error.line())
     finally:
         backend.close()
+
+
+def _drain_spool(report, spooled, ledger, log):
+    """A spooled copy is removed once its archive is verified."""
+    for outcome in report.outcomes:
+        if outcome.path in spooled and outcome.error is None:
+            try:
+                os.unlink(outcome.path)
+            except FileNotFoundError:
+                pass
+            ledger.spool_remove(outcome.path)
+            log.info("archived spooled %s", escape(outcome.path))
 
 
 def _wait_settled(settings, pending, report, deadline, start):

@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS files (
     dest TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, unit TEXT NOT NULL,
     PRIMARY KEY (dest, path));
+CREATE TABLE IF NOT EXISTS spool (
+    spool_path TEXT PRIMARY KEY, original TEXT NOT NULL,
+    size INTEGER NOT NULL, spooled_at REAL NOT NULL);
 """
 
 
@@ -117,6 +120,20 @@ class Ledger:
     def record_file(self, dest, unit, path, st):
         self._write("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?)",
                     (dest, path, st.st_size, st.st_mtime_ns, st.st_ino, unit))
+
+    def spool_add(self, spool_path, original, size):
+        return self._write("INSERT OR REPLACE INTO spool VALUES (?,?,?,?)",
+                           (spool_path, original, size, time.time()))
+
+    def spool_remove(self, spool_path):
+        self._write("DELETE FROM spool WHERE spool_path=?", (spool_path,))
+
+    def spooled(self):
+        with self._lock:
+            try:
+                return self.db.execute("SELECT spool_path, original, size FROM spool ORDER BY original").fetchall()
+            except sqlite3.Error:
+                return []
 
     def close(self):
         try:

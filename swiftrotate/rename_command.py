@@ -85,9 +85,9 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
     if dry_run or verbose:
         _table(steps, problems)
     if order and not force:
-        _fail(order, IntegrityError(f"rename: {len(order)} rotation(s) dated out of order: their dates contradict "
-                                    "their numbers; nothing renamed",
-                                    "check them; --date-from content or --force renames anyway"), quiet)
+        _fail(order + problems, IntegrityError(
+            f"rename: {len(order)} rotation(s) dated out of order: their dates contradict their numbers; "
+            "nothing renamed", "check them; --date-from content or --force renames anyway"), quiet)
     if dry_run:
         _finish(problems, f"rename: dry run, nothing changed: {len(steps)} to rename, {len(problems)} not, "
                           f"{dateext} already dateext", quiet)

@@ -46,7 +46,9 @@ class Rotation:
     source: str = "mtime"  # or "content"
     dateformat: str = "-%Y%m%d"
     yesterday: bool = False
-    ident: tuple = ()  # (st_dev, st_ino, st_mtime_ns) when scanned; apply checks it
+    # (st_dev, st_ino, st_mtime_ns, st_size) when scanned. Apply and undo check it:
+    # an inode number alone is reused as soon as a file is deleted.
+    ident: tuple = ()
 
     @property
     def stamp_moment(self):
@@ -186,7 +188,7 @@ def plan_folder(rotations, existing, on_collision="finer", where=""):
     for unit in clashing:  # after every clean name is claimed, so those stay plain
         triples = groups[unit]
         why = (f"{escape(unit)} exists" if unit in existing_units
-               else " and ".join(escape(r.name) for r, _, _ in triples) + " fall on one date")
+               else " and ".join(sorted(escape(r.name) for r, _, _ in triples)) + " fall on one date")
         if on_collision != "skip" and all(finer_format(r.dateformat) for r, _, _ in triples):
             finer = [(r, n, _unit(n)) for r, _, _ in triples for n in [stamped(r, finer_format(r.dateformat))]]
             if free(finer):
@@ -385,7 +387,7 @@ def _dated(fd, folder, entry, kind, log_settings, opts):
     if opts.date_from == "content":
         moment, source = last_timestamp(fd, entry.name, kind[2], st, written, opts.zone, path), "content"
     return Rotation(entry.name, kind[0], kind[1], kind[2], moment, source, log_settings[0], log_settings[1],
-                    (st.st_dev, st.st_ino, st.st_mtime_ns))
+                    (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size))
 
 
 def plan(folders, on_collision):
@@ -405,7 +407,10 @@ TAIL = 64 * 1024
 _CLF = re.compile(r"\[([0-9]{2})/([A-Z][a-z]{2})/([0-9]{4}):([0-9]{2}:[0-9]{2}:[0-9]{2}) ([+-][0-9]{4})\]", re.ASCII)
 _APACHE = re.compile(r"\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) ([0-9]{2}) ([0-9:]{8})(?:\.[0-9]+)? ([0-9]{4})\]", re.ASCII)
 _SYSLOG = re.compile(r"(?:<[0-9]{1,3}>)?([A-Z][a-z]{2}) +([0-9]{1,2}) ([0-9]{2}:[0-9]{2}:[0-9]{2})(?![0-9])", re.ASCII)
-_ISO = re.compile(r"([0-9]{4})[-/]([0-9]{2})[-/]([0-9]{2})(?:T| +)([0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?)"
+# At the start of the line, after at most a syslog <PRI>, a bracket, or one
+# "Key: " (apt's Start-Date:): a date quoted later in a message is not the line's.
+_ISO = re.compile(r"(?:<[0-9]{1,3}>[0-9]? ?|\[|[A-Za-z][A-Za-z-]{0,20}: +)?"
+                  r"([0-9]{4})[-/]([0-9]{2})[-/]([0-9]{2})(?:T| +)([0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?)"
                   r"(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?(?![0-9])", re.ASCII)
 
 
@@ -439,7 +444,7 @@ def line_time(line, zone, written):
                 if moment <= written + timedelta(days=1):
                     return moment
             return None
-        if m := _ISO.search(head[:48]):
+        if m := _ISO.match(head):
             return _aware(parser.parse(f"{m[1]}-{m[2]}-{m[3]}T{m[4].replace(',', '.')}{m[5] or ''}"), zone)
     except (ValueError, OverflowError):
         return None  # month 13, 25 o'clock: not a timestamp after all
@@ -534,6 +539,10 @@ class Journal:
         self.path = os.path.abspath(path)
         try:
             os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise LocalIOError(f"cannot create journal folder {escape(os.path.dirname(self.path))}: {exc.strerror}",
+                               "nothing was renamed; set --journal or state_dir to a writable place") from None
+        try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
         except FileExistsError:
             raise UsageError(f"journal {escape(self.path)} already exists", "give a new --journal") from None
@@ -573,7 +582,7 @@ def apply(folders, journal):
         head = '{"op":"rename","dir":%s,"dir_id":[%d,%d],' % (_q(folder.path), *folder.dev_ino)
         journal.file.writelines(
             f'{head}"old":{_q(s.rot.name)},"new":{_q(s.new)},"log":{_q(s.rot.log)},"dateformat":'
-            f'{"null" if s.dateformat is None else _q(s.dateformat)},"id":[{s.rot.ident[0]},{s.rot.ident[1]}],'
+            f'{"null" if s.dateformat is None else _q(s.dateformat)},"id":[{",".join(map(str, s.rot.ident))}],'
             f'"source":"{s.rot.source}","date":"{s.rot.moment.isoformat()}"}}\n' for s in folder.steps)
     journal.sync()
     done, problems = [], []
@@ -613,7 +622,7 @@ def _reopen(path, dev_ino):
 def _rename(fd, where, s):
     try:
         st = os.stat(s.rot.name, dir_fd=fd, follow_symlinks=False)
-        if (st.st_dev, st.st_ino, st.st_mtime_ns) != s.rot.ident:
+        if (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size) != s.rot.ident:
             raise Conflict(f"{escape(os.path.join(where, s.rot.name))} changed since it was dated; not renamed",
                            "run rename again")
         move_noreplace(fd, s.rot.name, s.new)
@@ -648,7 +657,8 @@ def read_journal(path):
         if not isinstance(r, dict) or r.get("op") != "rename":
             continue
         d = r.get("dir")
-        if not (type(d) is str and d[:1] == "/" and "\0" not in d and _pair(r.get("id")) and _pair(r.get("dir_id"))
+        if not (type(d) is str and d[:1] == "/" and "\0" not in d
+                and _ints(r.get("id"), 4) and _ints(r.get("dir_id"), 2)
                 and type(r.get("old")) is str and safe_name(r["old"])
                 and type(r.get("new")) is str and safe_name(r["new"])):
             raise UnsafeInput(f"{escape(path)}: malformed record {escape(json.dumps(r)[:200])}")
@@ -656,8 +666,8 @@ def read_journal(path):
     return out
 
 
-def _pair(value):
-    return type(value) is list and len(value) == 2 and type(value[0]) is int and type(value[1]) is int
+def _ints(value, n):
+    return type(value) is list and len(value) == n and all(type(v) is int for v in value)
 
 
 def undo(path, dry_run=False):
@@ -692,8 +702,8 @@ def undo(path, dry_run=False):
                 elif new is None and old == ident:
                     continue  # never renamed (the run failed or crashed first), or undone already
                 else:
-                    why = "is missing" if new is None else "is another file now" if new != ident else "is there"
-                    why += f", and {escape(r['old'])} is another file" if old is not None else ""
+                    why = ("is missing" if new is None else "is another file now" if new != ident
+                           else f"{escape(r['old'])} exists and is another file")
                     problems.append(Conflict(f"cannot undo {_where(r)} -> {escape(r['old'])}: {why}",
                                              "nothing was overwritten"))
             except SwiftrotateError as exc:
@@ -716,4 +726,4 @@ def _ident(fd, name):
         st = os.stat(name, dir_fd=fd, follow_symlinks=False)
     except FileNotFoundError:
         return None
-    return (st.st_dev, st.st_ino)
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)

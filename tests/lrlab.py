@@ -27,17 +27,17 @@ class Lab:
         self.written = {name: [] for name in self.logs}
         self.results = []
 
-    def hook_command(self, arg='"$1"', extra=""):
+    def hook_command(self, arg='"$1"', extra="", command="upload"):
         return (f"env -u LD_PRELOAD -u FAKETIME {sys.executable} -m swiftrotate --config "
-                f"{self.swiftrotate_conf} upload {extra} {arg} >> {self.hook_log} 2>&1")
+                f"{self.swiftrotate_conf} {command} {extra} {arg} >> {self.hook_log} 2>&1")
 
     def configure(self, directives=(), hook="postrotate", shared=False, extra_args="", olddir=None,
-                  two_patterns=False):
+                  two_patterns=False, rotate=30, gate=False):
         if two_patterns:
             head = " ".join(str(self.logs_dir / n) for n in self.logs)
         else:
             head = f"{self.logs_dir}/*.log"
-        lines = [f"{head} {{", "    daily", "    rotate 30", "    dateext", "    missingok", "    notifempty",
+        lines = [f"{head} {{", "    daily", f"    rotate {rotate}", "    dateext", "    missingok", "    notifempty",
                  "    create 0640 root root"]
         lines += [f"    {d}" for d in directives]
         if olddir:
@@ -45,7 +45,10 @@ class Lab:
             lines.append(f"    olddir {olddir}")
         if shared:
             lines.append("    sharedscripts")
-        lines += [f"    {hook}", "        " + self.hook_command(extra=extra_args), "    endscript", "}"]
+        lines += [f"    {hook}", "        " + self.hook_command(extra=extra_args), "    endscript"]
+        if gate:
+            lines += ["    preremove", "        " + self.hook_command(command="gate"), "    endscript"]
+        lines.append("}")
         self.conf.write_text("\n".join(lines) + "\n")
         os.chmod(self.conf, 0o644)
 

@@ -200,12 +200,18 @@ def tree(root):
 
 
 def snapshot(root):
+    """name -> (inode, mtime, mode, content) of every file; folders by inode only
+    (their own mtime changes with any rename inside)."""
     out = {}
     for p in Path(root).rglob("*"):
         st = p.lstat()
-        out[str(p.relative_to(root))] = (st.st_ino, st.st_mtime_ns, st.st_mode,
-                                         hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() and
-                                         not p.is_symlink() else os.readlink(p) if p.is_symlink() else None)
+        if p.is_symlink():
+            out[str(p.relative_to(root))] = (st.st_ino, st.st_mtime_ns, st.st_mode, os.readlink(p))
+        elif p.is_dir():
+            out[str(p.relative_to(root))] = (st.st_ino,)
+        else:
+            out[str(p.relative_to(root))] = (st.st_ino, st.st_mtime_ns, st.st_mode,
+                                             hashlib.sha256(p.read_bytes()).hexdigest())
     return out
 
 
@@ -401,7 +407,7 @@ def test_date_from_content(tmp_path, cfg):
     proc = rename(cfg, "--date-from", "content", str(logs))
     assert proc.returncode == 0, proc.stderr
     assert sorted(os.listdir(logs)) == ["access.log-20261229.bz2", "app.log-20261228", "dpkg.log-20261220.xz",
-                                        "history.log-20261210", "messages-20270101", "messages-20261231.gz"]
+                                        "history.log-20261210", "messages-20261231.gz", "messages-20270101"]
 
 
 def test_content_without_a_timestamp_names_the_file(tmp_path, cfg):
@@ -514,8 +520,9 @@ def test_migration_script(tmp_path, cfg):
     mk(logs, "nginx/access.log.2.gz", "2026-11-25 00:00:05", b"a2\n")
     mk(logs, "my app/app log.0", "2026-11-26 00:00:05", b"s0\n")  # spaces survive upload's pattern splitting
     mk(logs, "my app/app log.1", "2026-11-26 00:00:01", b"s1\n")  # same day: stamped to the second
-    env = {**os.environ, "SWIFTROTATE": f"{sys.executable} -m swiftrotate", "PYTHON": sys.executable}
-    env.pop("SWIFTROTATE_CONFIG", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SWIFTROTATE_", "ST_", "OS_", "AWS_"))}
+    env.update(SWIFTROTATE=f"{sys.executable} -m swiftrotate", PYTHON=sys.executable,
+               PYTHONPATH=str(Path(renamer.__file__).parent.parent))
 
     def script(*args):
         return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env, cwd=tmp_path,
@@ -537,7 +544,8 @@ def test_migration_script(tmp_path, cfg):
         assert (store / f"h{logs}" / name).read_bytes() == (logs / name).read_bytes()
     undo = run_cli("rename", "--undo", str(tmp_path / "j"))
     assert undo.returncode == 0 and snapshot(logs) == before
-    nothing = script("--yes", str(tmp_path / "state"))
+    (tmp_path / "empty").mkdir()
+    nothing = script("--yes", str(tmp_path / "empty"))
     assert nothing.returncode == 0 and "nothing to rename" in nothing.stderr
     collide = tmp_path / "collide"
     mk(collide, "x.1", "2026-11-26 00:00:00")

@@ -1,0 +1,161 @@
+"""`swiftrotate gate FILE`: logrotate's preremove hook, so that no rotated log
+is deleted before a verified copy exists.
+
+logrotate 3.21 calls preremove for every expiry (rotate N, maxage) and also
+for the uncompressed original right after gzip wrote FILE.gz. A non-zero
+exit keeps the file but also stops that log from rotating in that run, so a
+plain veto turns an outage into a live log that grows without bound. The
+default is therefore "spool and allow": hard-link the file into a spool
+folder (instant, no extra space on the same filesystem), record it, and
+allow the deletion; the next `upload` archives the spool first. Beyond the
+spool's size cap the gate vetoes on purpose: a stalled rotation beats a
+lost log.
+"""
+import os
+import shutil
+import stat
+import time
+
+from . import discover
+from .archive import Archiver, build_key, check_template, content_sha256, open_rotated, sha256_fd
+from .errors import ConfigError, SwiftrotateError
+from .ledger import Ledger
+from .naming import COMPRESS_SUFFIXES, escape
+
+ALLOW, VETO = 0, 1
+
+
+def gate(settings, path, *, mode, log, open_backend):
+    """Return 0 (logrotate may delete `path`) or 1 (keep it)."""
+    path = os.path.abspath(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return ALLOW  # nothing left to protect
+    if not stat.S_ISREG(st.st_mode):
+        return ALLOW  # a link or special file holds no log data of its own
+    if _compressed_twin_complete(path):
+        return ALLOW  # logrotate's own cleanup after gzip (notes §5)
+    dateformat = settings.dateformat(path)
+    live = discover.live_of(path, dateformat)
+    if live is None:
+        log.warning("gate: %s is not a dateext rotation; allowing its deletion", escape(path))
+        return ALLOW
+    cand = _candidate(path, live, dateformat)
+    key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
+                    cand.stamp, cand.ext)
+    from .hook import state_folder
+
+    folder = state_folder(settings)
+    ledger = Ledger(os.path.join(folder, "ledger.sqlite"))
+    try:
+        if _recently_verified(settings, ledger, path, st):
+            return ALLOW
+        try:
+            with open_backend() as backend:
+                Archiver(backend, ledger, settings.get("dest"), settings.get("host"), log).archive(cand, key)
+            return ALLOW
+        except (SwiftrotateError, OSError) as exc:
+            reason = exc.line() if isinstance(exc, SwiftrotateError) else str(exc)
+        if mode == "veto":
+            log.error("gate: keeping %s: not archived (%s)", escape(path), reason)
+            return VETO
+        return _spool(settings, ledger, path, st, reason, log)
+    finally:
+        ledger.close()
+
+
+def _candidate(path, live, dateformat):
+    from .naming import match_rotated
+
+    stamp, ext = match_rotated(os.path.basename(path), os.path.basename(live), dateformat)
+    return discover.Candidate(path, live, stamp, ext, live)
+
+
+def _compressed_twin_complete(path):
+    """True when path + .gz (etc.) exists and holds exactly path's bytes."""
+    for suffix in COMPRESS_SUFFIXES:
+        twin = path + suffix
+        if os.path.isfile(twin) and not os.path.islink(twin):
+            try:
+                original, twin_file = open_rotated(path), open_rotated(twin)
+            except (SwiftrotateError, OSError):
+                return False
+            try:
+                original.sha256, _ = sha256_fd(original.fd)
+                content, _ = content_sha256(twin_file, suffix)
+                return content is not None and content == original.sha256
+            finally:
+                os.close(original.fd)
+                os.close(twin_file.fd)
+    return False
+
+
+def _recently_verified(settings, ledger, path, st):
+    dest = settings.get("dest")
+    unit = ledger.known_file(dest, path, st)
+    if not unit:
+        return False
+    row = ledger.unit(dest, unit)
+    max_age = settings.get_int("gate_max_age")
+    # An old ledger row is re-confirmed by the archive flow (a HEAD).
+    return bool(row) and time.time() - row["verified_at"] <= max_age
+
+
+def spool_folder(settings):
+    folder = os.path.abspath(settings.get("spool_dir"))
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+    except OSError as exc:
+        raise ConfigError(f"cannot use spool folder {folder}: {exc.strerror}",
+                          "set spool_dir to a root-owned folder on the logs' filesystem") from None
+    return folder
+
+
+def _spool(settings, ledger, path, st, reason, log):
+    folder = spool_folder(settings)
+    cap = settings.get_size("spool_cap")
+    used = sum(size for _, _, size in ledger.spooled())
+    if used + st.st_size > cap:
+        log.error("gate: keeping %s: not archived (%s) and the spool %s is full (%d of %d bytes); "
+                  "logrotate will not rotate this log until the store is back", escape(path), reason,
+                  folder, used, cap)
+        return VETO
+    name = f"{int(time.time() * 1e6)}-{os.path.basename(path)}"
+    target = os.path.join(folder, name)
+    try:
+        os.link(path, target, follow_symlinks=False)  # same filesystem: instant, no extra space
+    except OSError:
+        _copy_synced(path, target)
+    if not ledger.spool_add(target, path, st.st_size):
+        os.unlink(target)
+        log.error("gate: keeping %s: cannot record the spool entry (%s)", escape(path), reason)
+        return VETO
+    log.warning("gate: spooled %s as %s (%s); the next upload archives it", escape(path), target, reason)
+    return ALLOW
+
+
+def _copy_synced(path, target):
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with open(path, "rb") as src, os.fdopen(fd, "wb") as out:
+        shutil.copyfileobj(src, out, 1024 * 1024)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def spool_candidates(settings, ledger):
+    """(candidate, key) for each spooled file, archived under its original name."""
+    out = []
+    for spool_path, original, _ in ledger.spooled():
+        if not os.path.exists(spool_path):
+            ledger.spool_remove(spool_path)
+            continue
+        dateformat = settings.dateformat(original)
+        live = discover.live_of(original, dateformat)
+        cand = _candidate(original, live, dateformat)
+        cand = discover.Candidate(spool_path, live, cand.stamp, cand.ext, live)
+        key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
+                        cand.stamp, cand.ext)
+        out.append((cand, key))
+    return out
