@@ -7,17 +7,12 @@ through click.pass_obj (importing cli's pass_ctx or verbosity from here
 would be circular), so -v/-q are its own as well as the group's.
 """
 import os
-import sys
 import time
 
 import click
 
-from . import renamer
-from .errors import IntegrityError, SwiftrotateError, UsageError
+from .errors import IntegrityError, UsageError, worst_exit
 from .naming import check_dateformat, escape
-
-# As in hook.py: when several files fail, the code names what most needs a human.
-SEVERITY = [77, 78, 65, 69, 74, 66, 75]
 
 
 @click.command("rename")
@@ -54,6 +49,8 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
     a journal first; `swiftrotate rename --undo JOURNAL` reverses it.
     Exit 0 only when every numbered file found was renamed.
     """
+    from . import renamer  # here, not at the top: `swiftrotate upload` should not pay for it
+
     verbose = verbose or bool(getattr(obj, "verbose", False))
     quiet = quiet or bool(getattr(obj, "quiet", False))
     if undo:
@@ -83,7 +80,7 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
     steps = [(f, s) for f in folders for s in f.steps]
     dateext = sum(f.dateext for f in folders)
     if dry_run or verbose:
-        _table(steps, problems)
+        _table(steps)
     if order and not force:
         _fail(order + problems, IntegrityError(
             f"rename: {len(order)} rotation(s) dated out of order: their dates contradict their numbers; "
@@ -107,6 +104,8 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
 
 
 def _undo(path, dry_run, verbose, quiet):
+    from . import renamer
+
     restored, problems = renamer.undo(path, dry_run=dry_run)
     if dry_run or verbose:
         for r in restored:
@@ -115,7 +114,8 @@ def _undo(path, dry_run, verbose, quiet):
     _finish(problems, f"rename --undo: {len(restored)} {verb}, {len(problems)} could not be", quiet)
 
 
-def _table(steps, problems):
+def _table(steps):
+    steps = sorted(steps, key=lambda fs: (fs[0].path, fs[1].rot.log, fs[1].rot.number, fs[1].rot.ext))
     rows = [(_show(f"{f.path}/{s.rot.name}"), _show(s.new),
              f"{s.rot.source} {s.rot.moment.isoformat(' ', 'seconds')}" + (" dateyesterday" if s.rot.yesterday else "")
              + (f" ({s.note})" if s.note else "")) for f, s in steps]
@@ -144,9 +144,8 @@ def _fail(problems, error, quiet, summary=""):
     for p in problems:
         click.echo(f"swiftrotate: {p.line()}", err=True)
     if error is None:
-        codes = {p.exit_code: p for p in problems}
-        worst = next((codes[c] for c in SEVERITY if c in codes), problems[0])
-        error = type(worst)(summary)
+        code = worst_exit(problems)  # as upload: the code names what most needs a human
+        error = type(next(p for p in problems if p.exit_code == code))(summary)
     raise error
 
 
@@ -174,10 +173,3 @@ def _default_settings():
 
     return Settings()
 
-
-if __name__ == "__main__":  # pragma: no cover - a convenience before cli.py wires it in
-    try:
-        rename.main(standalone_mode=False)
-    except SwiftrotateError as exc:
-        click.echo(f"swiftrotate: error: {exc.line()}", err=True)
-        sys.exit(exc.exit_code)

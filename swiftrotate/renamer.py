@@ -108,7 +108,7 @@ def _day_stamp(day, dateformat):
 
 
 def stamped(rot, dateformat, suffix=""):
-    moment = rot.moment - _ONE_DAY if rot.yesterday else rot.moment
+    moment = rot.stamp_moment
     # A day-only format depends on the date alone: one strftime per day, not per file.
     stamp = _day_stamp(moment.date(), dateformat) if _by_day(dateformat) else format_stamp(moment, dateformat)
     if not _round_trips(stamp, dateformat):  # a name upload and fetch could not read back
@@ -180,12 +180,12 @@ def plan_folder(rotations, existing, on_collision="finer", where=""):
         unit = _unit(new)
         groups[unit].append((rot, new, unit))
     clashing = []
-    for unit in sorted(groups):
-        if free(groups[unit]):
-            claim(groups[unit], lambda r: r.dateformat)
+    for unit, triples in groups.items():
+        if free(triples):
+            claim(triples, _plain)
         else:
             clashing.append(unit)
-    for unit in clashing:  # after every clean name is claimed, so those stay plain
+    for unit in sorted(clashing):  # after every clean name is claimed, so those stay plain
         triples = groups[unit]
         why = (f"{escape(unit)} exists" if unit in existing_units
                else " and ".join(sorted(escape(r.name) for r, _, _ in triples)) + " fall on one date")
@@ -201,6 +201,10 @@ def plan_folder(rotations, existing, on_collision="finer", where=""):
             problems.append(Conflict(f"{here(rot.name)} not renamed: {why}",
                                      "nothing was overwritten; see --on-collision"))
     return steps, problems
+
+
+def _plain(rot):
+    return rot.dateformat
 
 
 def _suffixed(rotations, taken):
@@ -226,7 +230,9 @@ def order_problems(rotations, where=""):
     out, prev = [], None  # prev: (log, the oldest file of the previous number)
     key = lambda r: (r.log, r.number)  # noqa: E731
     for (log, _), same in itertools.groupby(sorted(rotations, key=key), key=key):
-        same = sorted(same, key=lambda r: r.moment)  # x.1 and x.1.gz: compare the extremes
+        same = list(same)
+        if len(same) > 1:  # x.1 and x.1.gz: compare the extremes
+            same.sort(key=lambda r: r.moment)
         if prev is not None and prev[0] == log and same[-1].moment > prev[1].moment:
             newer, older = prev[1], same[-1]
             out.append(IntegrityError(
@@ -381,6 +387,11 @@ def _dated(fd, folder, entry, kind, log_settings, opts):
         return None  # a folder named like a rotation is not one
     if not stat.S_ISREG(st.st_mode):
         raise UnsafeInput(f"refusing {escape(path)}: not a regular file")
+    if st.st_nlink > 1:
+        # Most likely a link-then-unlink rename cut short; renaming it again
+        # would leave a third name, and upload would archive the file twice.
+        raise UnsafeInput(f"refusing {escape(path)}: it has {st.st_nlink} hard links",
+                          "an interrupted run? undo it with rename --undo JOURNAL, or remove the extra name")
     written = datetime.fromtimestamp(st.st_mtime, opts.zone)
     written = written if opts.zone else written.astimezone()
     moment, source = written, "mtime"
@@ -394,8 +405,7 @@ def plan(folders, on_collision):
     """Fill each folder's steps; return (problems, order problems)."""
     problems, order = [], []
     for folder in folders:
-        steps, found = plan_folder(folder.rotations, folder.names, on_collision, folder.path)
-        folder.steps = sorted(steps, key=lambda s: (s.rot.log, s.rot.number, s.rot.ext))
+        folder.steps, found = plan_folder(folder.rotations, folder.names, on_collision, folder.path)
         problems += folder.problems + found
         order += order_problems(folder.rotations, folder.path)
     return problems, order

@@ -57,6 +57,15 @@ def plant(conn, container, key, data, headers=None):
     assert resp.status == 201, (key, resp.status)
 
 
+def count_week(proxy, cfg, tmp_path):
+    """Requests for a 7-day --list, then for fetching those 7 archives."""
+    week = ("fetch", LOG, "--since", "2026-11-10", "--until", "2026-11-16", "--by-stamp")
+    proc = run_cli("--config", cfg, *week, "--list")
+    listing_requests = proxy.requests
+    fetched = run_cli("--config", cfg, *week, "-o", str(tmp_path / "out"))
+    return proc, listing_requests, fetched, proxy.requests - listing_requests
+
+
 @pytest.mark.parametrize("evil", [
     "web01/var/log/app.log-20261103/../../../../../tmp/evil",
     "web01/var/log/app.log-20261104/..",
@@ -105,12 +114,7 @@ def test_listing_cost_grows_with_the_range_not_the_store(tmp_path, swift_env, sw
     assert len(conn.get_container(container, full_listing=True)[1]) == 10028
     with FaultProxy(("127.0.0.1", swift_server.proxy_port)) as proxy:
         cfg = config(auth_url=proxy.url_for("/auth/v1.0"))
-        proc = run_cli("--config", cfg, "fetch", LOG, "--since", "2026-11-10", "--until", "2026-11-16",
-                       "--by-stamp", "--list")
-        listing_requests = proxy.requests
-        fetched = run_cli("--config", cfg, "fetch", LOG, "--since", "2026-11-10", "--until", "2026-11-16",
-                          "--by-stamp", "-o", str(tmp_path / "out"))
-        total = proxy.requests - listing_requests
+        proc, listing_requests, fetched, total = count_week(proxy, cfg, tmp_path)
     assert proc.returncode == 0 and proc.stdout.count("web01/") == 7, proc.stderr
     assert listing_requests <= 3, listing_requests  # auth + one bounded listing
     assert fetched.returncode == 0 and total <= 3 + 7, total  # + one GET per archive
@@ -184,12 +188,7 @@ def test_listing_cost_on_s3_rclone(tmp_path, rclone_server):
         cfg = write_config(tmp_path / "s3.conf", {
             "swiftrotate": {"dest": store.url, "state_dir": str(tmp_path / "state"), "host": "web01"},
             "s3": options})
-        proc = run_cli("--config", cfg, "fetch", LOG, "--since", "2026-11-10", "--until", "2026-11-16",
-                       "--by-stamp", "--list")
-        listing_requests = proxy.requests
-        fetched = run_cli("--config", cfg, "fetch", LOG, "--since", "2026-11-10", "--until", "2026-11-16",
-                          "--by-stamp", "-o", str(tmp_path / "out"))
-        total = proxy.requests - listing_requests
+        proc, listing_requests, fetched, total = count_week(proxy, cfg, tmp_path)
     assert proc.returncode == 0 and proc.stdout.count("web01/") == 7, proc.stderr
     assert listing_requests <= 2, listing_requests  # one bounded listing (S3 needs no auth round trip)
     assert fetched.returncode == 0, fetched.stderr

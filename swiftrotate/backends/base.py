@@ -138,6 +138,11 @@ def check_content(key, info, size, sha256):
         )
 
 
+def content_type(key):
+    """So that a browser or `swift download` treats .gz archives as gzip."""
+    return "application/gzip" if key.endswith(".gz") else "application/octet-stream"
+
+
 def no_expiry(scheme, expire_after):
     if expire_after:
         from ..errors import ConfigError

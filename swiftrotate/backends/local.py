@@ -13,7 +13,7 @@ import tempfile
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound
 from ..naming import validate_key
-from .base import no_expiry, CHUNK, Backend, ObjectInfo, _unlink_quietly, integrity_metadata
+from .base import Backend, CHUNK, ObjectInfo, _unlink_quietly, integrity_metadata, no_expiry
 
 META_SUFFIX = ".srmeta"
 TMP_PREFIX = ".srtmp-"

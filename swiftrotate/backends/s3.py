@@ -11,7 +11,8 @@ and size metadata. A failed multipart upload is aborted.
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
-from .base import no_expiry, CHUNK, Backend, ObjectInfo, RangeReader, file_md5, integrity_metadata, parse_metadata
+from .base import (Backend, CHUNK, ObjectInfo, RangeReader, content_type,
+                   file_md5, integrity_metadata, no_expiry, parse_metadata)
 
 MIB = 1024 * 1024
 MIN_PART = 5 * MIB
@@ -129,7 +130,7 @@ class S3Backend(Backend):
         no_expiry(self.scheme, expire_after)
         name = self._full(key)
         meta = integrity_metadata(size, sha256, metadata)
-        args = dict(Bucket=self.bucket, Key=name, Metadata=meta, ContentType=_content_type(key), **self.extra)
+        args = dict(Bucket=self.bucket, Key=name, Metadata=meta, ContentType=content_type(key), **self.extra)
         self._ensure_bucket()
         if size > self.multipart_threshold:
             etag = self._put_multipart(name, path, size, args)
@@ -257,10 +258,6 @@ def _b64(raw):
     import base64
 
     return base64.b64encode(raw).decode("ascii")
-
-
-def _content_type(key):
-    return "application/gzip" if key.endswith(".gz") else "application/octet-stream"
 
 
 def from_url(netloc, path, options):

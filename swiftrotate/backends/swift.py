@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
-from .base import CHUNK, Backend, ObjectInfo, RangeReader, file_md5, integrity_metadata, parse_metadata
+from .base import (Backend, CHUNK, ObjectInfo, RangeReader, content_type,
+                   file_md5, integrity_metadata, parse_metadata)
 
 MIB = 1024 * 1024
 META = "x-object-meta-"
@@ -122,7 +123,7 @@ class SwiftBackend(Backend):
         # so that a '%' in a path survives the round trip.
         headers = {META + k: quote(v, safe=" /:.,=-_~+@")
                    for k, v in integrity_metadata(size, sha256, metadata).items()}
-        headers["content-type"] = _content_type(key)
+        headers["content-type"] = content_type(key)
         if expire_after:  # also set on every segment below: swift upload forgets those
             headers["x-delete-after"] = str(int(expire_after))
         self._ensure_container(self.container)
@@ -260,10 +261,6 @@ class SwiftBackend(Backend):
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
-
-
-def _content_type(key):
-    return "application/gzip" if key.endswith(".gz") else "application/octet-stream"
 
 
 def _short(exc):
