@@ -12,13 +12,14 @@ import hashlib
 import lzma
 import os
 import stat
-import time
+import tempfile
 from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import quote
 
 from . import __version__
 from .errors import Conflict, IntegrityError, SwiftrotateError, TransientError, UnsafeInput
+from .discover import Candidate
 from .naming import COMPRESS_SUFFIXES, escape, unit_id, validate_key
 
 CHUNK = 1024 * 1024
@@ -107,6 +108,52 @@ def content_sha256(local, ext):
     return digest.hexdigest(), size
 
 
+def _gzip_writer(out, level):
+    # mtime=0 and no file name: the same input always gives the same bytes
+    return gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=level, mtime=0)
+
+
+def _zstd_writer(out, level):
+    try:
+        import zstandard
+    except ImportError:
+        from .errors import ConfigError
+
+        raise ConfigError("--compress zstd needs the zstandard package",
+                          "pip install 'swiftrotate[zstd]', or use --compress gzip") from None
+    return zstandard.ZstdCompressor(level=level).stream_writer(out, closefd=False)
+
+
+COMPRESSORS = {"gzip": (".gz", _gzip_writer, 6), "zstd": (".zst", _zstd_writer, 3)}
+
+
+def compress_to_temp(local, method, folder):
+    """Compress the pinned file into an unlinked-on-close temp file in
+    `folder`, streaming in 1 MiB chunks (memory stays flat). Returns an open
+    LocalFile of the result with its sha256 set."""
+    ext, writer, level = COMPRESSORS[method]
+    fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=ext, dir=folder)
+    try:
+        with os.fdopen(os.dup(fd), "wb") as out:
+            with writer(out, level) as packer:
+                offset = 0
+                while True:
+                    data = os.pread(local.fd, CHUNK, offset)
+                    if not data:
+                        break
+                    packer.write(data)
+                    offset += len(data)
+        os.unlink(tmp)  # the open descriptor keeps it until we are done
+        packed = LocalFile(tmp, fd, os.fstat(fd))
+        packed.sha256, _ = sha256_fd(fd)
+        return packed
+    except BaseException:
+        os.close(fd)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def build_key(template, host, live, stamp, ext):
     key = template.format(host=host, path=live.lstrip("/"), stamp=stamp, ext=ext)
     try:
@@ -133,9 +180,11 @@ def check_template(template):
 class Archiver:
     """Archives candidates into one store, recording verified units."""
 
-    def __init__(self, backend, ledger, dest, host, log, remove=False, expire_after=None):
+    def __init__(self, backend, ledger, dest, host, log, remove=False, expire_after=None, compress=None):
         self.backend, self.ledger, self.dest, self.host, self.log = backend, ledger, dest, host, log
         self.remove = remove
+        # cand -> None, "gzip" or "zstd": compress uncompressed files on the way
+        self.compress = compress or (lambda cand: None)
         self.expire_after = expire_after or (lambda cand: None)  # cand -> seconds or None
 
     def archive(self, cand, key):
@@ -147,7 +196,12 @@ class Archiver:
             if size != local.st.st_size or local.changed():
                 raise TransientError(f"{escape(cand.path)} is still being written; the next run retries")
             unit = unit_id(key)
-            outcome.status, stored = self._decide(cand, local, key, unit)
+            method = None if cand.ext else self.compress(cand)
+            if method:
+                outcome.key = key + COMPRESSORS[method][0]
+                outcome.status, stored = self._decide_compressed(cand, local, outcome.key, unit, method)
+            else:
+                outcome.status, stored = self._decide(cand, local, key, unit)
             if self.remove:
                 self._remove(cand, local, outcome.status, stored)
                 outcome.removed = True
@@ -176,18 +230,43 @@ class Archiver:
         if row:
             stored = (row["key"], row["size"], row["sha256"])
             return self._against(cand, local, key, unit, *stored, row["content_sha256"]), stored
-        forms = self._store_forms(unit)
-        if key in forms:
-            info = self.backend.stat(key)
-            stored = (key, info.size, info.sha256)
-            return self._against(cand, local, key, unit, *stored, None), stored
-        if forms:
-            other = forms[0]
-            info = self.backend.stat(other)
-            other_content = info.sha256 if unit_id(other) == other else None
-            stored = (other, info.size, info.sha256)
-            return self._against(cand, local, key, unit, *stored, other_content), stored
+        found = self._stored_form(unit, prefer=key)
+        if found:
+            stored, content = found
+            return self._against(cand, local, key, unit, *stored, content), stored
         return self._upload(cand, local, key, unit), (key, local.st.st_size, local.sha256)
+
+    def _stored_form(self, unit, prefer):
+        """((key, size, sha256), uncompressed sha256 or None) of the unit's
+        object in the store, preferring the key `prefer`; None if absent."""
+        forms = self._store_forms(unit)
+        if not forms:
+            return None
+        other = prefer if prefer in forms else forms[0]
+        info = self.backend.stat(other)
+        content = info.sha256 if unit_id(other) == other else info.metadata.get("uncompressed-sha256")
+        return (other, info.size, info.sha256), content
+
+    def _decide_compressed(self, cand, local, key, unit, method):
+        """--compress: the unit is identified by the uncompressed sha256."""
+        row = self.ledger.unit(self.dest, unit)
+        found = ((row["key"], row["size"], row["sha256"]), row["content_sha256"]) if row else \
+            self._stored_form(unit, prefer=key)
+        if found:
+            stored, content = found
+            if content != local.sha256:
+                raise Conflict(f"{escape(cand.path)} differs from the archived {escape(stored[0])}; "
+                               "not overwriting", "compare the two")
+            self.ledger.record(self.dest, unit, stored[0], stored[1], stored[2], content,
+                               local.st.st_size, cand.path, local.st)
+            return "present", stored
+        packed = compress_to_temp(local, method, os.path.dirname(os.path.abspath(self.ledger.path)))
+        try:
+            comp = Candidate(cand.path, cand.live, cand.stamp, COMPRESSORS[method][0], cand.pattern)
+            status = self._upload(comp, packed, key, unit, origin=local)
+        finally:
+            os.close(packed.fd)
+        return status, (key, packed.st.st_size, packed.sha256)
 
     def _store_forms(self, unit):
         """Keys of this unit already in the store (X, X.gz, ...): one LIST."""
@@ -197,15 +276,17 @@ class Archiver:
     def _against(self, cand, local, key, unit, stored_key, stored_size, stored_sha, stored_content):
         """Compare the local file with what the store (or ledger) holds."""
         size = local.st.st_size
-        if stored_key == key:
-            if stored_size == size and stored_sha == local.sha256:
-                self.ledger.record(self.dest, unit, key, size, local.sha256,
-                                   local.sha256 if not cand.ext else None, None, cand.path, local.st)
-                return "present"
+        if stored_key == key and stored_size == size and stored_sha == local.sha256:
+            self.ledger.record(self.dest, unit, key, size, local.sha256,
+                               local.sha256 if not cand.ext else stored_content, None, cand.path, local.st)
+            return "present"
+        if stored_key == key and not (cand.ext and stored_content):
             raise Conflict(f"{escape(cand.path)} (sha256 {local.sha256[:12]}..., {size} bytes) differs from "
                            f"the archived {escape(stored_key)} (sha256 {(stored_sha or '?')[:12]}..., "
                            f"{stored_size} bytes); not overwriting",
                            "compare the two; move one aside if both must be kept")
+        # Two forms of one rotation (X and X.gz, or our .gz and logrotate's):
+        # the same unit when the uncompressed content is the same.
         content, _ = content_sha256(local, cand.ext)
         if content is not None and content == (stored_content or (stored_sha if not stored_key.endswith(
                 tuple(COMPRESS_SUFFIXES)) else None)):
@@ -215,17 +296,22 @@ class Archiver:
                        "rotation but their content differs; not overwriting",
                        "the log was probably written to after it was archived; compare the two")
 
-    def _upload(self, cand, local, key, unit):
+    def _upload(self, cand, local, key, unit, origin=None):
+        """Upload `local`; `origin` is the rotated file it was compressed from."""
+        origin = origin or local
         size = local.st.st_size
         meta = {
-            "host": quote(self.host), "path": quote(cand.path), "mtime": "%.6f" % local.st.st_mtime,
+            "host": quote(self.host), "path": quote(cand.path), "mtime": "%.6f" % origin.st.st_mtime,
             "swiftrotate-version": __version__,
         }
         if not cand.ext:
             meta["uncompressed-size"] = str(size)
+        elif origin is not local:
+            meta["uncompressed-size"] = str(origin.st.st_size)
+            meta["uncompressed-sha256"] = origin.sha256
         self.backend.put(key, local.io_path, size=size, sha256=local.sha256, metadata=meta,
                          expire_after=self.expire_after(cand))
-        if local.changed():
+        if local.changed() or origin.changed():
             self._drop(key)
             raise TransientError(f"{escape(cand.path)} changed while it was uploaded; the next run retries")
         info = self.backend.stat(key)
@@ -234,8 +320,12 @@ class Archiver:
             raise IntegrityError(f"{escape(key)}: after upload the store shows {info.size} bytes, sha256 "
                                  f"{(info.sha256 or 'missing')[:12]}...; we sent {size} bytes, "
                                  f"{local.sha256[:12]}...")
-        self.ledger.record(self.dest, unit, key, size, local.sha256, local.sha256 if not cand.ext else None,
-                           size if not cand.ext else None, cand.path, local.st)
+        if origin is local:
+            self.ledger.record(self.dest, unit, key, size, local.sha256, local.sha256 if not cand.ext else None,
+                               size if not cand.ext else None, cand.path, local.st)
+        else:
+            self.ledger.record(self.dest, unit, key, size, local.sha256, origin.sha256, origin.st.st_size,
+                               cand.path, origin.st)
         self.log.info("archived %s -> %s (%d bytes, sha256 %s)", escape(cand.path), escape(key), size,
                       local.sha256[:12])
         return "uploaded"

@@ -124,9 +124,12 @@ def cli(ctx, config, dest, state_dir, debug, verbose, quiet):
               "its archive and the file is unchanged since it was hashed.")
 @click.option("--expire-after", "expire_after", type=click.IntRange(0), metavar="DAYS",
               help="Swift deletes the archive (and every segment of it) after DAYS (0 = never).")
+@click.option("--compress", type=click.Choice(["gzip", "zstd"]),
+              help="Compress not-yet-compressed rotations on the way (stored as .gz/.zst); "
+              "logrotate's own .gz of the same file later counts as the same archive.")
 @pass_ctx
 def upload(obj, patterns, dateformat, olddir, host, dry_run, jobs, deadline, settle_seconds, remove,
-           expire_after):
+           expire_after, compress):
     """Archive every not-yet-archived rotation of the logs PATTERNS name.
 
     \b
@@ -140,7 +143,7 @@ def upload(obj, patterns, dateformat, olddir, host, dry_run, jobs, deadline, set
     from .hook import run_upload
 
     obj.settings.set_flags(dateformat=dateformat, olddir=olddir, host=host, deadline=deadline,
-                           settle_seconds=settle_seconds, expire_after=expire_after)
+                           settle_seconds=settle_seconds, expire_after=expire_after, compress=compress)
     report = run_upload(obj.settings, patterns, dry_run=dry_run, jobs=jobs, log=log,
                         open_backend=obj.open_backend, remove=remove and not dry_run)
     for warning in report.warnings:

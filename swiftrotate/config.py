@@ -31,13 +31,14 @@ GENERAL = {
     "lock_timeout": "60",
     "syslog_facility": "user",
     "expire_after": "0",  # days; 0 = keep forever
+    "compress": "",  # gzip or zstd: compress uncompressed rotations on upload
     "spool_dir": "/var/spool/swiftrotate",
     "spool_cap": "1G",
     "gate_mode": "spool",
     "gate_deadline": "20",
     "gate_max_age": "86400",
 }
-PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds", "expire_after"}
+PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds", "expire_after", "compress"}
 
 
 class Settings:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from . import discover
 from .archive import Archiver, Outcome, build_key, check_template
-from .errors import DeadlineExceeded, LocalIOError, LockBusy, SwiftrotateError, TransientError, worst_exit
+from .errors import ConfigError, DeadlineExceeded, LocalIOError, LockBusy, SwiftrotateError, TransientError, worst_exit
 from .ledger import Ledger
 from .naming import escape
 
@@ -150,8 +150,14 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
         days = settings.get_int("expire_after", cand.pattern)
         return days * 86400 if days > 0 else None
 
+    def compress(cand):
+        method = settings.get("compress", cand.pattern) or None
+        if method not in (None, "gzip", "zstd"):
+            raise ConfigError(f"compress = {method!r} is neither gzip nor zstd")
+        return method
+
     archiver = Archiver(backend, ledger, dest, settings.get("host"), log, remove=remove,
-                        expire_after=expire_after)
+                        expire_after=expire_after, compress=compress)
 
     def one(item):
         cand, key, _ = item

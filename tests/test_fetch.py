@@ -3,10 +3,8 @@ import gzip
 import hashlib
 import json
 import os
-import time
 import uuid
 
-import pytest
 
 from clirun import run_cli
 from stores import config_for

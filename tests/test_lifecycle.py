@@ -142,3 +142,31 @@ def test_expiry_on_a_store_that_cannot_is_a_config_error(tmp_path):
     rotated(logs, "app.log-20261124", b"x\n")
     proc = run_cli("--config", local_conf(tmp_path), "upload", "--expire-after", "30", str(logs / "app.log"))
     assert proc.returncode == 78 and "cannot expire" in proc.stderr
+
+
+def test_compress_on_upload_then_logrotates_gz_counts_as_the_same(store, tmp_path):
+    import gzip
+    import subprocess
+
+    from stores import config_for
+
+    logs = tmp_path / "logs"
+    original = b"".join(b"GET /page/%d HTTP/1.1 200\n" % i for i in range(20000))
+    path = rotated(logs, "app.log-20261124", original)
+    cfg = config_for(store, tmp_path)
+    proc = run_cli("--config", cfg, "upload", "--compress", "gzip", "-v", str(logs / "app.log"))
+    assert proc.returncode == 0, proc.stderr
+    key = "web01" + str(logs / "app.log-20261124.gz")
+    info, chunks = store.backend.open_read(key)
+    packed = b"".join(chunks)
+    assert gzip.decompress(packed) == original and len(packed) < len(original) // 5
+    assert info.metadata["uncompressed-sha256"] == hashlib.sha256(original).hexdigest()
+    # logrotate compresses the file later, with its own gzip header: the same unit
+    subprocess.run(["gzip", "-9", str(path)], check=True)
+    again = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
+    assert again.returncode == 0 and "1 already in store" in again.stderr, again.stderr
+    assert [o.key for o in store.backend.list()] == [key]
+    # and with the ledger gone, the store's metadata alone recognises it
+    (tmp_path / "state/ledger.sqlite").unlink()
+    rebuilt = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
+    assert rebuilt.returncode == 0 and "1 already in store" in rebuilt.stderr, rebuilt.stderr
