@@ -4,7 +4,6 @@ All four run against real servers started by the suite; none may skip.
 """
 import hashlib
 import os
-import time
 
 import pytest
 
