@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .errors import SwiftrotateError
+from .rename_command import rename
 
 log = logging.getLogger("swiftrotate")
 
@@ -267,6 +268,9 @@ def ls(obj, prefix):
     with obj.open_backend() as backend:
         for info in backend.list(prefix):
             click.echo(f"{info.size:>12}  {info.key}")
+
+
+cli.add_command(rename)
 
 
 def main(argv=None):

@@ -117,7 +117,8 @@ def run_upload(settings, args, *, dry_run=False, jobs=4, log, open_backend, remo
             # What the gate spooled during an outage goes first.
             pending = [(cand, key, os.lstat(cand.path)) for cand, key in spool_candidates(settings, ledger)]
             spooled = {cand.path for cand, _, _ in pending}
-            for cand, key in collect(settings, args):
+            found = collect(settings, args)
+            for cand, key in found:
                 try:
                     st = os.lstat(cand.path)
                 except FileNotFoundError:
@@ -133,6 +134,8 @@ def run_upload(settings, args, *, dry_run=False, jobs=4, log, open_backend, remo
                 _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend,
                              remove)
                 _drain_spool(report, spooled, ledger, log)
+            if not dry_run and not remove:
+                _tidy_leftovers(found, report, log)
         finally:
             report.warnings.extend(ledger.warnings)
             ledger.close()
@@ -180,6 +183,19 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
                     log.error("not archived: %s", outcome.error.line())
     finally:
         backend.close()
+
+
+def _tidy_leftovers(found, report, log):
+    """Compress archived leftovers of failed runs, as logrotate would have."""
+    from .leftovers import compress_in_place, find_leftovers
+
+    archived = {o.path for o in report.outcomes if o.error is None}
+    for cand, suffix in find_leftovers([cand for cand, _ in found]):
+        if cand.path in archived:
+            try:
+                compress_in_place(cand, suffix, log)
+            except (OSError, SwiftrotateError) as exc:
+                report.warnings.append(f"could not compress leftover {escape(cand.path)}: {exc}")
 
 
 def _drain_spool(report, spooled, ledger, log):

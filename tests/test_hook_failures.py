@@ -179,3 +179,33 @@ def test_full_disk_for_the_ledger_loses_nothing(tmp_path, swift_server):
     again = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
     assert again.returncode == 0 and "3 already in store" in again.stderr, again.stderr
     backend.close()
+
+
+def test_leftover_of_a_failed_run_is_archived_then_compressed_like_logrotate(tmp_path, swift_server):
+    """compress + postrotate: a failed hook leaves that day uncompressed and
+    logrotate never touches it again; after recovery it is archived once and
+    compressed in place, so logrotate's rotate/expiry manage it again."""
+    import gzip
+
+    container = "left" + uuid.uuid4().hex[:10]
+    with FaultProxy(("127.0.0.1", swift_server.proxy_port)) as proxy:
+        cfg = swift_conf(tmp_path, proxy.url_for("/auth/v1.0"), container)
+        lab = Lab(tmp_path / "lab", cfg, logs=("app.log",))
+        lab.configure(["compress"], hook="postrotate")
+        lab.days(["2026-11-01 00:10:00", "2026-11-02 00:10:00"])
+        proxy.mode = "refuse"
+        lab.write_lines("2026-11-03")
+        assert lab.run("2026-11-03 00:10:00").returncode != 0
+        leftover = lab.logs_dir / "app.log-20261103"
+        original = leftover.read_bytes()
+        proxy.mode = "pass"
+        for day in ("2026-11-04 00:10:00", "2026-11-05 00:10:00"):
+            lab.write_lines(day)
+            assert lab.run(day).returncode == 0, lab.hook_output()
+    names = sorted(p.name for p in lab.rotated_files())
+    assert all(n.endswith(".gz") for n in names), names  # back under logrotate's care
+    assert gzip.decompress((lab.logs_dir / "app.log-20261103.gz").read_bytes()) == original
+    backend = backend_for(swift_server, container)
+    keys = [o.key for o in backend.list()]
+    assert len(keys) == len({unit_id(k) for k in keys}) == 4  # 02, 03, 04, 05: each once
+    backend.close()

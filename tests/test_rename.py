@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from clirun import run_cli, write_config
@@ -68,12 +68,13 @@ def test_only_ascii_digits_count(digit):
     assert classify("messages.1", lambda log: "-%Y%m%d") == ("messages", 1, "")
 
 
-@given(st.text("0123456789", min_size=1, max_size=9))
-def test_wrong_length_stamps_are_not_dateext(digits):
-    # With dateformat .%Y%m%d, app.log.<digits> is a stamp only with exactly 8
-    # digits that make a real date: strptime alone takes '2026112' for 2026-11-02.
-    got = classify(f"app.log.{digits}", lambda log: ".%Y%m%d")
-    is_stamp = len(digits) == 8 and parse_stamp("." + digits, ".%Y%m%d") is not None
+@given(st.text("0123456789", min_size=1, max_size=9), st.sampled_from([".%Y%m%d", ".%Y%m", ".%Y"]))
+def test_dateext_names_win_and_wrong_length_stamps_are_not_dateext(digits, fmt):
+    # With dateformat .%Y%m, app.log.202611 is a stamp, not rotation 202611. A stamp
+    # has exactly its length: strptime alone takes '2026112' for 2026-11-02.
+    got = classify(f"app.log.{digits}", lambda log: fmt)
+    is_stamp = len(digits) == len(format_stamp(datetime(2026, 1, 1), fmt)) - 1 and \
+        parse_stamp("." + digits, fmt) is not None
     is_count = len(digits) <= 6 and (digits == "0" or digits[0] != "0")
     assert got == (("app.log", int(digits), "") if is_count and not is_stamp else None)
     assert parse_stamp("-2026112", "-%Y%m%d") is None and not renamer._round_trips("-2026112", "-%Y%m%d")
@@ -84,12 +85,17 @@ def test_unit_is_split_compression(name):
     assert renamer._unit(name) == split_compression(name)[0]
 
 
-logs = st.text(st.characters(exclude_characters="/\0", exclude_categories=["Cs"]), min_size=1, max_size=10)
-entries = st.tuples(logs, st.sampled_from(["numbered", "numbered", "numbered", "dateext", "finer", "live", "other"]),
-                    st.integers(0, 5), st.sampled_from(["", "", ".gz", ".xz"]), st.integers(0, 2), st.integers(0, 1))
+# A few fixed names, so that entries share a log often; any text besides.
+logs = st.one_of(st.sampled_from(["messages", "app.log", "a.1", "x-1", "."]),
+                 st.text(st.characters(exclude_characters="/\0", exclude_categories=["Cs"]), min_size=1, max_size=10))
+entries = st.tuples(logs, st.sampled_from(["numbered", "numbered", "numbered", "dateext", "finer", "suffixed", "live",
+                                           "other"]),
+                    st.integers(0, 4), st.sampled_from(["", "", ".gz", ".xz"]), st.integers(0, 1), st.integers(0, 1))
 
 
 @settings(max_examples=300, deadline=None)
+@example([("m", "numbered", 1, "", 0, 0), ("m", "numbered", 2, ".gz", 0, 0), ("m", "suffixed", 0, ".xz", 0, 0)],
+         "-%Y%m%d", "suffix", False)  # same second, and the first suffix is taken
 @given(st.lists(entries, max_size=25), st.sampled_from(FORMATS), st.sampled_from(["finer", "suffix", "skip"]),
        st.booleans())
 def test_plan_is_injective_safe_and_a_second_run_changes_nothing(spec, fmt, mode, yesterday):
@@ -98,7 +104,8 @@ def test_plan_is_injective_safe_and_a_second_run_changes_nothing(spec, fmt, mode
     for log, kind, n, ext, day, sec in spec:
         moment = base + timedelta(days=day, seconds=sec)
         name = {"numbered": f"{log}.{n}{ext}", "dateext": log + format_stamp(moment, fmt) + ext,
-                "finer": log + format_stamp(moment, finer_format(fmt) or fmt) + ext, "live": log,
+                "finer": log + format_stamp(moment, finer_format(fmt) or fmt) + ext,
+                "suffixed": log + format_stamp(moment, fmt) + f"-{sec + 1}" + ext, "live": log,
                 "other": f"{log}~{n}"}[kind]
         names.add(name)
         when.setdefault(name, moment)
@@ -143,6 +150,8 @@ def test_collisions_get_a_finer_stamp_then_the_chosen_fallback():
     assert not steps and len(problems) == 2 and all(p.exit_code == 65 for p in problems)
     steps, _ = plan_folder([r1, same], ["m.1", "m.2"], "suffix")
     assert {s.rot.name: s.new for s in steps} == {"m.2": "m-20261126-1", "m.1": "m-20261126-2"}
+    steps, _ = plan_folder([r1, same], ["m.1", "m.2", "m-20261126-1", "m-20261126-3.gz"], "suffix")
+    assert {s.rot.name: s.new for s in steps} == {"m.2": "m-20261126-2", "m.1": "m-20261126-4"}
     steps, problems = plan_folder([r1], ["m.1", "m-20261126.gz"], "skip")
     assert not steps and "m-20261126 exists" in str(problems[0])
 
@@ -449,6 +458,9 @@ def test_symlinks_are_never_followed(tmp_path, cfg):
     assert sorted(os.listdir(logs)) == ["evil.log.1", "linked", "m-20261126"]
     assert os.readlink(logs / "evil.log.1") == str(secret) and secret.read_bytes() == b"root:x\n"
     assert sorted(os.listdir(elsewhere)) == ["other.log.1", "shadow"]
+    os.link(logs / "m-20261126", logs / "m.1")  # as a link + unlink rename cut short leaves it
+    proc = rename(cfg, str(logs))
+    assert proc.returncode == 65 and f"refusing {logs}/m.1: it has 2 hard links" in proc.stderr
 
 
 @pytest.mark.parametrize("method", ["renameat2", "link"])

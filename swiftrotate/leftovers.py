@@ -1,0 +1,78 @@
+"""Hand leftovers back to logrotate.
+
+When postrotate fails, logrotate leaves that rotation uncompressed, and with
+`compress` set its cleanup globs never match such a file again: leftovers
+pile up forever (notes: logrotate 3.21, failure behaviour). Once a leftover
+is archived, it is compressed in place the way logrotate would have (same
+suffix as its siblings, original mtime kept), through a temp file and a
+link that never overwrites. The newest rotation is never touched: with
+delaycompress it is uncompressed on purpose.
+"""
+import bz2
+import gzip
+import lzma
+import os
+import tempfile
+from collections import defaultdict
+
+from .archive import CHUNK, open_rotated
+from .naming import escape
+
+WRITERS = {
+    ".gz": lambda f: gzip.GzipFile(filename="", mode="wb", fileobj=f, compresslevel=6),
+    ".bz2": lambda f: bz2.BZ2File(f, "wb"),
+    ".xz": lambda f: lzma.LZMAFile(f, "wb"),
+}
+
+
+def find_leftovers(cands):
+    """(candidate, suffix) for uncompressed rotations that are not the newest
+    of their log and whose siblings are all compressed with one suffix."""
+    groups = defaultdict(list)
+    for cand in cands:
+        groups[(cand.live, os.path.dirname(cand.path))].append(cand)
+    out = []
+    for group in groups.values():
+        suffixes = {c.ext for c in group if c.ext}
+        if len(suffixes) != 1 or next(iter(suffixes)) not in WRITERS:
+            continue
+        suffix = suffixes.pop()
+        newest = max(c.stamp for c in group)
+        for cand in group:
+            if not cand.ext and cand.stamp != newest and not os.path.lexists(cand.path + suffix):
+                out.append((cand, suffix))
+    return out
+
+
+def compress_in_place(cand, suffix, log):
+    """X -> X.gz beside it; X is removed only if unchanged meanwhile."""
+    local = open_rotated(cand.path)
+    folder = os.path.dirname(cand.path)
+    fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            with WRITERS[suffix](out) as packer:
+                offset = 0
+                while True:
+                    data = os.pread(local.fd, CHUNK, offset)
+                    if not data:
+                        break
+                    packer.write(data)
+                    offset += len(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, local.st.st_mode & 0o7777)
+        os.chown(tmp, local.st.st_uid, local.st.st_gid)
+        os.utime(tmp, ns=(local.st.st_atime_ns, local.st.st_mtime_ns))  # as logrotate keeps it
+        os.link(tmp, cand.path + suffix)  # never overwrites
+        if local.changed():
+            os.unlink(cand.path + suffix)
+            log.warning("left %s uncompressed: it changed while being compressed", escape(cand.path))
+            return False
+        os.unlink(cand.path)
+        log.info("compressed leftover %s to %s", escape(cand.path), escape(cand.path + suffix))
+        return True
+    finally:
+        os.close(local.fd)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
