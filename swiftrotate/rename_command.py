@@ -1,6 +1,7 @@
 """`swiftrotate rename`: the click layer. Parsing and output only; the
-work is in renamer.py. Errors leave as typed exceptions, which cli.main()
-maps to exit codes.
+work is in renamer.py (the plan), rename_dates.py (dating) and
+rename_apply.py (scanning, renaming, undo). Errors leave as typed
+exceptions, which cli.main() maps to exit codes.
 
 cli.py adds it with `cli.add_command(rename)`. It takes the group's Context
 through click.pass_obj (importing cli's pass_ctx or verbosity from here
@@ -49,7 +50,7 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
     a journal first; `swiftrotate rename --undo JOURNAL` reverses it.
     Exit 0 only when every numbered file found was renamed.
     """
-    from . import renamer  # here, not at the top: `swiftrotate upload` should not pay for it
+    from . import rename_apply, renamer  # here, not at the top: `swiftrotate upload` should not pay for it
 
     verbose = verbose or bool(getattr(obj, "verbose", False))
     quiet = quiet or bool(getattr(obj, "quiet", False))
@@ -60,8 +61,8 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
     if not paths:
         raise UsageError("rename needs at least one PATH (a folder, a numbered file or a live log)")
     settings = obj.settings if obj is not None else _default_settings()
-    opts = renamer.Options(recursive=recursive, include=include, exclude=exclude, date_from=date_from,
-                           zone=_zone(tz))
+    opts = rename_apply.Options(recursive=recursive, include=include, exclude=exclude, date_from=date_from,
+                               zone=_zone(tz))
     if dateformat:
         try:
             check_dateformat(dateformat)
@@ -75,7 +76,7 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
                          else (lambda live: settings.get_bool("dateyesterday", live)))
 
     start = time.monotonic()
-    folders = renamer.scan(paths, opts)
+    folders = rename_apply.scan(paths, opts)
     problems, order = renamer.plan(folders, on_collision)
     steps = [(f, s) for f in folders for s in f.steps]
     dateext = sum(f.dateext for f in folders)
@@ -93,9 +94,9 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
         _finish(problems, f"rename: nothing to rename ({dateext} already dateext, {len(problems)} not renamable)",
                 quiet)
         return
-    journal = renamer.Journal(journal or _default_journal(settings))
+    journal = rename_apply.Journal(journal or _default_journal(settings))
     try:
-        done, failed = renamer.apply(folders, journal)
+        done, failed = rename_apply.apply(folders, journal)
     finally:
         journal.close()
     _finish(problems + failed,
@@ -104,9 +105,9 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
 
 
 def _undo(path, dry_run, verbose, quiet):
-    from . import renamer
+    from . import rename_apply
 
-    restored, problems = renamer.undo(path, dry_run=dry_run)
+    restored, problems = rename_apply.undo(path, dry_run=dry_run)
     if dry_run or verbose:
         for r in restored:
             click.echo(f"{escape(os.path.join(r['dir'], r['new']))} -> {escape(r['old'])}")

@@ -201,3 +201,18 @@ def test_fresh_file_is_read_only_once_it_is_quiet(tmp_path):
     assert proc.returncode == 0, proc.stderr
     stored = tmp_path / "state/archive/web01" / str(path).lstrip("/")
     assert stored.read_bytes() == b"first\nlate line\n"
+
+
+def test_corrupt_ledger_is_rebuilt_from_the_store_not_fatal(tmp_path):
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261124", b"a\n")
+    rotated(logs, "app.log-20261125", b"b\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 0
+    (tmp_path / "state/ledger.sqlite").write_bytes(b"this is not a database" * 100)
+    proc = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
+    assert proc.returncode == 0, proc.stderr
+    assert "rebuilding it from the store" in proc.stderr and "2 already in store" in proc.stderr
+    assert list((tmp_path / "state").glob("ledger.sqlite.corrupt-*"))
+    quiet = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
+    assert "2 known" in quiet.stderr  # the rebuilt ledger answers the next run

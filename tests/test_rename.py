@@ -20,9 +20,11 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from clirun import run_cli, write_config
+from swiftrotate import rename_apply
 from swiftrotate import renamer
 from swiftrotate.naming import format_stamp, match_rotated, parse_stamp, split_compression
-from swiftrotate.renamer import Rotation, classify, finer_format, line_time, plan_folder
+from swiftrotate.rename_dates import line_time
+from swiftrotate.renamer import Rotation, classify, finer_format, plan_folder
 
 UTC = timezone.utc
 ROOT = Path(__file__).resolve().parent.parent
@@ -472,9 +474,9 @@ def test_the_rename_step_never_replaces(tmp_path, method):
     try:
         for target in ("b", "l"):
             with pytest.raises(FileExistsError):
-                renamer.move_noreplace(fd, "a", target, method)
-        assert renamer.move_noreplace(fd, "a", "c", method) == method
-        assert renamer.move_noreplace(fd, "l", "l2", method) == method  # the link itself moves
+                rename_apply.move_noreplace(fd, "a", target, method)
+        assert rename_apply.move_noreplace(fd, "a", "c", method) == method
+        assert rename_apply.move_noreplace(fd, "l", "l2", method) == method  # the link itself moves
     finally:
         os.close(fd)
     assert sorted(os.listdir(tmp_path)) == ["b", "c", "l2"]
