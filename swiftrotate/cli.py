@@ -30,8 +30,14 @@ class Context:
             log.warning("%s", warning)
 
     def open_backend(self):
+        from .backends import parse_url
         from .config import open_store
 
+        scheme = parse_url(self.settings.get("dest"))[0]
+        opts = {k: str(v).lower() for k, v in self.settings.backend_options(scheme).items()}
+        if opts.get("insecure") in ("1", "yes", "true", "on") or opts.get("verify_tls") in ("0", "no", "false", "off"):
+            log.warning("TLS certificate verification is OFF for %s: anyone on the path can read and change "
+                        "archives; use cacert/ca_bundle instead", scheme)
         return open_store(self.settings)
 
 

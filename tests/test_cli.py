@@ -216,3 +216,10 @@ def test_corrupt_ledger_is_rebuilt_from_the_store_not_fatal(tmp_path):
     assert list((tmp_path / "state").glob("ledger.sqlite.corrupt-*"))
     quiet = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
     assert "2 known" in quiet.stderr  # the rebuilt ledger answers the next run
+
+
+def test_turning_tls_verification_off_is_said_out_loud(tmp_path):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = swift_config(tmp_path, f"http://127.0.0.1:{free_port()}/auth/v1.0", retries="0", insecure="yes")
+    proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
+    assert "TLS certificate verification is OFF" in proc.stderr
