@@ -2,9 +2,9 @@
 """swiftrotate end-to-end benchmark against real local servers.
 
 Every tool runs as a separate process, exactly as an operator would run it
-(CLI start-up included), and is measured by this parent with os.wait4():
-wall time from a monotonic clock, peak RSS from the child's ru_maxrss.
-Cases (see benchmarks/README.md):
+(CLI start-up included): wall time from a monotonic clock around it, peak
+RSS and CPU time (user+sys) from /usr/bin/time (os.wait4 as a fallback; see
+measure()). Cases (see benchmarks/README.md):
 
   swift    N MiB random file -> Swift (SLO, 64 MiB segments):
            swiftrotate  vs  `swift upload -S 67108864`
@@ -69,12 +69,12 @@ TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 
 def measure(argv, env, log_path):
-    """Run argv to completion; return (wall seconds, peak RSS MiB). Raises on failure.
+    """Run argv to completion; return (wall s, peak RSS MiB, CPU s user+sys). Raises on failure.
 
     Output goes to a log file, not a pipe, so a chatty tool never blocks on us.
     """
     rss_file = log_path + ".rss"
-    full = [TIME, "-f", "%M", "-o", rss_file, *argv] if TIME else argv
+    full = [TIME, "-f", "%M %U %S", "-o", rss_file, *argv] if TIME else argv
     with open(log_path, "ab") as log:
         log.write(("\n$ %s\n" % " ".join(argv)).encode())
         log.flush()
@@ -87,12 +87,15 @@ def measure(argv, env, log_path):
         with open(log_path, "rb") as f:
             tail = f.read()[-3000:].decode("utf-8", "replace")
         raise RuntimeError("%s exited %d\n%s" % (argv[0], proc.returncode, tail))
+    # CPU time is exact either way, and much less disturbed by other tenants than wall time.
+    cpu = usage.ru_utime + usage.ru_stime
     if TIME:
         with open(rss_file) as f:
-            kib = int(f.read().split()[-1])
+            kib, user, system = f.read().split()[-3:]  # last line: a failure note may precede it
+        kib, cpu = int(kib), float(user) + float(system)
     else:  # fallback: an upper bound, floored at this harness's RSS (see above)
         kib = usage.ru_maxrss
-    return wall, kib / 1024.0  # both in KiB on Linux
+    return wall, kib / 1024.0, cpu  # ru_maxrss and %M are KiB on Linux
 
 
 class SwiftHTTP:
@@ -102,7 +105,7 @@ class SwiftHTTP:
 
     def __init__(self, swift):
         self.host, self.port = "127.0.0.1", swift.proxy_port
-        status, headers = self.request("GET", "/auth/v1.0", {"X-Auth-User": swift.user,
+        _, headers = self.request("GET", "/auth/v1.0", {"X-Auth-User": swift.user,
                                                               "X-Auth-Key": swift.key})
         self.token = headers["x-auth-token"]
         self.path = urllib.parse.urlsplit(headers["x-storage-url"]).path
@@ -128,15 +131,20 @@ class Bench:
     def __init__(self, args, swift, work):
         self.args, self.swift, self.work = args, swift, work
         self.log = os.path.join(work, "tools.log")
-        self.samples = {}  # (case, tool) -> [(seconds, rss_mib), ...]
+        self.samples = {}  # (case, tool) -> [(wall s, peak RSS MiB, CPU s), ...]
         self.notes = []
+        self.loads = []
         self.swift_env = dict(base_env(), ST_AUTH=swift.auth_url, ST_USER=swift.user, ST_KEY=swift.key)
         self.http = SwiftHTTP(swift)
 
     def run(self, case, tool, argv, env):
-        wall, rss = measure(argv, env, self.log)
-        self.samples.setdefault((case, tool), []).append((wall, rss))
-        print("  %-8s %-22s %8.2f s  %7.1f MiB RSS" % (case, tool, wall, rss), flush=True)
+        wall, rss, cpu = measure(argv, env, self.log)
+        self.samples.setdefault((case, tool), []).append((wall, rss, cpu))
+        # Other tenants' load is the main noise on a shared box: show it per run.
+        load = os.getloadavg()[0]
+        self.loads.append(load)
+        print("  %-8s %-22s %8.2f s  %7.1f MiB RSS  %6.2f s CPU   (load %.1f)"
+              % (case, tool, wall, rss, cpu, load), flush=True)
         return wall
 
     # -- store helpers (untimed) ---------------------------------------------
@@ -151,8 +159,7 @@ class Bench:
             raise RuntimeError("%s/%s has %d bytes, expected %d" % (container, name, got, size))
 
     def wipe(self):
-        """Delete everything (SLO/MPU segments too): Swift's data lives in
-        /dev/shm, so 1 GiB per run would otherwise pile up in RAM."""
+        """Delete every container and object, SLO/MPU segments included."""
         subprocess.run([os.path.join(BIN, "swift"), "delete", "--all"], env=self.swift_env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
 
@@ -179,23 +186,27 @@ class Bench:
         return [os.path.join(BIN, "swiftrotate"), "--config", cfg, "upload", *extra, live]
 
     # -- cases -----------------------------------------------------------------
+    def upload(self, case, tool, bucket, key, argv, env, size):
+        """One timed upload into an existing, otherwise empty container; the
+        object is then checked and everything wiped (Swift's data lives in
+        /dev/shm: 1 GiB per run would otherwise pile up in RAM)."""
+        self.container(bucket)
+        self.run(case, tool, argv, env)
+        self.check_size(bucket, key, size)
+        self.wipe()
+
     def case_swift(self, big, live, size):
         for rep in range(self.args.reps):
-            c = self.container("bench-swift")
-            host = "sr-r%d" % rep
+            host, c = "sr-r%d" % rep, "bench-swift"
             cfg = self.config("swift-r%d" % rep, "swift://" + c, host, "swift", self.swift_options())
-            self.run("swift", "swiftrotate", self.swiftrotate(cfg, live, self.jobs()), base_env())
-            self.check_size(c, "%s/%s" % (host, big.lstrip("/")), size)
-            self.wipe()
-            c = self.container("bench-swift")
-            self.run("swift", "swift upload -S 64M",
-                     [os.path.join(BIN, "swift"), "upload", "-S", str(SEG), c, big,
-                      "--object-name", "swift-r%d" % rep], self.swift_env)
-            self.check_size(c, "swift-r%d" % rep, size)
-            self.wipe()
+            self.upload("swift", "swiftrotate", c, host + big, self.swiftrotate(cfg, live, self.jobs()),
+                        base_env(), size)
+            self.upload("swift", "swift upload -S 64M", c, "swift-r%d" % rep,
+                        [os.path.join(BIN, "swift"), "upload", "-S", str(SEG), c, big,
+                         "--object-name", "swift-r%d" % rep], self.swift_env, size)
 
     def case_s3(self, big, live, size):
-        sw = self.swift
+        sw, b = self.swift, "benchbucket"  # an s3api bucket is a Swift container
         s3opts = {"endpoint_url": sw.endpoint, "region": "us-east-1",
                   "access_key_id": sw.user, "secret_access_key": sw.key}
         s3opts.update(kv.split("=", 1) for kv in self.args.s3_opt)
@@ -208,23 +219,16 @@ class Bench:
                           RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=sw.user,
                           RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=sw.key)
         for rep in range(self.args.reps):
-            b = self.container("benchbucket")  # an s3api bucket is a Swift container
             host = "sr-r%d" % rep
             cfg = self.config("s3-r%d" % rep, "s3://" + b, host, "s3", s3opts)
-            self.run("s3", "swiftrotate", self.swiftrotate(cfg, live, self.jobs()), base_env())
-            self.check_size(b, "%s/%s" % (host, big.lstrip("/")), size)
-            self.wipe()
-            b = self.container("benchbucket")
-            self.run("s3", "boto3 upload_file",
-                     [sys.executable, "-c", BOTO3_SCRIPT, sw.endpoint, big, b, "boto3-r%d" % rep], aws_env)
-            self.check_size(b, "boto3-r%d" % rep, size)
-            self.wipe()
-            b = self.container("benchbucket")
-            self.run("s3", "rclone copyto",
-                     [os.path.join(BIN, "rclone"), "--config", "/dev/null", "copyto", big,
-                      "bench:%s/rclone-r%d" % (b, rep)], rclone_env)
-            self.check_size(b, "rclone-r%d" % rep, size)
-            self.wipe()
+            self.upload("s3", "swiftrotate", b, host + big, self.swiftrotate(cfg, live, self.jobs()),
+                        base_env(), size)
+            self.upload("s3", "boto3 upload_file", b, "boto3-r%d" % rep,
+                        [sys.executable, "-c", BOTO3_SCRIPT, sw.endpoint, big, b, "boto3-r%d" % rep],
+                        aws_env, size)
+            self.upload("s3", "rclone copyto", b, "rclone-r%d" % rep,
+                        [os.path.join(BIN, "rclone"), "--config", "/dev/null", "copyto", big,
+                         "bench:%s/rclone-r%d" % (b, rep)], rclone_env, size)
 
     def case_backlog(self, folder):
         live = os.path.join(folder, "app.log")
@@ -292,50 +296,49 @@ def make_backlog(folder):
 
 
 def hash_costs(path):
-    """Single-thread local cost of the digests the tools compute, per pass over the file."""
+    """Seconds for one single-threaded pass of each digest the tools compute
+    over the file: the yardstick for the CPU columns of the table."""
     import hashlib
     import zlib
+
+    class CRC32:  # hashlib-like face for zlib.crc32
+        value = 0
+
+        def update(self, data):
+            self.value = zlib.crc32(data, self.value)
+
     out = {}
-    for name, new, upd in (("sha256", hashlib.sha256, None), ("md5", hashlib.md5, None),
-                           ("crc32", None, zlib.crc32)):
-        h, crc, t0 = new() if new else None, 0, time.monotonic()
+    for name, new in (("sha256", hashlib.sha256), ("md5", hashlib.md5), ("crc32", CRC32)):
+        digest, t0 = new(), time.monotonic()
         with open(path, "rb", buffering=0) as f:
-            while True:
-                data = f.read(MIB)
-                if not data:
-                    break
-                if h:
-                    h.update(data)
-                else:
-                    crc = upd(data, crc)
+            for data in iter(lambda: f.read(MIB), b""):
+                digest.update(data)
         out[name] = time.monotonic() - t0
     return out
 
 
 def table(bench, size):
-    """Rows of: case, tool, median s, MiB/s, median RSS, time ratio, RSS ratio."""
+    """Per case and tool: medians of wall s, MiB/s, peak RSS, CPU s; and
+    swiftrotate / peer ratios of those medians (time, RSS, CPU)."""
     peers = {"swift": "swift upload -S 64M", "s3": "boto3 upload_file", "backlog": "swift upload DIR"}
     mib = {"swift": size / MIB, "s3": size / MIB, "backlog": BACKLOG_FILES * BACKLOG_SIZE / MIB}
     rows = []
     for (case, tool), runs in bench.samples.items():
-        t = statistics.median(r[0] for r in runs)
-        m = statistics.median(r[1] for r in runs)
-        rows.append([case, tool, t, mib[case] / t if case in mib else None, m, len(runs)])
-    med = {(r[0], r[1]): (r[2], r[4]) for r in rows}
-    print("\n%-8s %-22s %9s %9s %9s %4s %10s %10s" % (
-        "case", "tool", "median s", "MiB/s", "RSS MiB", "n", "time/peer", "RSS/peer"))
-    for case, tool, t, rate, m, n in rows:
+        t, m, c = (statistics.median(r[i] for r in runs) for i in range(3))
+        rows.append([case, tool, t, mib[case] / t if case in mib else None, m, c, len(runs)])
+    med = {(r[0], r[1]): (r[2], r[4], r[5]) for r in rows}
+    print("\n%-8s %-20s %9s %8s %8s %7s %3s  %s" % (
+        "case", "tool", "median s", "MiB/s", "RSS MiB", "CPU s", "n", "swiftrotate/peer: time RSS CPU"))
+    for case, tool, t, rate, m, c, n in rows:
         ratio = ""
-        peer = peers.get(case)
-        if tool == "swiftrotate" and peer and (case, peer) in med:
-            pt, pm = med[(case, peer)]
-            ratio = "%10.2f %10.2f" % (t / pt, m / pm)
-            if case == "s3" and (case, "rclone copyto") in med:
-                rt, rm = med[(case, "rclone copyto")]
-                ratio += "   (vs rclone: %.2f / %.2f)" % (t / rt, m / rm)
-        shown = "%9.3f" % t if case != "noop" else "%7.0fms" % (t * 1000)
-        print("%-8s %-22s %9s %9s %9.1f %4d %s" % (case, tool, shown, "%9.1f" % rate if rate else "-",
-                                                  m, n, ratio))
+        for peer in (peers.get(case), "rclone copyto" if case == "s3" else None):
+            if tool == "swiftrotate" and (case, peer) in med:
+                pt, pm, pc = med[(case, peer)]
+                ratio += "%s%.2f %.2f %.2f" % ("  vs rclone: " if peer.startswith("rclone") else "",
+                                               t / pt, m / pm, c / pc)
+        shown = "%9.2f" % t if case != "noop" else "%7.0fms" % (t * 1000)
+        print("%-8s %-20s %9s %8s %8.1f %7.2f %3d  %s" % (
+            case, tool, shown, "%8.1f" % rate if rate else "-", m, c, n, ratio))
     return rows
 
 
@@ -367,8 +370,8 @@ def main():
                                                            swift.data_dir), flush=True)
         bench = Bench(args, swift, work)
         if cases & {"swift", "s3"}:
-            # The rotated file as logrotate leaves it; `big` is the same inode
-            # under a neutral name for the peers, so all read the same cached pages.
+            # The rotated file as logrotate leaves it; the peers upload this
+            # same file, so every tool reads the same page-cached bytes.
             rot = os.path.join(work, "rot")
             os.makedirs(rot)
             big = os.path.join(rot, "app.log-20261126")
@@ -393,6 +396,9 @@ def main():
             if "noop" in cases:
                 bench.case_noop(cfg, live)
         rows = table(bench, size)
+        if bench.loads:
+            bench.notes.append("1-min load average seen after runs: %.1f .. %.1f on %d cpus"
+                               % (min(bench.loads), max(bench.loads), os.cpu_count()))
         for note in bench.notes:
             print("note: " + note)
         if args.json:
