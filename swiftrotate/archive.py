@@ -6,13 +6,11 @@ already there. A different object at the key is never overwritten. X and
 X.gz are one unit: whichever form is archived first is kept, and the other
 form is recognised by its uncompressed content.
 """
-import bz2
-import gzip
 import hashlib
-import lzma
 import os
 import stat
-import tempfile
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import quote
@@ -23,7 +21,15 @@ from .discover import Candidate
 from .naming import COMPRESS_SUFFIXES, escape, unit_id, validate_key
 
 CHUNK = 1024 * 1024
-DECOMPRESSORS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def _decompressor(ext):
+    # imported here: the no-op hook path never decompresses anything
+    import bz2
+    import gzip
+    import lzma
+
+    return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(ext)
 
 
 @dataclass
@@ -75,6 +81,27 @@ def open_rotated(path):
     return LocalFile(path, fd, st)
 
 
+def _hash(local):
+    """Set local.sha256; refuse a file that is still growing."""
+    local.sha256, size = sha256_fd(local.fd)
+    if size != local.st.st_size or local.changed():
+        raise TransientError(f"{escape(local.path)} is still being written; the next run retries")
+    return local.sha256
+
+
+def _hash_in_background(local):
+    future = Future()
+
+    def work():
+        try:
+            future.set_result(_hash(local))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="sha256", daemon=True).start()
+    return future
+
+
 def sha256_fd(fd):
     digest, size, offset = hashlib.sha256(), 0, 0
     while True:
@@ -91,7 +118,9 @@ def content_sha256(local, ext):
     """sha256 and size of the uncompressed content, or (None, None)."""
     if not ext:
         return local.sha256, local.st.st_size
-    opener = DECOMPRESSORS.get(ext)
+    import lzma
+
+    opener = _decompressor(ext)
     if opener is None:
         return None, None
     digest, size = hashlib.sha256(), 0
@@ -109,6 +138,8 @@ def content_sha256(local, ext):
 
 
 def _gzip_writer(out, level):
+    import gzip
+
     # mtime=0 and no file name: the same input always gives the same bytes
     return gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=level, mtime=0)
 
@@ -131,6 +162,8 @@ def compress_to_temp(local, method, folder):
     """Compress the pinned file into an unlinked-on-close temp file in
     `folder`, streaming in 1 MiB chunks (memory stays flat). Returns an open
     LocalFile of the result with its sha256 set."""
+    import tempfile
+
     ext, writer, level = COMPRESSORS[method]
     fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=ext, dir=folder)
     try:
@@ -185,23 +218,23 @@ class Archiver:
         self.remove = remove
         # cand -> None, "gzip" or "zstd": compress uncompressed files on the way
         self.compress = compress or (lambda cand: None)
+        self._lock = threading.Lock()
+        self._listed = {}  # log key prefix -> keys in the store, listed once per run
         self.expire_after = expire_after or (lambda cand: None)  # cand -> seconds or None
 
     def archive(self, cand, key):
         outcome = Outcome(cand.path, key)
         local = open_rotated(cand.path)
         try:
-            local.sha256, size = sha256_fd(local.fd)
-            outcome.size = size
-            if size != local.st.st_size or local.changed():
-                raise TransientError(f"{escape(cand.path)} is still being written; the next run retries")
+            outcome.size = local.st.st_size
             unit = unit_id(key)
             method = None if cand.ext else self.compress(cand)
             if method:
+                _hash(local)
                 outcome.key = key + COMPRESSORS[method][0]
                 outcome.status, stored = self._decide_compressed(cand, local, outcome.key, unit, method)
             else:
-                outcome.status, stored = self._decide(cand, local, key, unit)
+                outcome.status, stored = self._decide(cand, local, key, unit, cand.stamp)
             if self.remove:
                 self._remove(cand, local, outcome.status, stored)
                 outcome.removed = True
@@ -225,21 +258,27 @@ class Archiver:
         os.unlink(cand.path)
         self.log.info("removed %s (archived as %s)", escape(cand.path), escape(key))
 
-    def _decide(self, cand, local, key, unit):
+    def _decide(self, cand, local, key, unit, stamp):
         row = self.ledger.unit(self.dest, unit)
         if row:
+            _hash(local)
             stored = (row["key"], row["size"], row["sha256"])
             return self._against(cand, local, key, unit, *stored, row["content_sha256"]), stored
-        found = self._stored_form(unit, prefer=key)
+        found = self._stored_form(unit, prefer=key, stamp=stamp)
         if found:
+            _hash(local)
             stored, content = found
             return self._against(cand, local, key, unit, *stored, content), stored
-        return self._upload(cand, local, key, unit), (key, local.st.st_size, local.sha256)
+        # A new unit: hash while uploading. Swift needs the sha256 only for
+        # the manifest, which goes last, so a big file is read by the hash and
+        # by the upload at the same time instead of one after the other.
+        status = self._upload(cand, local, key, unit, sha256=_hash_in_background(local))
+        return status, (key, local.st.st_size, local.sha256)
 
-    def _stored_form(self, unit, prefer):
+    def _stored_form(self, unit, prefer, stamp=None):
         """((key, size, sha256), uncompressed sha256 or None) of the unit's
         object in the store, preferring the key `prefer`; None if absent."""
-        forms = self._store_forms(unit)
+        forms = self._store_forms(unit, stamp)
         if not forms:
             return None
         other = prefer if prefer in forms else forms[0]
@@ -268,10 +307,18 @@ class Archiver:
             os.close(packed.fd)
         return status, (key, packed.st.st_size, packed.sha256)
 
-    def _store_forms(self, unit):
-        """Keys of this unit already in the store (X, X.gz, ...): one LIST."""
-        wanted = {unit} | {unit + s for s in COMPRESS_SUFFIXES}
-        return [o.key for o in self.backend.list(unit) if o.key in wanted]
+    def _store_forms(self, unit, stamp=None):
+        """Keys of this unit already in the store (X, X.gz, ...).
+
+        One LIST per log and run, not one per file: a backlog of a thousand
+        rotations of one log costs one (paged) listing."""
+        prefix = unit[: len(unit) - len(stamp)] if stamp and unit.endswith(stamp) else unit
+        with self._lock:
+            keys = self._listed.get(prefix)
+            if keys is None:
+                keys = self._listed[prefix] = {o.key for o in self.backend.list(prefix)}
+        wanted = [unit] + [unit + s for s in COMPRESS_SUFFIXES]
+        return [k for k in wanted if k in keys]
 
     def _against(self, cand, local, key, unit, stored_key, stored_size, stored_sha, stored_content):
         """Compare the local file with what the store (or ledger) holds."""
@@ -296,8 +343,9 @@ class Archiver:
                        "rotation but their content differs; not overwriting",
                        "the log was probably written to after it was archived; compare the two")
 
-    def _upload(self, cand, local, key, unit, origin=None):
-        """Upload `local`; `origin` is the rotated file it was compressed from."""
+    def _upload(self, cand, local, key, unit, origin=None, sha256=None):
+        """Upload `local`; `origin` is the rotated file it was compressed from.
+        `sha256` may be a Future still hashing `local`."""
         origin = origin or local
         size = local.st.st_size
         meta = {
@@ -309,8 +357,15 @@ class Archiver:
         elif origin is not local:
             meta["uncompressed-size"] = str(origin.st.st_size)
             meta["uncompressed-sha256"] = origin.sha256
-        self.backend.put(key, local.io_path, size=size, sha256=local.sha256, metadata=meta,
-                         expire_after=self.expire_after(cand))
+        try:
+            self.backend.put(key, local.io_path, size=size, sha256=sha256 or local.sha256, metadata=meta,
+                             expire_after=self.expire_after(cand))
+        except BaseException:
+            if sha256 is not None:
+                sha256.exception()  # let the hash finish before the descriptor is closed
+            raise
+        if sha256 is not None:
+            local.sha256 = sha256.result()  # raises if the file was still being written
         if local.changed() or origin.changed():
             self._drop(key)
             raise TransientError(f"{escape(cand.path)} changed while it was uploaded; the next run retries")

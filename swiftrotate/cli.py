@@ -5,7 +5,6 @@ Nothing else lives here. Exit codes follow sysexits (see README): 0 ok,
 74 local I/O, 75 temporary failure, 77 permission/auth, 78 config.
 """
 import logging
-import logging.handlers
 import os
 import sys
 
@@ -52,10 +51,12 @@ def _setup_logging(settings, debug, verbose, quiet):
     log.addHandler(err)
     if not sys.stderr.isatty() and os.path.exists("/dev/log"):
         # Under cron and logrotate nobody reads stderr live: keep a record.
+        from logging.handlers import SysLogHandler
+
         try:
-            facility = logging.handlers.SysLogHandler.facility_names.get(
-                str(settings.get("syslog_facility")).lower(), logging.handlers.SysLogHandler.LOG_USER)
-            sys_handler = logging.handlers.SysLogHandler("/dev/log", facility=facility)
+            facility = SysLogHandler.facility_names.get(
+                str(settings.get("syslog_facility")).lower(), SysLogHandler.LOG_USER)
+            sys_handler = SysLogHandler("/dev/log", facility=facility)
             sys_handler.setFormatter(logging.Formatter("swiftrotate[%(process)d]: %(message)s"))
             sys_handler.setLevel(logging.INFO)
             log.addHandler(sys_handler)

@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .naming import COMPRESS_SUFFIXES, parse_stamp, stamp_pattern
 
@@ -38,6 +39,7 @@ def split_patterns(args):
     return out
 
 
+@lru_cache(maxsize=64)
 def _rotated_regex(dateformat):
     exts = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
     return re.compile(rf"(?P<live>.+?)(?P<stamp>{stamp_pattern(dateformat)})(?P<ext>{exts})?", re.ASCII)

@@ -161,6 +161,14 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
 
     archiver = Archiver(backend, ledger, dest, settings.get("host"), log, remove=remove,
                         expire_after=expire_after, compress=compress)
+    try:
+        backend.prepare()
+    except SwiftrotateError as exc:  # e.g. refused credentials: every file fails alike
+        for cand, key, _ in ready:
+            report.outcomes.append(Outcome(cand.path, key, "failed", error=exc))
+        log.error("not archived: %s", exc.line())
+        backend.close()
+        return
 
     def one(item):
         cand, key, _ = item

@@ -5,6 +5,7 @@ the renamer and fetch.
 """
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 COMPRESS_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z", ".zip")
 DEFAULT_DATEFORMAT = "-%Y%m%d"
@@ -59,14 +60,20 @@ def check_dateformat(dateformat):
     return dateformat
 
 
+@lru_cache(maxsize=64)
 def stamp_pattern(dateformat):
     """Regex source (no anchors) that matches exactly one stamp."""
     return "".join(re.escape(v) if k == "lit" else _SPECS[v] for k, v in _tokens(dateformat))
 
 
+@lru_cache(maxsize=64)
+def _stamp_regex(dateformat):
+    return re.compile(stamp_pattern(dateformat), re.ASCII)
+
+
 def parse_stamp(stamp, dateformat=DEFAULT_DATEFORMAT):
     """Stamp text -> datetime, or None if it does not match exactly."""
-    if not re.fullmatch(stamp_pattern(dateformat), stamp, re.ASCII):
+    if not _stamp_regex(dateformat).fullmatch(stamp):
         return None
     if "%s" in dateformat:
         digits = re.search("[0-9]+", stamp).group(0)

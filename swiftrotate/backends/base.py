@@ -41,7 +41,9 @@ class Backend(ABC):
         """Upload the regular file at `path`, streaming, to `key`.
 
         `size` and `sha256` are the caller's values for the file; they are
-        stored as metadata next to `metadata` (str -> str). The backend also
+        stored as metadata next to `metadata` (str -> str). `sha256` may also
+        be a Future still computing it; backends call resolve() as late as
+        their protocol allows (Swift: before the SLO manifest). The backend also
         sends a checksum its server verifies (MD5 ETag, Content-MD5 or a
         flexible checksum, per object, segment or part). On any failure no
         object is left at `key` (a completed upload is atomic, a failed
@@ -117,6 +119,9 @@ class Backend(ABC):
             raise
         return info
 
+    def prepare(self):
+        """Connect or authenticate before parallel work (optional)."""
+
     def close(self):
         pass
 
@@ -136,6 +141,11 @@ def check_content(key, info, size, sha256):
             f"{key}: downloaded {size} bytes with sha256 {sha256[:12]}..., "
             f"stored metadata says {info.size} bytes, {info.sha256[:12]}..."
         )
+
+
+def resolve(sha256):
+    """The hex digest, waiting for it if the caller is still hashing."""
+    return sha256.result() if hasattr(sha256, "result") else sha256
 
 
 def content_type(key):
@@ -178,9 +188,12 @@ class RangeReader:
     client library's retry (which seeks back) does not double-count.
     """
 
-    def __init__(self, path, offset, length):
+    def __init__(self, path, offset, length, md5=True):
         self._f = open(path, "rb", buffering=0)
         self._offset, self._length = offset, length
+        # botocore reads an S3 part up to three times (checksum, signature,
+        # body): an MD5 nobody compares would triple the CPU spent on it.
+        self._want_md5 = md5
         self.seek(0)
 
     def seek(self, pos, whence=0):
@@ -188,7 +201,7 @@ class RangeReader:
             raise OSError("RangeReader can only rewind to the start")
         self._f.seek(self._offset)
         self._left = self._length
-        self.md5 = hashlib.md5()
+        self.md5 = hashlib.md5() if self._want_md5 else _NoDigest()
         return 0
 
     def tell(self):
@@ -215,6 +228,11 @@ class RangeReader:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class _NoDigest:
+    def update(self, data):
+        pass
 
 
 def file_md5(path, offset=0, length=None):

@@ -13,7 +13,7 @@ import tempfile
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound
 from ..naming import validate_key
-from .base import Backend, CHUNK, ObjectInfo, _unlink_quietly, integrity_metadata, no_expiry
+from .base import Backend, CHUNK, ObjectInfo, _unlink_quietly, integrity_metadata, no_expiry, resolve
 
 META_SUFFIX = ".srmeta"
 TMP_PREFIX = ".srtmp-"
@@ -45,6 +45,7 @@ class LocalBackend(Backend):
 
     def put(self, key, path, *, size, sha256, metadata=None, expire_after=None):
         no_expiry(self.scheme, expire_after)
+        sha256 = resolve(sha256)
         dest = self._path(key)
         meta = integrity_metadata(size, sha256, metadata)
         try:

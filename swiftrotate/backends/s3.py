@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
 from .base import (Backend, CHUNK, ObjectInfo, RangeReader, content_type,
-                   file_md5, integrity_metadata, no_expiry, parse_metadata)
+                   file_md5, integrity_metadata, no_expiry, parse_metadata, resolve)
 
 MIB = 1024 * 1024
 MIN_PART = 5 * MIB
@@ -22,7 +22,7 @@ class S3Backend(Backend):
     scheme = "s3"
 
     def __init__(self, bucket, prefix="", *, endpoint_url=None, region=None, profile=None,
-                 addressing_style=None, multipart_threshold=64 * MIB, part_size=16 * MIB,
+                 addressing_style=None, multipart_threshold=64 * MIB, part_size=64 * MIB,
                  concurrency=4, checksum="when_supported", sse=None, sse_kms_key_id=None,
                  storage_class=None, create_bucket=True, connect_timeout=10.0, read_timeout=60.0,
                  retries=3, list_page_size=1000, verify_tls=True, ca_bundle=None,
@@ -128,6 +128,7 @@ class S3Backend(Backend):
     # -- the contract --------------------------------------------------------
     def put(self, key, path, *, size, sha256, metadata=None, expire_after=None):
         no_expiry(self.scheme, expire_after)
+        sha256 = resolve(sha256)  # S3 takes metadata when the upload starts
         name = self._full(key)
         meta = integrity_metadata(size, sha256, metadata)
         args = dict(Bucket=self.bucket, Key=name, Metadata=meta, ContentType=content_type(key), **self.extra)
@@ -156,7 +157,7 @@ class S3Backend(Backend):
             extra = {}
             if self.checksum == "when_required":
                 extra["ContentMD5"] = _b64(file_md5(path, off, length).digest())
-            with RangeReader(path, off, length) as body:
+            with RangeReader(path, off, length, md5=False) as body:
                 resp = self._call(f"upload part {number} of {name}", self.client.upload_part,
                                   Bucket=self.bucket, Key=name, UploadId=upload_id, PartNumber=number,
                                   Body=body, ContentLength=length, **extra)

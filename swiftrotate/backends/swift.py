@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
 from .base import (Backend, CHUNK, ObjectInfo, RangeReader, content_type,
-                   file_md5, integrity_metadata, parse_metadata)
+                   file_md5, integrity_metadata, parse_metadata, resolve)
 
 MIB = 1024 * 1024
 META = "x-object-meta-"
@@ -101,6 +101,11 @@ class SwiftBackend(Backend):
                                   "the server is unavailable; the next run retries")
         return BackendError(f"Swift: {what}: HTTP {status} {text}")
 
+    def prepare(self):
+        """Authenticate (with retries) and check the container once here,
+        so that worker threads reuse one token instead of each logging in."""
+        self._ensure_container(self.container)
+
     def _full(self, key):
         return self.prefix + key
 
@@ -119,18 +124,23 @@ class SwiftBackend(Backend):
     # -- the contract --------------------------------------------------------
     def put(self, key, path, *, size, sha256, metadata=None, expire_after=None):
         name = self._full(key)
-        # swiftclient URL-decodes header values on the way back; encode ours
-        # so that a '%' in a path survives the round trip.
-        headers = {META + k: quote(v, safe=" /:.,=-_~+@")
-                   for k, v in integrity_metadata(size, sha256, metadata).items()}
-        headers["content-type"] = content_type(key)
-        if expire_after:  # also set on every segment below: swift upload forgets those
-            headers["x-delete-after"] = str(int(expire_after))
+
+        def headers():
+            # swiftclient URL-decodes header values on the way back; encode
+            # ours so that a '%' in a path survives the round trip.
+            out = {META + k: quote(v, safe=" /:.,=-_~+@")
+                   for k, v in integrity_metadata(size, resolve(sha256), metadata).items()}
+            out["content-type"] = content_type(key)
+            if expire_after:  # also set on every segment: swift upload forgets those
+                out["x-delete-after"] = str(int(expire_after))
+            return out
+
         self._ensure_container(self.container)
         if size > self.segment_threshold:
-            etag = self._put_slo(name, path, size, headers)
+            etag = self._put_slo(name, path, size, headers, expire_after)
         else:
-            etag = self._put_plain(name, path, size, headers)
+            etag = self._put_plain(name, path, size, headers())
+        sha256 = resolve(sha256)
         return ObjectInfo(key, size, sha256, integrity_metadata(size, sha256, metadata), etag=etag)
 
     def _put_plain(self, name, path, size, headers):
@@ -143,14 +153,14 @@ class SwiftBackend(Backend):
             raise IntegrityError(f"{path} changed while it was uploaded")
         return etag
 
-    def _put_slo(self, name, path, size, headers):
+    def _put_slo(self, name, path, size, headers, expire_after):
         self._ensure_container(self.segment_container)
         stamp = "%.6f" % time.time()
         seg_base = f"{name}/slo/{stamp}/{size}/{self.segment_size}"
         ranges = [(i, off, min(self.segment_size, size - off))
                   for i, off in enumerate(range(0, size, self.segment_size))]
         done = []
-        seg_headers = {"x-delete-after": headers["x-delete-after"]} if "x-delete-after" in headers else {}
+        seg_headers = {"x-delete-after": str(int(expire_after))} if expire_after else {}
 
         def upload(item):
             idx, off, length = item
@@ -170,7 +180,7 @@ class SwiftBackend(Backend):
                 manifest = list(pool.map(upload, ranges))
             body = json.dumps(manifest)
             etag = self._call(f"upload manifest {name}", self._conn().put_object, self.container,
-                              name, body, headers=headers, query_string="multipart-manifest=put")
+                              name, body, headers=headers(), query_string="multipart-manifest=put")
         except BaseException:
             for seg in done:
                 self._delete_quietly(seg, self.segment_container)
