@@ -86,7 +86,16 @@ def test_interrupted_put_leaves_no_object(store, tmp_path, monkeypatch):
             raise OSError("disk read failed mid-upload")
         return real_read(self, min(size, MIB) if size and size > 0 else MIB)
 
+    real_iter = base_mod.RangeChunks.__iter__
+
+    def failing_iter(self):
+        for chunk in real_iter(self):
+            if self.sent > MIB:
+                raise OSError("disk read failed mid-upload")
+            yield chunk
+
     monkeypatch.setattr(base_mod.RangeReader, "read", failing_read)
+    monkeypatch.setattr(base_mod.RangeChunks, "__iter__", failing_iter)
     if store.target == "local":
         monkeypatch.setattr("swiftrotate.backends.local.CHUNK", MIB // 2)
         import swiftrotate.backends.local as local_mod

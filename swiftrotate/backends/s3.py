@@ -26,7 +26,7 @@ class S3Backend(Backend):
                  concurrency=4, checksum="when_supported", sse=None, sse_kms_key_id=None,
                  storage_class=None, create_bucket=True, connect_timeout=10.0, read_timeout=60.0,
                  retries=3, list_page_size=1000, verify_tls=True, ca_bundle=None,
-                 access_key_id=None, secret_access_key=None):
+                 access_key_id=None, secret_access_key=None, max_parts=10000):
         import boto3  # imported here: the no-op hook path never needs it
         import botocore.exceptions
         from botocore.config import Config
@@ -45,6 +45,7 @@ class S3Backend(Backend):
         self.multipart_threshold = max(int(multipart_threshold), MIN_PART)
         self.part_size = int(part_size)
         self.concurrency = max(1, int(concurrency))
+        self.max_parts = max(1, int(max_parts))
         self.checksum = checksum
         self.create_bucket = create_bucket
         self.list_page_size = int(list_page_size)
@@ -149,8 +150,10 @@ class S3Backend(Backend):
     def _put_multipart(self, name, path, size, args):
         upload_id = self._call(f"start upload {name}", self.client.create_multipart_upload,
                                **args)["UploadId"]
-        ranges = [(i + 1, off, min(self.part_size, size - off))
-                  for i, off in enumerate(range(0, size, self.part_size))]
+        # S3 allows 10,000 parts (Swift's s3api 1,000: set max_parts); grow
+        # the parts of a huge file rather than fail at part 10,001.
+        part = max(self.part_size, -(-size // self.max_parts // MIB) * MIB)
+        ranges = [(i + 1, off, min(part, size - off)) for i, off in enumerate(range(0, size, part))]
 
         def upload(item):
             number, off, length = item

@@ -15,10 +15,27 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
-from .base import (Backend, CHUNK, ObjectInfo, RangeReader, content_type,
+from .base import (Backend, CHUNK, ObjectInfo, RangeChunks, content_type,
                    file_md5, integrity_metadata, parse_metadata, resolve)
 
 MIB = 1024 * 1024
+
+
+def _send_chunks_as_is(swiftclient):
+    """swiftclient wraps an iterable body in a generator, which makes
+    requests drop the Content-Length and announce chunked encoding while
+    sending plain bytes. Our RangeChunks has a length: pass it through."""
+    client = swiftclient.client
+    if getattr(client.iter_wrapper, "_swiftrotate", False):
+        return
+    original = client.iter_wrapper
+
+    def iter_wrapper(iterable):
+        return iterable if isinstance(iterable, RangeChunks) else original(iterable)
+
+    iter_wrapper._swiftrotate = True
+    client.iter_wrapper = iter_wrapper
+
 META = "x-object-meta-"
 
 
@@ -34,6 +51,7 @@ class SwiftBackend(Backend):
         import swiftclient  # imported here: the no-op hook path never needs it
 
         self._swiftclient = swiftclient
+        _send_chunks_as_is(swiftclient)
         if not container:
             raise ConfigError("swift:// store needs a container", "write swift://CONTAINER[/PREFIX]")
         self.container = container
@@ -145,7 +163,10 @@ class SwiftBackend(Backend):
 
     def _put_plain(self, name, path, size, headers):
         md5 = file_md5(path).hexdigest()
-        with RangeReader(path, 0, size) as body:
+        if size == 0:  # an empty iterable would be announced as chunked
+            return self._call(f"upload {name}", self._conn().put_object, self.container, name,
+                              b"", content_length=0, etag=md5, headers=headers)
+        with RangeChunks(path, 0, size) as body:
             etag = self._call(f"upload {name}", self._conn().put_object, self.container, name,
                               body, content_length=size, etag=md5, headers=headers)
         if body.md5.hexdigest() != md5:
@@ -165,7 +186,7 @@ class SwiftBackend(Backend):
         def upload(item):
             idx, off, length = item
             seg = f"{seg_base}/{idx:08d}"
-            with RangeReader(path, off, length) as body:
+            with RangeChunks(path, off, length) as body:
                 etag = self._call(f"upload segment {seg}", self._conn().put_object,
                                   self.segment_container, seg, body, content_length=length,
                                   headers=seg_headers)
