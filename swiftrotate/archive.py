@@ -21,6 +21,7 @@ from .discover import Candidate
 from .naming import COMPRESS_SUFFIXES, escape, unit_id, validate_key
 
 CHUNK = 1024 * 1024
+BACKGROUND_HASH_MIN = 16 * CHUNK
 
 
 def _decompressor(ext):
@@ -272,6 +273,9 @@ class Archiver:
         # A new unit: hash while uploading. Swift needs the sha256 only for
         # the manifest, which goes last, so a big file is read by the hash and
         # by the upload at the same time instead of one after the other.
+        if local.st.st_size < BACKGROUND_HASH_MIN:  # small: a thread would cost more than it saves
+            _hash(local)
+            return self._upload(cand, local, key, unit), (key, local.st.st_size, local.sha256)
         status = self._upload(cand, local, key, unit, sha256=_hash_in_background(local))
         return status, (key, local.st.st_size, local.sha256)
 

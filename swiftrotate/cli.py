@@ -122,8 +122,8 @@ def cli(ctx, config, dest, state_dir, debug, verbose, quiet):
 @click.option("--olddir", metavar="DIR", help="Also look here for rotated files (logrotate's olddir).")
 @click.option("--host", help="Host name in object keys (default: short hostname).")
 @click.option("--dry-run", "-n", is_flag=True, help="Show what would be archived; change nothing.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Files uploaded in parallel.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Files uploaded in parallel (a backlog of small files is bound by round trips).")
 @click.option("--deadline", type=click.IntRange(0), metavar="SECONDS",
               help="Stop starting uploads after this long; exit 75 if files are left (0 = none).")
 @click.option("--settle", "settle_seconds", type=click.IntRange(0), metavar="SECONDS",

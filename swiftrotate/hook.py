@@ -103,7 +103,7 @@ def collect(settings, args):
     return pairs
 
 
-def run_upload(settings, args, *, dry_run=False, jobs=4, log, open_backend, remove=False):
+def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=False):
     start = time.monotonic()
     report = Report()
     deadline = settings.get_int("deadline")
