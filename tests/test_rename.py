@@ -588,3 +588,29 @@ def test_journal_is_json_lines_and_written_before_renaming(tmp_path, cfg):
     mk(logs, "m.1", "2026-11-27 00:00:00")
     exists = rename(cfg, "--journal", str(tmp_path / "j.jsonl"), str(logs))
     assert exists.returncode == 2 and "already exists" in exists.stderr
+
+
+def test_rename_then_upload_to_swift_then_fetch_finds_them_by_date(tmp_path, swift_server):
+    """The issue's end to end: numbered files renamed, archived on the real
+    Swift, and found again by date."""
+    import uuid
+
+    logs = tmp_path / "log"
+    container = "ren" + uuid.uuid4().hex[:10]
+    cfg = write_config(tmp_path / "c.conf", {
+        "swiftrotate": {"state_dir": str(tmp_path / "state"), "dest": f"swift://{container}",
+                        "settle_seconds": "0", "host": "h"},
+        "swift": {"auth_url": swift_server.auth_url, "user": "test:tester", "key": "testing"}})
+    mk(logs, "messages", "2026-11-27 10:00:00", b"live\n")
+    mk(logs, "messages.1", "2026-11-22 03:10:01", b"week 47\n")
+    mk(logs, "messages.2.gz", "2026-11-15 03:10:02", b"week 46\n")
+    mk(logs, "messages.3.gz", "2026-11-08 03:10:01", b"week 45\n")
+    assert run_cli("--config", cfg, "rename", "--tz", "UTC", str(logs)).returncode == 0
+    up = run_cli("--config", cfg, "upload", str(logs / "messages"))
+    assert up.returncode == 0, up.stderr
+    found = run_cli("--config", cfg, "fetch", str(logs / "messages"), "--host", "h", "--since", "2026-11-14",
+                    "--until", "2026-11-22", "--by-stamp", "--list", "--json")
+    assert found.returncode == 0, found.stderr
+    assert [json.loads(x)["stamp"] for x in found.stdout.splitlines()] == ["-20261115", "-20261122"]
+    out = run_cli("--config", cfg, "fetch", str(logs / "messages"), "--host", "h", "--stdout", "--decompress")
+    assert out.stdout == "week 45\nweek 46\nweek 47\n"

@@ -19,6 +19,9 @@ from ..errors import IntegrityError, LocalIOError
 from ..naming import validate_key
 
 CHUNK = 1024 * 1024
+# 16x fewer Python round trips than http.client's 16 KiB, while a few
+# parallel segments still keep peak memory near the peers'.
+SEND_CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,7 @@ class RangeReader:
 
 
 class RangeChunks:
-    """`length` bytes of `path` from `offset` as an iterable of 1 MiB chunks,
+    """`length` bytes of `path` from `offset` as an iterable of 256 KiB chunks,
     with their MD5, for HTTP clients that send iterables chunk by chunk:
     a file-like body is read in 16 KiB blocks by http.client, which costs
     the CPU a 2-core host also needs for hashing. reset() rewinds it for a
@@ -250,7 +253,7 @@ class RangeChunks:
         self.reset()
         pos, end = self._offset, self._offset + self._length
         while pos < end:
-            data = os.pread(self._fd, min(CHUNK, end - pos), pos)
+            data = os.pread(self._fd, min(SEND_CHUNK, end - pos), pos)
             if not data:
                 raise OSError(f"file shrank while it was read: {self.sent} of {self._length} bytes")
             self.md5.update(data)
