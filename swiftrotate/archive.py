@@ -103,6 +103,17 @@ def _hash_in_background(local):
     return future
 
 
+def copy_fd(fd, out):
+    """Write all of a pinned file to `out` (a compressor), 1 MiB at a time."""
+    offset = 0
+    while True:
+        data = os.pread(fd, CHUNK, offset)
+        if not data:
+            return offset
+        out.write(data)
+        offset += len(data)
+
+
 def sha256_fd(fd):
     digest, size, offset = hashlib.sha256(), 0, 0
     while True:
@@ -170,13 +181,7 @@ def compress_to_temp(local, method, folder):
     try:
         with os.fdopen(os.dup(fd), "wb") as out:
             with writer(out, level) as packer:
-                offset = 0
-                while True:
-                    data = os.pread(local.fd, CHUNK, offset)
-                    if not data:
-                        break
-                    packer.write(data)
-                    offset += len(data)
+                copy_fd(local.fd, packer)
         os.unlink(tmp)  # the open descriptor keeps it until we are done
         packed = LocalFile(tmp, fd, os.fstat(fd))
         packed.sha256, _ = sha256_fd(fd)

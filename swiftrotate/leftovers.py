@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections import defaultdict
 
-from .archive import CHUNK, open_rotated
+from .archive import copy_fd, open_rotated
 from .naming import escape
 
 WRITERS = {
@@ -52,13 +52,7 @@ def compress_in_place(cand, suffix, log):
     try:
         with os.fdopen(fd, "wb") as out:
             with WRITERS[suffix](out) as packer:
-                offset = 0
-                while True:
-                    data = os.pread(local.fd, CHUNK, offset)
-                    if not data:
-                        break
-                    packer.write(data)
-                    offset += len(data)
+                copy_fd(local.fd, packer)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, local.st.st_mode & 0o7777)
