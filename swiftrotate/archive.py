@@ -24,7 +24,7 @@ CHUNK = 1024 * 1024
 BACKGROUND_HASH_MIN = 16 * CHUNK
 
 
-def _decompressor(ext):
+def decompressor(ext):
     # imported here: the no-op hook path never decompresses anything
     import bz2
     import gzip
@@ -132,7 +132,7 @@ def content_sha256(local, ext):
         return local.sha256, local.st.st_size
     import lzma
 
-    opener = _decompressor(ext)
+    opener = decompressor(ext)
     if opener is None:
         return None, None
     digest, size = hashlib.sha256(), 0

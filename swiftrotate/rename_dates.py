@@ -111,9 +111,10 @@ def _tail(fd, name, ext, st, path):
     import lzma
     import zlib
 
-    from .archive import DECOMPRESSORS
+    from .archive import decompressor
 
-    if ext and ext not in DECOMPRESSORS:
+    opener = decompressor(ext) if ext else None
+    if ext and opener is None:
         raise IntegrityError(f"{escape(path)}: cannot read {ext} content here",
                              "date such files by --date-from mtime")
     try:
@@ -129,7 +130,7 @@ def _tail(fd, name, ext, st, path):
             return raw.read(TAIL), now.st_size > TAIL
         tail, total = b"", 0
         try:
-            with DECOMPRESSORS[ext](raw) as stream:  # no seeking in a compressed stream: keep the last window
+            with opener(raw) as stream:  # no seeking in a compressed stream: keep the last window
                 while chunk := stream.read(1 << 20):
                     total += len(chunk)
                     tail = (tail + chunk)[-TAIL:]
