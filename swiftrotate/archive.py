@@ -16,7 +16,7 @@ from typing import Optional
 from urllib.parse import quote
 
 from . import __version__
-from .errors import Conflict, IntegrityError, SwiftrotateError, TransientError, UnsafeInput
+from .errors import Conflict, IntegrityError, NotFound, SwiftrotateError, TransientError, UnsafeInput
 from .discover import Candidate
 from .naming import COMPRESS_SUFFIXES, escape, unit_id, validate_key
 
@@ -219,9 +219,13 @@ def check_template(template):
 class Archiver:
     """Archives candidates into one store, recording verified units."""
 
-    def __init__(self, backend, ledger, dest, host, log, remove=False, expire_after=None, compress=None):
+    def __init__(self, backend, ledger, dest, host, log, remove=False, expire_after=None, compress=None,
+                 verify=False):
         self.backend, self.ledger, self.dest, self.host, self.log = backend, ledger, dest, host, log
         self.remove = remove
+        # verify: a ledger row alone is not proof; HEAD the store (gate, spool)
+        self.verify = verify
+        self._unit_locks = {}
         # cand -> None, "gzip" or "zstd": compress uncompressed files on the way
         self.compress = compress or (lambda cand: None)
         self._lock = threading.Lock()
@@ -235,12 +239,14 @@ class Archiver:
             outcome.size = local.st.st_size
             unit = unit_id(key)
             method = None if cand.ext else self.compress(cand)
-            if method:
-                _hash(local)
-                outcome.key = key + COMPRESSORS[method][0]
-                outcome.status, stored = self._decide_compressed(cand, local, outcome.key, unit, method)
-            else:
-                outcome.status, stored = self._decide(cand, local, key, unit, cand.stamp)
+            # X and X.gz of one rotation may both be found in one run: one at a time
+            with self._unit_lock(unit):
+                if method:
+                    _hash(local)
+                    outcome.key = key + COMPRESSORS[method][0]
+                    outcome.status, stored = self._decide_compressed(cand, local, outcome.key, unit, method)
+                else:
+                    outcome.status, stored = self._decide(cand, local, key, unit, cand.stamp)
             if self.remove:
                 self._remove(cand, local, outcome.status, stored)
                 outcome.removed = True
@@ -264,12 +270,29 @@ class Archiver:
         os.unlink(cand.path)
         self.log.info("removed %s (archived as %s)", escape(cand.path), escape(key))
 
-    def _decide(self, cand, local, key, unit, stamp):
+    def _unit_lock(self, unit):
+        with self._lock:
+            return self._unit_locks.setdefault(unit, threading.Lock())
+
+    def _ledger_row(self, unit):
+        """The ledger's row for `unit`; in verify mode only if a HEAD agrees."""
         row = self.ledger.unit(self.dest, unit)
+        if row and self.verify:
+            try:
+                info = self.backend.stat(row["key"])
+            except NotFound:
+                return None
+            if (info.size, info.sha256) != (row["size"], row["sha256"]):
+                return None
+        return row
+
+    def _decide(self, cand, local, key, unit, stamp):
+        row = self._ledger_row(unit)
         if row:
             _hash(local)
             stored = (row["key"], row["size"], row["sha256"])
-            return self._against(cand, local, key, unit, *stored, row["content_sha256"]), stored
+            return self._against(cand, local, key, unit, *stored, row["content_sha256"],
+                                 confirmed=self.verify), stored
         found = self._stored_form(unit, prefer=key, stamp=stamp)
         if found:
             _hash(local)
@@ -284,6 +307,13 @@ class Archiver:
         status = self._upload(cand, local, key, unit, sha256=_hash_in_background(local))
         return status, (key, local.st.st_size, local.sha256)
 
+    def _listed_add(self, key, stamp):
+        unit = unit_id(key)
+        prefix = unit[: len(unit) - len(stamp)] if stamp and unit.endswith(stamp) else unit
+        with self._lock:
+            if prefix in self._listed:
+                self._listed[prefix].add(key)
+
     def _stored_form(self, unit, prefer, stamp=None):
         """((key, size, sha256), uncompressed sha256 or None) of the unit's
         object in the store, preferring the key `prefer`; None if absent."""
@@ -297,7 +327,7 @@ class Archiver:
 
     def _decide_compressed(self, cand, local, key, unit, method):
         """--compress: the unit is identified by the uncompressed sha256."""
-        row = self.ledger.unit(self.dest, unit)
+        row = self._ledger_row(unit)
         found = ((row["key"], row["size"], row["sha256"]), row["content_sha256"]) if row else \
             self._stored_form(unit, prefer=key)
         if found:
@@ -329,12 +359,17 @@ class Archiver:
         wanted = [unit] + [unit + s for s in COMPRESS_SUFFIXES]
         return [k for k in wanted if k in keys]
 
-    def _against(self, cand, local, key, unit, stored_key, stored_size, stored_sha, stored_content):
-        """Compare the local file with what the store (or ledger) holds."""
+    def _against(self, cand, local, key, unit, stored_key, stored_size, stored_sha, stored_content,
+                 confirmed=True):
+        """Compare the local file with what the store (or, unconfirmed, the
+        ledger) holds. Only a store answer refreshes the unit's verified_at."""
         size = local.st.st_size
         if stored_key == key and stored_size == size and stored_sha == local.sha256:
-            self.ledger.record(self.dest, unit, key, size, local.sha256,
-                               local.sha256 if not cand.ext else stored_content, None, cand.path, local.st)
+            if confirmed:
+                self.ledger.record(self.dest, unit, key, size, local.sha256,
+                                   local.sha256 if not cand.ext else stored_content, None, cand.path, local.st)
+            else:
+                self.ledger.record_file(self.dest, unit, cand.path, local.st)
             return "present"
         if stored_key == key and not (cand.ext and stored_content):
             raise Conflict(f"{escape(cand.path)} (sha256 {local.sha256[:12]}..., {size} bytes) differs from "
@@ -390,6 +425,7 @@ class Archiver:
         else:
             self.ledger.record(self.dest, unit, key, size, local.sha256, origin.sha256, origin.st.st_size,
                                cand.path, origin.st)
+        self._listed_add(key, cand.stamp)
         self.log.info("archived %s -> %s (%d bytes, sha256 %s)", escape(cand.path), escape(key), size,
                       local.sha256[:12])
         return "uploaded"

@@ -171,7 +171,7 @@ class OutDir:
 def _sha256_at(dfd, name):
     """sha256 and size of an existing file, or None if absent; refuses symlinks."""
     try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dfd)
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=dfd)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -193,8 +193,13 @@ def _sha256_at(dfd, name):
 def download(backend, item, out, overwrite=False):
     """Fetch one item into `out`. Returns 'fetched' or 'identical'."""
     parts = item.rel.split("/")
-    validate_key(item.rel)
-    dfd = out.folder(parts[:-1])
+    try:
+        validate_key(item.rel)
+        dfd = out.folder(parts[:-1])
+    except ValueError as exc:
+        raise UnsafeInput(f"refusing {escape(item.rel)}: {exc}") from None
+    except OSError as exc:
+        raise LocalIOError(f"cannot create the folder for {escape(item.rel)}: {exc.strerror}") from None
     name = parts[-1]
     try:
         existing = _sha256_at(dfd, name)
@@ -279,6 +284,12 @@ def fetch_to_stream(backend, items, stream, jobs, decompress, on_done):
             for item, future in zip(items, futures):
                 try:
                     path = future.result()
+                except OSError as exc:  # our temp folder is full, say
+                    exc = LocalIOError(f"cannot stage {escape(item.key)} in {workdir}: {exc.strerror or exc}")
+                    on_done(item, "failed", exc)
+                    for f in futures:
+                        f.cancel()
+                    return
                 except SwiftrotateError as exc:
                     on_done(item, "failed", exc)
                     for f in futures:
@@ -403,7 +414,7 @@ def run_fetch(obj, logs, *, since, until, hosts, output, to_stdout, decompress, 
         if bar is not None:
             bar.render_finish()
         if not obj.quiet and not to_stdout:
-            ok = len(result.items) - len([f for f in failures if f not in problems])
+            ok = len(result.items) - (len(failures) - len(result.problems))
             click.echo(f"swiftrotate: {ok} of {len(result.items)} archive(s) in {output}, verified", err=True)
     return worst_exit_or(failures, 0)
 

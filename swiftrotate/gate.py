@@ -17,7 +17,7 @@ import stat
 import time
 
 from . import discover
-from .archive import Archiver, build_key, check_template, content_sha256, open_rotated, sha256_fd
+from .archive import build_key, check_template, content_sha256, open_rotated, sha256_fd
 from .errors import ConfigError, SwiftrotateError
 from .ledger import Ledger
 from .naming import COMPRESS_SUFFIXES, escape
@@ -36,8 +36,7 @@ def gate(settings, path, *, mode, log, open_backend):
         return ALLOW  # a link or special file holds no log data of its own
     if _compressed_twin_complete(path):
         return ALLOW  # logrotate's own cleanup after gzip (notes §5)
-    dateformat = settings.dateformat(path)
-    live = discover.live_of(path, dateformat)
+    dateformat, live = dateformat_for(settings, path)
     if live is None:
         log.warning("gate: %s is not a dateext rotation; allowing its deletion", escape(path))
         return ALLOW
@@ -52,8 +51,11 @@ def gate(settings, path, *, mode, log, open_backend):
         if _recently_verified(settings, ledger, path, st):
             return ALLOW
         try:
+            from .hook import make_archiver
+
             with open_backend() as backend:
-                Archiver(backend, ledger, settings.get("dest"), settings.get("host"), log).archive(cand, key)
+                # verify: allow the deletion only on what the store shows now
+                make_archiver(settings, backend, ledger, log, verify=True).archive(cand, key)
             return ALLOW
         except (SwiftrotateError, OSError) as exc:
             reason = exc.line() if isinstance(exc, SwiftrotateError) else str(exc)
@@ -144,18 +146,42 @@ def _copy_synced(path, target):
         os.fsync(out.fileno())
 
 
-def spool_candidates(settings, ledger):
-    """(candidate, key) for each spooled file, archived under its original name."""
+def spool_candidates(settings, ledger, report=None):
+    """(candidate, key) for each spooled file, archived under its original
+    name. An entry that no longer parses stays spooled and is reported."""
+    from .archive import Outcome
+
     out = []
     for spool_path, original, _ in ledger.spooled():
         if not os.path.exists(spool_path):
             ledger.spool_remove(spool_path)
             continue
-        dateformat = settings.dateformat(original)
-        live = discover.live_of(original, dateformat)
-        cand = _candidate(original, live, dateformat)
-        cand = discover.Candidate(spool_path, live, cand.stamp, cand.ext, live)
-        key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
-                        cand.stamp, cand.ext)
+        try:
+            dateformat, live = dateformat_for(settings, original)
+            if live is None:
+                raise ConfigError(f"spooled {escape(spool_path)} ({escape(original)}) does not match the "
+                                  "dateformat any more", "set the dateformat it was rotated with")
+            cand = _candidate(original, live, dateformat)
+            cand = discover.Candidate(spool_path, live, cand.stamp, cand.ext, live)
+            key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
+                            cand.stamp, cand.ext)
+        except SwiftrotateError as exc:
+            if report is not None:
+                report.outcomes.append(Outcome(spool_path, "", "failed", error=exc))
+            continue
         out.append((cand, key))
     return out
+
+
+def dateformat_for(settings, path):
+    """(dateformat, live log) of a rotated file: [log GLOB] sections are keyed
+    by the live log, which is known only once a section's format parses."""
+    import fnmatch
+
+    for glob in settings.log_sections():
+        fmt = settings.dateformat(glob)
+        live = discover.live_of(path, fmt)
+        if live and fnmatch.fnmatchcase(live, glob):
+            return fmt, live
+    fmt = settings.dateformat()
+    return fmt, discover.live_of(path, fmt)

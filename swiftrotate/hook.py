@@ -88,8 +88,9 @@ def _log_settings(settings, pattern):
     return pattern
 
 
-def collect(settings, args):
-    """(candidate, key) pairs for every rotated file the arguments name."""
+def collect(settings, args, report=None):
+    """(candidate, key) pairs for every rotated file the arguments name; a
+    file whose key cannot be built is a failed outcome, not a crash."""
     host = settings.get("host")
     pairs, seen = [], set()
     for pattern in discover.split_patterns(args):
@@ -99,8 +100,30 @@ def collect(settings, args):
         for cand in discover.find(pattern, dateformat, settings.get("olddir", which)):
             if cand.path not in seen:
                 seen.add(cand.path)
-                pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
+                try:
+                    pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
+                except SwiftrotateError as exc:
+                    if report is None:
+                        raise
+                    report.outcomes.append(Outcome(cand.path, "", "failed", error=exc))
     return pairs
+
+
+def make_archiver(settings, backend, ledger, log, remove=False, verify=False):
+    """The one Archiver setup, shared by upload and the gate."""
+
+    def expire_after(cand):
+        days = settings.get_int("expire_after", cand.pattern)
+        return days * 86400 if days > 0 else None
+
+    def compress(cand):
+        method = settings.get("compress", cand.pattern) or None
+        if method not in (None, "gzip", "zstd"):
+            raise ConfigError(f"compress = {method!r} is neither gzip nor zstd")
+        return method
+
+    return Archiver(backend, ledger, settings.get("dest"), settings.get("host"), log, remove=remove,
+                    expire_after=expire_after, compress=compress, verify=verify)
 
 
 def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=False):
@@ -115,9 +138,14 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
             from .gate import spool_candidates
 
             # What the gate spooled during an outage goes first.
-            pending = [(cand, key, os.lstat(cand.path)) for cand, key in spool_candidates(settings, ledger)]
+            pending = []
+            for cand, key in spool_candidates(settings, ledger, report):
+                try:
+                    pending.append((cand, key, os.lstat(cand.path)))
+                except FileNotFoundError:
+                    ledger.spool_remove(cand.path)
             spooled = {cand.path for cand, _, _ in pending}
-            found = collect(settings, args)
+            found = collect(settings, args, report)
             for cand, key in found:
                 try:
                     st = os.lstat(cand.path)
@@ -132,7 +160,7 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
                     report.outcomes.append(Outcome(cand.path, key, "would-upload", st.st_size))
             elif pending:
                 _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend,
-                             remove)
+                             remove, spooled)
                 _drain_spool(report, spooled, ledger, log)
             if not dry_run and not remove:
                 _tidy_leftovers(found, report, log)
@@ -143,24 +171,14 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
     return report
 
 
-def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend, remove):
+def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend, remove,
+                 spooled=()):
     ready = _wait_settled(settings, pending, report, deadline, start)
     if not ready:
         return
     backend = open_backend()
-
-    def expire_after(cand):
-        days = settings.get_int("expire_after", cand.pattern)
-        return days * 86400 if days > 0 else None
-
-    def compress(cand):
-        method = settings.get("compress", cand.pattern) or None
-        if method not in (None, "gzip", "zstd"):
-            raise ConfigError(f"compress = {method!r} is neither gzip nor zstd")
-        return method
-
-    archiver = Archiver(backend, ledger, dest, settings.get("host"), log, remove=remove,
-                        expire_after=expire_after, compress=compress)
+    # Spooled files are deleted once archived: that needs a HEAD, not the ledger.
+    archiver = make_archiver(settings, backend, ledger, log, remove=remove, verify=bool(spooled))
     try:
         backend.prepare()
     except SwiftrotateError as exc:  # e.g. refused credentials: every file fails alike
@@ -182,6 +200,9 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
         except OSError as exc:
             return Outcome(cand.path, key, "failed",
                            error=LocalIOError(f"{escape(cand.path)}: {exc.strerror or exc}"))
+        except Exception as exc:  # a bug must not stop the other files
+            return Outcome(cand.path, key, "failed", error=SwiftrotateError(
+                f"{escape(cand.path)}: internal error {type(exc).__name__}: {exc} (please report it)"))
 
     try:
         with ThreadPoolExecutor(max(1, jobs)) as pool:
@@ -225,12 +246,20 @@ def _wait_settled(settings, pending, report, deadline, start):
     for cand, key, st in pending:
         settle = settings.get_int("settle_seconds", cand.pattern)
         give_up = time.monotonic() + 4 * settle
-        while time.time() - os.lstat(cand.path).st_mtime < settle:
+        while time.time() - _mtime(cand.path) < settle:
             if time.monotonic() > give_up or (deadline and time.monotonic() - start > deadline):
                 report.outcomes.append(Outcome(cand.path, key, "failed", error=TransientError(
                     f"{escape(cand.path)} is still being written; the next run retries")))
                 break
             time.sleep(min(0.5, settle))
         else:
-            ready.append((cand, key, st))
+            if os.path.lexists(cand.path):  # gone meanwhile (gzipped, spooled): nothing to do
+                ready.append((cand, key, st))
     return ready
+
+
+def _mtime(path):
+    try:
+        return os.lstat(path).st_mtime
+    except FileNotFoundError:
+        return 0.0

@@ -83,7 +83,7 @@ class Ledger:
             try:
                 self.db.execute(sql, args)
                 return True
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, ValueError) as exc:  # ValueError: a name that is not UTF-8
                 self.warnings.append(f"could not record in ledger {self.path}: {exc}")
                 return False
 
@@ -93,7 +93,7 @@ class Ledger:
                 row = self.db.execute(
                     "SELECT size, mtime_ns, ino, unit FROM files WHERE dest=? AND path=?",
                     (dest, path)).fetchone()
-            except sqlite3.Error:
+            except (sqlite3.Error, ValueError):
                 return None
         if row and row[0] == st.st_size and row[1] == st.st_mtime_ns and row[2] == st.st_ino:
             return row[3]

@@ -170,3 +170,42 @@ def test_compress_on_upload_then_logrotates_gz_counts_as_the_same(store, tmp_pat
     (tmp_path / "state/ledger.sqlite").unlink()
     rebuilt = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
     assert rebuilt.returncode == 0 and "1 already in store" in rebuilt.stderr, rebuilt.stderr
+
+
+def test_gate_does_not_trust_a_stale_ledger(tmp_path):
+    """The archive vanished from the store behind the ledger's back: the gate
+    must not allow the deletion on the ledger's word; it archives again."""
+    logs = tmp_path / "logs"
+    path = rotated(logs, "app.log-20261124", b"only copy\n")
+    cfg = write_config(tmp_path / "c.conf", {"swiftrotate": {
+        "state_dir": str(tmp_path / "state"), "host": "web01", "settle_seconds": "0", "gate_max_age": "0"}})
+    assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 0
+    stored = tmp_path / "state/archive/web01" / str(path).lstrip("/")
+    stored.unlink()
+    proc = run_cli("--config", cfg, "gate", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert stored.read_bytes() == b"only copy\n"  # re-archived before the deletion was allowed
+
+
+def test_gate_uses_the_per_log_dateformat(tmp_path):
+    logs = tmp_path / "logs"
+    path = rotated(logs, "app.log-2026-11-24", b"dashed\n")
+    cfg = write_config(tmp_path / "c.conf", {
+        "swiftrotate": {"state_dir": str(tmp_path / "state"), "host": "web01", "settle_seconds": "0"},
+        f"log {logs}/*.log": {"dateformat": "-%Y-%m-%d"}})
+    proc = run_cli("--config", cfg, "gate", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "state/archive/web01" / str(path).lstrip("/")).read_bytes() == b"dashed\n"
+
+
+def test_fetch_refuses_a_fifo_in_the_output_without_hanging(tmp_path):
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261124", b"x\n")
+    cfg = local_conf(tmp_path)
+    assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 0
+    out = tmp_path / "out"
+    final = out / "web01" / (str(logs).lstrip("/") + "/app.log-20261124")
+    final.parent.mkdir(parents=True)
+    os.mkfifo(final)
+    proc = run_cli("--config", cfg, "fetch", str(logs / "app.log"), "--host", "web01", "-o", str(out), timeout=60)
+    assert proc.returncode == 65 and "not a regular file" in proc.stderr

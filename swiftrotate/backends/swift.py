@@ -203,6 +203,13 @@ class SwiftBackend(Backend):
             etag = self._call(f"upload manifest {name}", self._conn().put_object, self.container,
                               name, body, headers=headers(), query_string="multipart-manifest=put")
         except BaseException:
+            # The manifest PUT may have been committed although we saw an error
+            # (a read timeout while Swift checks the segments): remove it first,
+            # or a HEAD would later show our metadata over missing segments.
+            try:
+                self._conn().delete_object(self.container, name, query_string="multipart-manifest=delete")
+            except Exception:
+                pass
             for seg in done:
                 self._delete_quietly(seg, self.segment_container)
             raise
