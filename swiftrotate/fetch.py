@@ -9,6 +9,7 @@ planted in the output folder can make it write elsewhere.
 """
 import fnmatch
 import hashlib
+import itertools
 import os
 import shutil
 import stat
@@ -280,24 +281,27 @@ def fetch_to_stream(backend, items, stream, jobs, decompress, on_done):
             return path
 
         with ThreadPoolExecutor(max(1, jobs)) as pool:
-            futures = [pool.submit(prefetch, item) for item in items]
-            for item, future in zip(items, futures):
+            # At most `jobs` objects ahead of the reader: a slow pipe must not
+            # make the whole range pile up in the temp folder.
+            pending = iter(items)
+            window = [(item, pool.submit(prefetch, item)) for item in itertools.islice(pending, max(1, jobs))]
+            while window:
+                item, future = window.pop(0)
                 try:
                     path = future.result()
-                except OSError as exc:  # our temp folder is full, say
-                    exc = LocalIOError(f"cannot stage {escape(item.key)} in {workdir}: {exc.strerror or exc}")
+                except (OSError, SwiftrotateError) as exc:
+                    if isinstance(exc, OSError):  # our temp folder is full, say
+                        exc = LocalIOError(f"cannot stage {escape(item.key)} in {workdir}: {exc.strerror or exc}")
                     on_done(item, "failed", exc)
-                    for f in futures:
-                        f.cancel()
-                    return
-                except SwiftrotateError as exc:
-                    on_done(item, "failed", exc)
-                    for f in futures:
-                        f.cancel()
+                    for _, later in window:
+                        later.cancel()
                     return  # stop the output at the first bad object
                 _emit(path, item, stream, decompress)
                 os.unlink(path)
                 on_done(item, "streamed", None)
+                following = next(pending, None)
+                if following is not None:
+                    window.append((following, pool.submit(prefetch, following)))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
