@@ -10,7 +10,6 @@ import hashlib
 import os
 import stat
 import threading
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import quote
@@ -90,7 +89,14 @@ def _hash(local):
     return local.sha256
 
 
+def _log_prefix(unit, stamp):
+    """The key prefix all of one log's archives share: the unit without its stamp."""
+    return unit[: len(unit) - len(stamp)] if stamp and unit.endswith(stamp) else unit
+
+
 def _hash_in_background(local):
+    from concurrent.futures import Future  # only big uploads need it, never the no-op path
+
     future = Future()
 
     def work():
@@ -308,8 +314,7 @@ class Archiver:
         return status, (key, local.st.st_size, local.sha256)
 
     def _listed_add(self, key, stamp):
-        unit = unit_id(key)
-        prefix = unit[: len(unit) - len(stamp)] if stamp and unit.endswith(stamp) else unit
+        prefix = _log_prefix(unit_id(key), stamp)
         with self._lock:
             if prefix in self._listed:
                 self._listed[prefix].add(key)
@@ -351,7 +356,7 @@ class Archiver:
 
         One LIST per log and run, not one per file: a backlog of a thousand
         rotations of one log costs one (paged) listing."""
-        prefix = unit[: len(unit) - len(stamp)] if stamp and unit.endswith(stamp) else unit
+        prefix = _log_prefix(unit, stamp)
         with self._lock:
             keys = self._listed.get(prefix)
             if keys is None:

@@ -8,21 +8,33 @@ suffix as its siblings, original mtime kept), through a temp file and a
 link that never overwrites. The newest rotation is never touched: with
 delaycompress it is uncompressed on purpose.
 """
-import bz2
-import gzip
-import lzma
 import os
-import tempfile
 from collections import defaultdict
 
 from .archive import copy_fd, open_rotated
 from .naming import escape
 
-WRITERS = {
-    ".gz": lambda f: gzip.GzipFile(filename="", mode="wb", fileobj=f, compresslevel=6),
-    ".bz2": lambda f: bz2.BZ2File(f, "wb"),
-    ".xz": lambda f: lzma.LZMAFile(f, "wb"),
-}
+def _gzip(f):
+    import gzip
+
+    return gzip.GzipFile(filename="", mode="wb", fileobj=f, compresslevel=6)
+
+
+def _bz2(f):
+    import bz2
+
+    return bz2.BZ2File(f, "wb")
+
+
+def _xz(f):
+    import lzma
+
+    return lzma.LZMAFile(f, "wb")
+
+
+# The compressors load only when a leftover is really compressed, not on
+# every (usually no-op) hook run.
+WRITERS = {".gz": _gzip, ".bz2": _bz2, ".xz": _xz}
 
 
 def find_leftovers(cands):
@@ -46,6 +58,8 @@ def find_leftovers(cands):
 
 def compress_in_place(cand, suffix, log):
     """X -> X.gz beside it; X is removed only if unchanged meanwhile."""
+    import tempfile
+
     local = open_rotated(cand.path)
     folder = os.path.dirname(cand.path)
     fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", dir=folder)
