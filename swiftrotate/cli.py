@@ -37,6 +37,10 @@ class Context:
         if opts.get("insecure") in ("1", "yes", "true", "on") or opts.get("verify_tls") in ("0", "no", "false", "off"):
             log.warning("TLS certificate verification is OFF for %s: anyone on the path can read and change "
                         "archives; use cacert/ca_bundle instead", scheme)
+            # Said once here; urllib3 would add two lines per request.
+            import warnings
+
+            warnings.filterwarnings("ignore", message="Unverified HTTPS request")
         return open_store(self.settings)
 
 

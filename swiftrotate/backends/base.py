@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
-from ..errors import IntegrityError, LocalIOError
+from ..errors import ConfigError, IntegrityError, LocalIOError
 from ..naming import validate_key
 
 CHUNK = 1024 * 1024
@@ -162,6 +162,36 @@ def no_expiry(scheme, expire_after):
 
         raise ConfigError(f"{scheme}:// stores cannot expire objects by themselves",
                           "drop expire_after for this store, or use a Swift store")
+
+
+def tls_refusal(exc, what, url, ca_setting, name_setting):
+    """A ConfigError (78) when the server's certificate was refused somewhere
+    behind `exc`, else None. No retry fixes a refused certificate: a setting
+    must, so it is not a TransientError."""
+    import ssl
+    from urllib.parse import urlsplit
+
+    todo, seen = [exc], set()
+    while todo:
+        e = todo.pop()
+        if isinstance(e, ssl.SSLCertVerificationError):
+            reason, wrong_name = (e.verify_message or str(e)).rstrip("."), e.verify_code in (62, 64)
+            break
+        if type(e).__name__ == "CertificateError":  # urllib3's own host name check
+            reason, wrong_name = str(e), True
+            break
+        if id(e) not in seen:
+            seen.add(id(e))
+            todo += [x for x in (*e.args, getattr(e, "reason", None), *getattr(e, "kwargs", {}).values(),
+                                 e.__cause__, e.__context__) if isinstance(x, BaseException)]
+    else:
+        return None
+    if wrong_name:
+        hint = f"the certificate is issued for another name: use that name in {name_setting}, or reissue the certificate"
+    else:
+        hint = f"if the server's CA is private, set {ca_setting}"
+    parts = urlsplit(url)
+    return ConfigError(f"{what}: TLS certificate of {parts.scheme}://{parts.netloc} refused: {reason}", hint)
 
 
 def _unlink_quietly(path):

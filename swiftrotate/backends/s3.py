@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
 from .base import (Backend, CHUNK, ObjectInfo, RangeReader, content_type,
-                   file_md5, integrity_metadata, no_expiry, parse_metadata, resolve)
+                   file_md5, integrity_metadata, no_expiry, parse_metadata, resolve,
+                   tls_refusal)
 
 MIB = 1024 * 1024
 MIN_PART = 5 * MIB
@@ -87,6 +88,10 @@ class S3Backend(Backend):
                             "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, or an instance role") from None
         except (self._bexc.EndpointConnectionError, self._bexc.ConnectionError,
                 self._bexc.ReadTimeoutError, self._bexc.ConnectTimeoutError) as exc:
+            refused = tls_refusal(exc, f"S3: {what}", exc.kwargs.get("endpoint_url") or self.client.meta.endpoint_url,
+                                  "ca_bundle = /path/to/ca.pem in [s3] or SWIFTROTATE_S3_CA_BUNDLE", "endpoint_url")
+            if refused is not None:
+                raise refused from None
             raise TransientError(f"S3: {what}: {type(exc).__name__}",
                                  "check that the S3 endpoint is reachable; the next run retries") from None
         except self._bexc.FlexibleChecksumError:

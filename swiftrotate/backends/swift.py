@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
 from .base import (Backend, CHUNK, ObjectInfo, RangeChunks, content_type,
-                   file_md5, integrity_metadata, parse_metadata, resolve)
+                   file_md5, integrity_metadata, parse_metadata, resolve, tls_refusal)
 
 MIB = 1024 * 1024
 
@@ -99,6 +99,11 @@ class SwiftBackend(Backend):
         except Exception as exc:  # requests/socket errors after retries
             if isinstance(exc, (IntegrityError, BackendError, ConfigError)):
                 raise
+            request = getattr(exc, "request", None)
+            refused = tls_refusal(exc, f"Swift: {what}", getattr(request, "url", None) or self._conn_args["authurl"],
+                                  "cacert = /path/to/ca.pem in [swift] or SWIFTROTATE_SWIFT_CACERT", "auth_url")
+            if refused is not None:
+                raise refused from None
             raise TransientError(f"Swift: {what}: {type(exc).__name__}: {_short(exc)}",
                                  "check that the Swift endpoint is reachable; the next run retries") from None
 
