@@ -7,7 +7,8 @@ from stores import TARGETS, cleanup, make_store
 def _store(request, tmp_path, target):
     swift = request.getfixturevalue("swift_server") if target in ("swift", "s3-swift") else None
     rclone = request.getfixturevalue("rclone_server") if target == "s3-rclone" else None
-    store = make_store(target, tmp_path, swift=swift, rclone=rclone)
+    seaweed = request.getfixturevalue("seaweed_server") if target == "s3-seaweed" else None
+    store = make_store(target, tmp_path, swift=swift, rclone=rclone, seaweed=seaweed)
     yield store
     cleanup(store)
 

