@@ -7,6 +7,7 @@ the file system: no store, no network, no boto3/swiftclient import.
 """
 import fcntl
 import fnmatch
+import functools
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -112,15 +113,23 @@ def collect(settings, args, report=None):
 def make_archiver(settings, backend, ledger, log, remove=False, verify=False):
     """The one Archiver setup, shared by upload and the gate."""
 
-    def expire_after(cand):
-        days = settings.get_int("expire_after", cand.pattern)
+    @functools.lru_cache(maxsize=None)  # per live log, not per file: a backlog has thousands
+    def expire_seconds(pattern):
+        days = settings.get_int("expire_after", pattern)
         return days * 86400 if days > 0 else None
 
-    def compress(cand):
-        method = settings.get("compress", cand.pattern) or None
+    @functools.lru_cache(maxsize=None)
+    def compress_method(pattern):
+        method = settings.get("compress", pattern) or None
         if method not in (None, "gzip", "zstd"):
             raise ConfigError(f"compress = {method!r} is neither gzip nor zstd")
         return method
+
+    def expire_after(cand):
+        return expire_seconds(cand.pattern)
+
+    def compress(cand):
+        return compress_method(cand.pattern)
 
     return Archiver(backend, ledger, settings.get("dest"), settings.get("host"), log, remove=remove,
                     expire_after=expire_after, compress=compress, verify=verify)

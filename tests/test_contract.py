@@ -148,11 +148,23 @@ def test_checksum_rejected_by_server_leaves_nothing(store, tmp_path, monkeypatch
         sha = hashlib.sha256(b"something else").hexdigest()  # the local store checks sha256 itself
     else:
         wrong = hashlib.md5(b"something else")
-        monkeypatch.setattr(f"swiftrotate.backends.{store.backend.scheme}.file_md5", lambda *a, **k: wrong)
+        module = f"swiftrotate.backends.{store.backend.scheme}"
+        monkeypatch.setattr(f"{module}.file_md5", lambda *a, **k: wrong)
+        monkeypatch.setattr(f"{module}.md5_of", lambda *a, **k: wrong, raising=False)  # small files, in memory
     with pytest.raises(IntegrityError):
         store.backend.put("bad/sum", path, size=n, sha256=sha)
     with pytest.raises(NotFound):
         store.backend.stat("bad/sum")
+
+
+def test_small_file_changed_after_hashing_is_not_stored(store, tmp_path):
+    # A small file is read once and checked against the sha256 it was hashed with.
+    path, n, _ = write(tmp_path / "in", b"appended meanwhile\n")
+    stale = hashlib.sha256(b"what was hashed\n").hexdigest()
+    with pytest.raises(IntegrityError):
+        store.backend.put("changed/obj", path, size=n, sha256=stale)
+    with pytest.raises(NotFound):
+        store.backend.stat("changed/obj")
 
 
 @pytest.mark.parametrize("size", [100, "segmented"])

@@ -312,6 +312,24 @@ class _NoDigest:
         pass
 
 
+SMALL = 1024 * 1024  # read into memory at once: a backlog of small files is bound by per-file overhead
+
+
+def small_body(path, size, sha256):
+    """The whole of a small file, read once, checked against the size and
+    sha256 it was hashed with (a string; a Future only comes for big files)."""
+    with open(path, "rb", buffering=0) as f:
+        data = f.read(size + 1)
+    if len(data) != size or (isinstance(sha256, str) and hashlib.sha256(data).hexdigest() != sha256):
+        raise IntegrityError(f"{path} changed after it was hashed")
+    return data
+
+
+def md5_of(data):
+    """MD5 of bytes in memory: the small-file twin of file_md5."""
+    return hashlib.md5(data)
+
+
 def file_md5(path, offset=0, length=None):
     """MD5 of a byte range; what Swift's etag and S3's Content-MD5 want."""
     digest = hashlib.md5()

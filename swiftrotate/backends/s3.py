@@ -17,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from .. import lifecycle
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
 from .base import (Backend, CHUNK, ObjectInfo, RangeReader, content_type,
-                   file_md5, integrity_metadata, parse_metadata, resolve, tls_refusal)
+                   file_md5, integrity_metadata, md5_of, parse_metadata, resolve, SMALL, small_body,
+                   tls_refusal)
 
 MIB = 1024 * 1024
 MIN_PART = 5 * MIB
@@ -149,7 +150,7 @@ class S3Backend(Backend):
             args["Tagging"] = lifecycle.tagging(lifecycle.days_of(expire_after))
         self._ensure_bucket()
         try:
-            etag = self._put(name, path, size, args)
+            etag = self._put(name, path, size, args, sha256)
         except ConfigError as exc:
             if expire_after and "NotImplemented" in str(exc):
                 raise _no_tags(self.bucket, "it answers NotImplemented to a tagged upload") from None
@@ -171,9 +172,13 @@ class S3Backend(Backend):
             raise _no_tags(self.bucket, why)
         self._tags_checked = True
 
-    def _put(self, name, path, size, args):
+    def _put(self, name, path, size, args, sha256):
         if size > self.multipart_threshold:
             return self._put_multipart(name, path, size, args)
+        if size <= SMALL:  # one read: the body and both hashes come from the same bytes
+            data = small_body(path, size, sha256)
+            return self._call(f"upload {name}", self.client.put_object, Body=data, ContentLength=size,
+                              ContentMD5=_b64(md5_of(data).digest()), **args).get("ETag")
         md5 = file_md5(path)
         with RangeReader(path, 0, size) as body:
             resp = self._call(f"upload {name}", self.client.put_object, Body=body,

@@ -7,6 +7,7 @@ the MD5 of what we sent, then a manifest listing every segment's MD5 (SLO
 re-checks them) carrying our sha256/size metadata. Nothing is visible at the
 key until the manifest is accepted; a failed upload deletes its segments.
 """
+import hashlib
 import json
 import os
 import threading
@@ -15,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
-from .base import (Backend, CHUNK, ObjectInfo, RangeChunks, content_type,
-                   file_md5, integrity_metadata, parse_metadata, resolve, tls_refusal)
+from .base import (Backend, CHUNK, ObjectInfo, RangeChunks, content_type, file_md5,
+                   integrity_metadata, md5_of, parse_metadata, resolve, SMALL, small_body, tls_refusal)
 
 MIB = 1024 * 1024
 
@@ -162,15 +163,16 @@ class SwiftBackend(Backend):
         if size > self.segment_threshold:
             etag = self._put_slo(name, path, size, headers, expire_after)
         else:
-            etag = self._put_plain(name, path, size, headers())
+            etag = self._put_plain(name, path, size, headers(), sha256)
         sha256 = resolve(sha256)
         return ObjectInfo(key, size, sha256, integrity_metadata(size, sha256, metadata), etag=etag)
 
-    def _put_plain(self, name, path, size, headers):
-        md5 = file_md5(path).hexdigest()
-        if size == 0:  # an empty iterable would be announced as chunked
+    def _put_plain(self, name, path, size, headers, sha256=None):
+        if size <= SMALL:  # one read: the body and both hashes come from the same bytes
+            data = small_body(path, size, sha256)
             return self._call(f"upload {name}", self._conn().put_object, self.container, name,
-                              b"", content_length=0, etag=md5, headers=headers)
+                              data, content_length=size, etag=md5_of(data).hexdigest(), headers=headers)
+        md5 = file_md5(path).hexdigest()
         with RangeChunks(path, 0, size) as body:
             etag = self._call(f"upload {name}", self._conn().put_object, self.container, name,
                               body, content_length=size, etag=md5, headers=headers)
@@ -218,8 +220,6 @@ class SwiftBackend(Backend):
             for seg in done:
                 self._delete_quietly(seg, self.segment_container)
             raise
-        import hashlib
-
         expect = hashlib.md5("".join(m["etag"] for m in manifest).encode()).hexdigest()
         if etag.strip('"') != expect:
             self._delete_quietly(name)
