@@ -184,18 +184,16 @@ def compress_to_temp(local, method, folder):
 
     ext, writer, level = COMPRESSORS[method]
     fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=ext, dir=folder)
+    os.unlink(tmp)  # at once: the descriptor keeps it, and a killed run leaves nothing behind
     try:
         with os.fdopen(os.dup(fd), "wb") as out:
             with writer(out, level) as packer:
                 copy_fd(local.fd, packer)
-        os.unlink(tmp)  # the open descriptor keeps it until we are done
         packed = LocalFile(tmp, fd, os.fstat(fd))
         packed.sha256, _ = sha256_fd(fd)
         return packed
     except BaseException:
         os.close(fd)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         raise
 
 
