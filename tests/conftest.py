@@ -50,5 +50,18 @@ def seaweed_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def keystone(swift_server):
+    """KeystoneSwift (tests/keystone_server.py): a real Keystone v3 from
+    .venv-keystone, a second Swift proxy on swift_server that checks its
+    tokens, and a two-region catalog. .env(**overrides) gives the OS_*
+    variables, .storage_url the project's account, .internal/.dead the
+    FaultProxies behind the internal and RegionTwo endpoints."""
+    from keystone_server import KeystoneSwift
+    world = _start(KeystoneSwift(swift_server), "Keystone and the Swift Keystone proxy")
+    yield world
+    world.stop()
+
+
 # --- stores on those servers (tests/fixtures.py) ---
 from fixtures import remote_store, store  # noqa: E402,F401

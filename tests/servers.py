@@ -252,6 +252,30 @@ use = egg:swift#proxy_logging
 use = egg:swift#catch_errors
 """
 
+# A second proxy on the same rings and storage servers that checks Keystone
+# tokens (authtoken + keystoneauth) instead of tempauth; see
+# SwiftServer.start_keystone_proxy(). Accounts are AUTH_<keystone project id>.
+_KEYSTONE_PROXY = _PROXY.replace(" s3api tempauth ", " authtoken keystoneauth ").replace(
+    "log_name = proxy-server", "log_name = proxy-keystone") + """[filter:authtoken]
+paste.filter_factory = keystonemiddleware.auth_token:filter_factory
+www_authenticate_uri = {keystone_url}
+auth_url = {keystone_url}
+auth_type = password
+username = {service_user}
+password = {service_password}
+project_name = {service_project}
+user_domain_name = Default
+project_domain_name = Default
+# no memcached_servers: tokens are cached in-process
+delay_auth_decision = true
+include_service_catalog = false
+http_connect_timeout = 5
+[filter:keystoneauth]
+use = egg:swift#keystoneauth
+operator_roles = admin, member
+"""
+assert "authtoken keystoneauth" in _KEYSTONE_PROXY
+
 
 class SwiftServer(_Server):
     """Single-node Swift (proxy + object/container/account servers, 1-replica
@@ -408,6 +432,48 @@ class SwiftServer(_Server):
             return
         self._launch("proxy")
         self._wait_ready()
+
+    def start_keystone_proxy(self, keystone_url, service_user, service_password, service_project):
+        """Start a second proxy that authenticates with Keystone (the
+        existing tempauth proxy is untouched); return its endpoint URL.
+        Storage URLs on it are <endpoint>/v1/AUTH_<project id>. stop() ends it."""
+        for attempt in range(3):
+            port = free_port()
+            conf = os.path.join(self.etc, "proxy-keystone.conf")
+            with open(conf, "w") as f:
+                f.write(_KEYSTONE_PROXY.format(
+                    port=port, host=HOST, etc=self.etc, user=pwd.getpwuid(os.getuid()).pw_name,
+                    keystone_url=keystone_url, service_user=service_user,
+                    service_password=service_password, service_project=service_project))
+            log = self.log_path("proxy-keystone")
+            proc = self.procs["proxy-keystone"] = _spawn(
+                [sys.executable, LAUNCHER, "proxy", conf, "-v"], log)
+            deadline = time.monotonic() + self.start_timeout
+            while proc.poll() is None and time.monotonic() < deadline:
+                if self._keystone_proxy_ready(port, keystone_url):
+                    self.keystone_proxy_port = port
+                    return "http://%s:%d" % (HOST, port)
+                time.sleep(0.1)
+            _kill(self.procs.pop("proxy-keystone"))
+            if attempt == 2 or "could not bind" not in _tail(log).lower():
+                raise RuntimeError("Swift Keystone proxy did not start\n" + _tail(log))
+
+    def stop_keystone_proxy(self):
+        _kill(self.procs.pop("proxy-keystone", None))
+
+    @staticmethod
+    def _keystone_proxy_ready(port, keystone_url):
+        """Ours and wired to Keystone: a request without a token is refused
+        with Keystone's WWW-Authenticate (authtoken and keystoneauth loaded)."""
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=5)
+            conn.request("HEAD", "/v1/AUTH_nobody")
+            r = conn.getresponse()
+            r.read()
+            conn.close()
+            return r.status == 401 and keystone_url in (r.getheader("WWW-Authenticate") or "")
+        except (OSError, http.client.HTTPException):
+            return False
 
     def expire(self):
         """One container-updater pass, then one object-expirer pass: physically

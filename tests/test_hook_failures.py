@@ -11,6 +11,8 @@ import sys
 import time
 import uuid
 
+import pytest
+
 from clirun import rotated, run_cli, write_config
 from lrlab import Lab, content
 from servers import FaultProxy
@@ -208,4 +210,21 @@ def test_leftover_of_a_failed_run_is_archived_then_compressed_like_logrotate(tmp
     backend = backend_for(swift_server, container)
     keys = [o.key for o in backend.list()]
     assert len(keys) == len({unit_id(k) for k in keys}) == 4  # 02, 03, 04, 05: each once
+    backend.close()
+
+
+def test_a_bug_below_the_swift_backend_is_internal_not_a_retry(swift_server):
+    # A TypeError (as keystoneclient once raised on our timeout pair) must not
+    # pass for a network failure (75): no retry fixes it, so it is 70.
+    from swiftrotate.errors import SwiftrotateError, TransientError
+
+    backend = SwiftBackend("bug", auth_url=swift_server.auth_url, user="test:tester", key="testing")
+
+    def broken():
+        raise TypeError("float() argument must be a string or a real number, not 'tuple'")
+
+    with pytest.raises(SwiftrotateError) as caught:
+        backend._call("login", broken)
+    assert caught.value.exit_code == 70 and not isinstance(caught.value, TransientError)
+    assert "internal error TypeError" in caught.value.line()
     backend.close()

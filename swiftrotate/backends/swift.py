@@ -15,7 +15,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
-from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
+from ..errors import (AuthError, BackendError, ConfigError, IntegrityError, NotFound, SwiftrotateError,
+                      TransientError)
 from .base import (Backend, CHUNK, ObjectInfo, RangeChunks, content_type, file_md5,
                    integrity_metadata, md5_of, parse_metadata, resolve, SMALL, small_body, tls_refusal)
 
@@ -72,7 +73,7 @@ class SwiftBackend(Backend):
             retries=int(retries), starting_backoff=float(backoff), max_backoff=float(max_backoff),
             # python-swiftclient has no timeout by default: a stalled server
             # would hang logrotate, which holds its state lock meanwhile.
-            timeout=(float(connect_timeout), float(read_timeout)),
+            timeout=_Timeouts((float(connect_timeout), float(read_timeout))),
         )
         self._local = threading.local()
         self._containers_ok = set()
@@ -100,6 +101,10 @@ class SwiftBackend(Backend):
         except Exception as exc:  # requests/socket errors after retries
             if isinstance(exc, (IntegrityError, BackendError, ConfigError)):
                 raise
+            if isinstance(exc, (TypeError, AttributeError, NameError, AssertionError)):
+                # a bug (ours or a library's), not the network: no retry will fix it
+                raise SwiftrotateError(f"Swift: {what}: internal error {type(exc).__name__}: {_short(exc)} "
+                                       "(please report it)") from exc
             request = getattr(exc, "request", None)
             refused = tls_refusal(exc, f"Swift: {what}", getattr(request, "url", None) or self._conn_args["authurl"],
                                   "cacert = /path/to/ca.pem in [swift] or SWIFTROTATE_SWIFT_CACERT", "auth_url")
@@ -113,6 +118,13 @@ class SwiftBackend(Backend):
         text = _short(exc.msg if hasattr(exc, "msg") else exc)
         if status == 404:
             return NotFound(f"Swift: {what}: not found")
+        if status is None and text.startswith("Endpoint for ") and "not found" in text:
+            opts = self._conn_args["os_options"]
+            return ConfigError(
+                f"Swift: {what}: Keystone's catalog has no {opts.get('service_type', 'object-store')} "
+                f"endpoint for region {opts.get('region_name', '(any)')!r}, "
+                f"interface {opts.get('endpoint_type', 'public')!r}",
+                "check OS_REGION_NAME and OS_INTERFACE/OS_ENDPOINT_TYPE (os_region_name, os_interface in [swift])")
         if status in (401, 403) or (status is None and "auth" in text.lower()):
             if "keystoneclient" in text or "keystoneauth" in text:
                 return ConfigError(f"Swift: {text}", "pip install python-keystoneclient for Keystone auth")
@@ -310,29 +322,48 @@ def _short(exc):
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
+class _Timeouts(tuple):
+    """(connect, read) for requests. python-swiftclient also hands the same
+    value to keystoneclient's Session, which calls float() on it: give it
+    the longer one, so that Keystone auth is bounded too instead of failing."""
+
+    def __float__(self):
+        return max(self)
+
+
 def from_url(netloc, path, options):
     """swift://CONTAINER/PREFIX plus [swift] options and the swift CLI's env."""
     env = os.environ
     opts = dict(options)
+
+    def os_opt(name):  # os_NAME in [swift] wins over the environment's OS_NAME
+        return opts.pop("os_" + name, None) or env.get("OS_" + name.upper())
+
     auth_url = opts.pop("auth_url", None) or env.get("ST_AUTH")
     user = opts.pop("user", None) or env.get("ST_USER")
     key = opts.pop("key", None) or env.get("ST_KEY")
     version = opts.pop("auth_version", None)
+    os_auth_url, os_user, os_password = os_opt("auth_url"), os_opt("username"), os_opt("password")
+    os_version = os_opt("auth_version") or os_opt("identity_api_version")
     os_options = {}
-    if not auth_url and env.get("OS_AUTH_URL"):
-        auth_url = env["OS_AUTH_URL"]
-        user, key = env.get("OS_USERNAME"), env.get("OS_PASSWORD")
-        version = version or env.get("OS_AUTH_VERSION") or env.get("OS_IDENTITY_API_VERSION") or (
-            "3" if "/v3" in auth_url else "2.0")
     for name in ("project_name", "project_id", "tenant_name", "tenant_id", "user_domain_name",
                  "user_domain_id", "project_domain_name", "project_domain_id", "region_name",
-                 "endpoint_type", "interface", "object_storage_url", "auth_token"):
-        value = opts.pop("os_" + name, None) or env.get("OS_" + name.upper())
+                 "endpoint_type", "interface", "object_storage_url", "storage_url", "auth_token"):
+        value = os_opt(name)
         if value:
             os_options[name] = value
+    if "storage_url" in os_options:  # the swift CLI's OS_STORAGE_URL
+        os_options.setdefault("object_storage_url", os_options.pop("storage_url"))
+    if not auth_url and os_auth_url:
+        auth_url, user, key = os_auth_url, os_user, os_password
+        # like the swift CLI: v3 when the URL or any domain setting says so
+        version = version or os_version or (
+            "3" if "/v3" in auth_url or any(k.endswith(("domain_name", "domain_id")) for k in os_options)
+            else "2.0")
     if "interface" in os_options:  # the swift CLI's --os-interface == endpoint_type
         os_options.setdefault("endpoint_type", os_options.pop("interface") + "URL"
                               if not os_options["interface"].endswith("URL") else os_options["interface"])
+        os_options.pop("interface", None)
     if "tenant_name" in os_options:
         opts.setdefault("tenant_name", os_options["tenant_name"])
     opts.pop("tenant_name", None)
