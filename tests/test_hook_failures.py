@@ -136,7 +136,7 @@ def test_two_hooks_at_once_upload_each_file_once(tmp_path, swift_server):
     procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     errs = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errs
-    uploaded = sum(line.startswith("uploaded ") for err in errs for line in err.splitlines())
+    uploaded = sum(line.startswith("swiftrotate: archived ") for err in errs for line in err.splitlines())
     assert uploaded == 30, errs
     backend = backend_for(swift_server, container)
     assert len(list(backend.list())) == 30
