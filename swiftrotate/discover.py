@@ -10,6 +10,7 @@ import glob
 import os
 import re
 import shlex
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -91,3 +92,14 @@ def _glob_match(path, pattern):
 
     a, b = path.split("/"), pattern.split("/")
     return len(a) == len(b) and all(fnmatchcase(x, y) for x, y in zip(a, b))
+
+
+def insecure_folder(folder):
+    """logrotate's own test: a folder writable by others, or by a group that
+    is not root, lets another user plant a hard link named like a rotation.
+    (None when the folder cannot be read: the open fails later, clearly.)"""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return None
+    return bool(st.st_mode & stat.S_IWOTH or (st.st_mode & stat.S_IWGRP and st.st_gid != 0))

@@ -131,6 +131,36 @@ def test_symlinked_rotation_is_refused(tmp_path):
     assert not any((tmp_path / "state/archive").rglob("app.log-20261125"))
 
 
+@pytest.mark.parametrize("mode,gid,refused", [
+    (0o777, 0, True),        # world-writable
+    (0o1777, 0, True),       # sticky does not help: anyone may still create the name
+    (0o775, 4242, True),     # group-writable by a group that is not root
+    (0o775, 0, False),       # group-writable by root's group: fine, as for logrotate
+    (0o755, 4242, False),
+], ids=["o+w", "sticky", "g+w-nonroot", "g+w-root", "not-writable"])
+def test_rotations_in_a_folder_others_can_write_are_refused_as_root(tmp_path, mode, gid, refused):
+    if os.geteuid() != 0:
+        pytest.fail("this test needs root, as the hook runs under logrotate")
+    logs = tmp_path / "logs"
+    path = rotated(logs, "app.log-20261125", b"x\n")
+    os.chown(logs, 0, gid)
+    os.chmod(logs, mode)
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    proc = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+    archived = tmp_path / "state/archive/web01" / str(path).lstrip("/")
+    if refused:
+        assert proc.returncode == 65, proc.stderr
+        assert "writable by others" in proc.stderr and "insecure_folders = allow" in proc.stderr
+        assert path.exists() and not archived.exists()
+        allowed = write_config(tmp_path / "c2.conf", {
+            **base_config(tmp_path), f"log {logs}/*.log": {"insecure_folders": "allow"}})
+        again = run_cli("--config", allowed, "upload", str(logs / "app.log"))
+        assert again.returncode == 0, again.stderr
+    else:
+        assert proc.returncode == 0, proc.stderr
+    assert archived.read_bytes() == b"x\n"
+
+
 def test_usage_error_is_2():
     assert run_cli("upload").returncode == 2
     assert run_cli("nosuchcommand").returncode == 2
