@@ -6,7 +6,6 @@ takes the group's Context through click.pass_obj.
 """
 import click
 
-from . import lifecycle as plan_rules
 from .errors import AuthError, BackendError, ConfigError, TransientError, UsageError
 
 
@@ -34,6 +33,7 @@ def lifecycle(obj, expire_after, dry_run):
       swiftrotate --dest s3://logs-bucket/prod lifecycle --dry-run
       swiftrotate --dest s3://logs-bucket/prod lifecycle
     """
+    from . import lifecycle as plan_rules
     from .backends import parse_url
 
     settings = obj.settings
