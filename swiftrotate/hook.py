@@ -9,8 +9,8 @@ import fcntl
 import fnmatch
 import functools
 import os
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import discover
@@ -230,13 +230,37 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
                 f"{escape(cand.path)}: internal error {type(exc).__name__}: {exc} (please report it)"))
 
     try:
-        with ThreadPoolExecutor(max(1, jobs)) as pool:
-            for outcome in pool.map(one, ready):
-                report.outcomes.append(outcome)
-                if outcome.error is not None:
-                    log.error("not archived: %s", outcome.error.line())
+        report.outcomes += _in_threads(one, ready, jobs, log)
     finally:
         backend.close()
+
+
+def _in_threads(fn, items, jobs, log):
+    """fn over items in `jobs` threads; outcomes in input order. Plain threads
+    and no Future per file: with a thousand small files, waking a waiting
+    main thread once per file costs a measurable share of the CPU that the
+    server, on the same cores, needs."""
+    out = [None] * len(items)
+    todo = iter(enumerate(items))
+    lock = threading.Lock()
+
+    def work():
+        while True:
+            with lock:
+                i, item = next(todo, (None, None))
+            if i is None:
+                return
+            out[i] = outcome = fn(item)
+            if outcome.error is not None:
+                log.error("not archived: %s", outcome.error.line())
+
+    workers = [threading.Thread(target=work, name=f"upload-{n}", daemon=True)
+               for n in range(max(1, min(jobs, len(items))))]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    return out
 
 
 def _tidy_leftovers(found, report, log):
