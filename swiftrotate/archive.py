@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from . import __version__
 from .errors import Conflict, IntegrityError, NotFound, SwiftrotateError, TransientError, UnsafeInput
-from .discover import Candidate
+from .discover import Candidate, insecure_folder
 from .naming import COMPRESS_SUFFIXES, escape, unit_id, validate_key
 
 CHUNK = 1024 * 1024
@@ -78,6 +78,14 @@ def open_rotated(path):
     if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino):
         os.close(fd)
         raise UnsafeInput(f"{escape(path)} was replaced while being opened")
+    if st.st_nlink > 1 and os.geteuid() == 0 and insecure_folder(os.path.dirname(path)):
+        # logrotate's own worry about such folders: whoever can write there can
+        # plant a hard link to a file they may not read, named like a rotation.
+        os.close(fd)
+        raise UnsafeInput(f"refusing {escape(path)}: it has {st.st_nlink} hard links and its folder is "
+                          "writable by others or by a group other than root, so it may be a planted link "
+                          "to someone else's file",
+                          "if it is a genuine log, remove its other link (find -samefile) and rerun")
     return LocalFile(path, fd, st)
 
 

@@ -37,10 +37,8 @@ GENERAL = {
     "gate_mode": "spool",
     "gate_deadline": "20",
     "gate_max_age": "86400",
-    "insecure_folders": "refuse",  # allow: archive from folders others can write (as logrotate's su)
 }
-PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds", "expire_after", "compress",
-           "insecure_folders"}
+PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds", "expire_after", "compress"}
 
 
 class Settings:

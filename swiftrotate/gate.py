@@ -18,7 +18,7 @@ import time
 
 from . import discover
 from .archive import build_key, check_template, content_sha256, open_rotated, sha256_fd
-from .errors import ConfigError, SwiftrotateError
+from .errors import ConfigError, SwiftrotateError, UnsafeInput
 from .ledger import Ledger
 from .naming import COMPRESS_SUFFIXES, escape
 
@@ -57,6 +57,9 @@ def gate(settings, path, *, mode, log, open_backend):
                 # verify: allow the deletion only on what the store shows now
                 make_archiver(settings, backend, ledger, log, verify=True).archive(cand, key)
             return ALLOW
+        except UnsafeInput as exc:  # e.g. a planted hard link: never into the spool, never archived
+            log.error("gate: keeping %s: %s", escape(path), exc.line())
+            return VETO
         except (SwiftrotateError, OSError) as exc:
             reason = exc.line() if isinstance(exc, SwiftrotateError) else str(exc)
         if mode == "veto":

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 from . import discover
 from .archive import Archiver, Outcome, build_key, check_template
-from .errors import (ConfigError, DeadlineExceeded, LocalIOError, LockBusy, SwiftrotateError, TransientError,
-                     UnsafeInput, worst_exit)
+from .errors import ConfigError, DeadlineExceeded, LocalIOError, LockBusy, SwiftrotateError, TransientError, worst_exit
 from .ledger import Ledger
 from .naming import escape
 
@@ -90,11 +89,6 @@ def _log_settings(settings, pattern):
     return pattern
 
 
-@functools.lru_cache(maxsize=256)
-def folder_is_insecure(folder):
-    return discover.insecure_folder(folder)
-
-
 def collect(settings, args, report=None):
     """(candidate, key) pairs for every rotated file the arguments name; a
     file whose key cannot be built is a failed outcome, not a crash."""
@@ -104,17 +98,10 @@ def collect(settings, args, report=None):
         which = _log_settings(settings, os.path.abspath(pattern))
         dateformat = settings.dateformat(which)
         template = check_template(settings.get("key_template", which))
-        trust = os.geteuid() != 0 or settings.get("insecure_folders", which) == "allow"
         for cand in discover.find(pattern, dateformat, settings.get("olddir", which)):
             if cand.path not in seen:
                 seen.add(cand.path)
                 try:
-                    if not trust and folder_is_insecure(os.path.dirname(cand.path)):
-                        raise UnsafeInput(
-                            f"refusing {escape(cand.path)}: its folder is writable by others or by a group "
-                            "other than root, so anyone there could plant a link to a secret under this name",
-                            "chmod g-w,o-w the folder, or set insecure_folders = allow for this log "
-                            "(as logrotate's su directive)")
                     pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
                 except SwiftrotateError as exc:
                     if report is None:

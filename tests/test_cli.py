@@ -1,5 +1,6 @@
 """The command as operators run it: exit codes, one-line errors, no secrets."""
 import os
+import time
 
 import pytest
 
@@ -136,29 +137,41 @@ def test_symlinked_rotation_is_refused(tmp_path):
     (0o1777, 0, True),       # sticky does not help: anyone may still create the name
     (0o775, 4242, True),     # group-writable by a group that is not root
     (0o775, 0, False),       # group-writable by root's group: fine, as for logrotate
-    (0o755, 4242, False),
+    (0o755, 4242, False),    # only root could have made the link
 ], ids=["o+w", "sticky", "g+w-nonroot", "g+w-root", "not-writable"])
-def test_rotations_in_a_folder_others_can_write_are_refused_as_root(tmp_path, mode, gid, refused):
+def test_a_hard_link_in_a_folder_others_can_write_is_refused_as_root(tmp_path, mode, gid, refused):
+    """Ubuntu's /var/log is root:syslog 0775: a user of that group could plant
+    a hard link to a file it may not read, named like a rotation. Plain files
+    there are archived; a file with another link is refused, by the hook and
+    by the gate (which keeps it rather than spooling it)."""
     if os.geteuid() != 0:
         pytest.fail("this test needs root, as the hook runs under logrotate")
+    secret = tmp_path / "private" / "shadow"
+    secret.parent.mkdir(mode=0o700)
+    secret.write_bytes(b"root:$6$secret\n")
     logs = tmp_path / "logs"
-    path = rotated(logs, "app.log-20261125", b"x\n")
+    plain = rotated(logs, "app.log-20261124", b"x\n")
+    planted = logs / "app.log-20261125"
+    os.link(secret, planted)
+    os.utime(planted, (time.time() - 3600,) * 2)
     os.chown(logs, 0, gid)
     os.chmod(logs, mode)
-    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    cfg = write_config(tmp_path / "c.conf", {**base_config(tmp_path), "swiftrotate": {
+        **base_config(tmp_path)["swiftrotate"], "spool_dir": str(tmp_path / "spool")}})
     proc = run_cli("--config", cfg, "upload", str(logs / "app.log"))
-    archived = tmp_path / "state/archive/web01" / str(path).lstrip("/")
+    store = tmp_path / "state/archive/web01" / str(logs).lstrip("/")
+    assert (store / plain.name).read_bytes() == b"x\n"  # the plain rotation is archived either way
     if refused:
         assert proc.returncode == 65, proc.stderr
-        assert "writable by others" in proc.stderr and "insecure_folders = allow" in proc.stderr
-        assert path.exists() and not archived.exists()
-        allowed = write_config(tmp_path / "c2.conf", {
-            **base_config(tmp_path), f"log {logs}/*.log": {"insecure_folders": "allow"}})
-        again = run_cli("--config", allowed, "upload", str(logs / "app.log"))
-        assert again.returncode == 0, again.stderr
+        assert "2 hard links" in proc.stderr and "find -samefile" in proc.stderr
+        assert not (store / planted.name).exists()
+        gate = run_cli("--config", cfg, "gate", str(planted))
+        assert gate.returncode == 1 and "planted link" in gate.stderr, gate.stderr
+        assert not (store / planted.name).exists() and not any((tmp_path / "spool").rglob("*"))
+        assert secret.read_bytes() == b"root:$6$secret\n"
     else:
         assert proc.returncode == 0, proc.stderr
-    assert archived.read_bytes() == b"x\n"
+        assert (store / planted.name).exists()
 
 
 def test_usage_error_is_2():
