@@ -415,6 +415,13 @@ class Archiver:
         try:
             self.backend.put(key, local.io_path, size=size, sha256=sha256 or local.sha256, metadata=meta,
                              expire_after=self.expire_after(cand))
+        except IntegrityError:
+            if sha256 is not None:
+                sha256.exception()
+            if local.changed() or origin.changed():  # a writer, not the store: retry, like below
+                raise TransientError(f"{escape(cand.path)} changed while it was uploaded; the next run retries") \
+                    from None
+            raise
         except BaseException:
             if sha256 is not None:
                 sha256.exception()  # let the hash finish before the descriptor is closed

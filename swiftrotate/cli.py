@@ -167,7 +167,7 @@ def upload(obj, patterns, dateformat, olddir, host, dry_run, jobs, deadline, set
             click.echo(f"{o.status:13} {o.size:>12}  {o.path} -> {o.key}")
     elif obj.verbose:
         for o in report.outcomes:
-            if o.status != "uploaded":  # an upload has said "archived ..." already
+            if o.status not in ("uploaded", "failed"):  # those have had their own line already
                 click.echo(f"{o.status:9} {o.path} -> {o.key}", err=True)
     if report.failures or not report.outcomes or obj.verbose:
         level = logging.ERROR if report.failures else logging.WARNING

@@ -185,7 +185,7 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
 
 def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend, remove,
                  spooled=()):
-    ready = _wait_settled(settings, pending, report, deadline, start)
+    ready = _wait_settled(settings, pending, report, deadline, start, log)
     if not ready:
         return
     backend = open_backend()
@@ -237,7 +237,11 @@ def _in_threads(fn, items, jobs, log):
                 i, item = next(todo, (None, None))
             if i is None:
                 return
-            out[i] = outcome = fn(item)
+            try:
+                out[i] = outcome = fn(item)
+            except BaseException as exc:  # fn catches Exception; this is a last resort, not silence
+                out[i] = outcome = Outcome(item[0].path, item[1], "failed", error=SwiftrotateError(
+                    f"{escape(item[0].path)}: internal error {type(exc).__name__}: {exc} (please report it)"))
             if outcome.error is not None:
                 log.error("not archived: %s", outcome.error.line())
 
@@ -275,7 +279,7 @@ def _drain_spool(report, spooled, ledger, log):
             log.info("archived spooled %s", escape(outcome.path))
 
 
-def _wait_settled(settings, pending, report, deadline, start):
+def _wait_settled(settings, pending, report, deadline, start, log):
     """Files written to within the last settle_seconds are not final yet:
     wait (bounded) until they are quiet instead of uploading a moving target."""
     ready = []
@@ -284,8 +288,9 @@ def _wait_settled(settings, pending, report, deadline, start):
         give_up = time.monotonic() + 4 * settle
         while time.time() - _mtime(cand.path) < settle:
             if time.monotonic() > give_up or (deadline and time.monotonic() - start > deadline):
-                report.outcomes.append(Outcome(cand.path, key, "failed", error=TransientError(
-                    f"{escape(cand.path)} is still being written; the next run retries")))
+                error = TransientError(f"{escape(cand.path)} is still being written; the next run retries")
+                report.outcomes.append(Outcome(cand.path, key, "failed", error=error))
+                log.error("not archived: %s", error.line())
                 break
             time.sleep(min(0.5, settle))
         else:

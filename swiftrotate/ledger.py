@@ -73,10 +73,12 @@ class Ledger:
         # store by HEAD, and the spool rows, which nothing else knows, are
         # written with FULL (spool_add).
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            wal = db.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
         except sqlite3.OperationalError:  # full disk, odd filesystem: the rollback journal still works
-            pass
-        db.execute("PRAGMA synchronous=NORMAL")
+            wal = False
+        # NORMAL is safe only with WAL; a rollback journal keeps FULL
+        db.execute("PRAGMA synchronous=NORMAL" if wal else "PRAGMA synchronous=FULL")
+        self._relaxed = wal
         db.executescript(SCHEMA)
         return db
 
@@ -102,7 +104,7 @@ class Ledger:
                 self.warnings.append(f"could not record in ledger {self.path}: {exc}")
                 return False
             finally:
-                if durable:
+                if durable and getattr(self, "_relaxed", False):
                     try:
                         self.db.execute("PRAGMA synchronous=NORMAL")
                     except sqlite3.Error:

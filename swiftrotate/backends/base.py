@@ -318,7 +318,7 @@ SMALL = 1024 * 1024  # read into memory at once: a backlog of small files is bou
 def small_body(path, size, sha256):
     """The whole of a small file, read once, checked against the size and
     sha256 it was hashed with (a string; a Future only comes for big files)."""
-    with open(path, "rb", buffering=0) as f:
+    with open(path, "rb") as f:  # buffered: read() loops until EOF or size + 1 bytes
         data = f.read(size + 1)
     if len(data) != size or (isinstance(sha256, str) and hashlib.sha256(data).hexdigest() != sha256):
         raise IntegrityError(f"{path} changed after it was hashed")

@@ -122,8 +122,8 @@ class S3Backend(Backend):
             return IntegrityError(f"S3: {what}: server rejected our checksum ({code})",
                                   "if the store rejects CRC32 headers set checksum = when_required")
         if code == "NotImplemented":  # a 501 that no retry will change
-            return ConfigError(f"S3: {what}: the store does not implement this (NotImplemented)",
-                               "drop the setting that needs it for this store")
+            return ConfigError(f"S3: {what}: the store does not implement this (NotImplemented: "
+                               f"{err.get('Message', '')[:120]})", "drop the setting that needs it for this store")
         if status >= 500 or status in (408, 429) or code in ("SlowDown", "RequestTimeout"):
             return TransientError(f"S3: {what}: {code or status}", "the next run retries")
         return BackendError(f"S3: {what}: {code} {err.get('Message', '')}".strip())
@@ -152,7 +152,7 @@ class S3Backend(Backend):
         try:
             etag = self._put(name, path, size, args, sha256)
         except ConfigError as exc:
-            if expire_after and "NotImplemented" in str(exc):
+            if expire_after and "NotImplemented" in str(exc) and "tag" in str(exc).lower():
                 raise _no_tags(self.bucket, "it answers NotImplemented to a tagged upload") from None
             raise
         if expire_after and not self._tags_checked:
@@ -165,7 +165,10 @@ class S3Backend(Backend):
                               Bucket=self.bucket, Key=name).get("TagSet", [])
             ok = any(f"{t.get('Key')}={t.get('Value')}" == tag for t in tags)
             why = None if ok else f"the object came back without the tag {tag}"
-        except (BackendError, ConfigError, TransientError) as exc:
+        except AuthError:  # a policy without s3:GetObjectTagging: say that, not "no tags"
+            self._delete_quietly(name)
+            raise
+        except (BackendError, ConfigError, TransientError) as exc:  # rclone answers 500
             why = str(exc)
         if why:
             self._delete_quietly(name)  # ours, just made: an untagged copy would never expire

@@ -355,7 +355,7 @@ def from_url(netloc, path, options):
     if "storage_url" in os_options:  # the swift CLI's OS_STORAGE_URL
         os_options.setdefault("object_storage_url", os_options.pop("storage_url"))
     if not auth_url and os_auth_url:
-        auth_url, user, key = os_auth_url, os_user, os_password
+        auth_url, user, key = os_auth_url, os_user or user, os_password or key
         # like the swift CLI: v3 when the URL or any domain setting says so
         version = version or os_version or (
             "3" if "/v3" in auth_url or any(k.endswith(("domain_name", "domain_id")) for k in os_options)
