@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass, field
 
 TAG = "swiftrotate-expire-days"
-_COMPARED = ("ID", "Status", "Filter", "Expiration")  # what we set; servers may add more
 
 
 def days_of(seconds):
@@ -78,17 +77,25 @@ def plan(current, prefix, days):
     return out
 
 
+def _scope(r):
+    """(prefix, sorted tags) of a rule, whichever way a server spells its filter."""
+    flt = r.get("Filter") or {}
+    inner = flt.get("And", flt)
+    tags = inner.get("Tags") or ([inner["Tag"]] if "Tag" in inner else [])
+    prefix = inner.get("Prefix", r.get("Prefix")) or ""
+    return prefix, sorted((t.get("Key"), t.get("Value")) for t in tags)
+
+
 def _essence(r):
-    return json.dumps({k: r.get(k) for k in _COMPARED}, sort_keys=True)
+    # Servers may echo extra fields (ExpiredObjectDeleteMarker: false, an empty
+    # Prefix): compare what the rule does, not how it is spelled.
+    return json.dumps([r.get("Status"), (r.get("Expiration") or {}).get("Days"), _scope(r)])
 
 
 def describe(r):
     """One line for a rule: what it expires, after how long."""
-    flt = r.get("Filter") or {}
-    inner = flt.get("And", flt)
-    tags = inner.get("Tags") or ([inner["Tag"]] if "Tag" in inner else [])
-    what = " ".join(f"tag {t['Key']}={t['Value']}" for t in tags)
-    prefix = inner.get("Prefix", r.get("Prefix"))
+    prefix, tags = _scope(r)
+    what = " ".join(f"tag {k}={v}" for k, v in tags)
     if prefix:
         what = f"under {prefix} " + what
     days = (r.get("Expiration") or {}).get("Days")
