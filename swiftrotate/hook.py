@@ -230,9 +230,10 @@ def _in_threads(fn, items, jobs, log):
     out = [None] * len(items)
     todo = iter(enumerate(items))
     lock = threading.Lock()
+    stop = threading.Event()
 
     def work():
-        while True:
+        while not stop.is_set():
             with lock:
                 i, item = next(todo, (None, None))
             if i is None:
@@ -249,8 +250,18 @@ def _in_threads(fn, items, jobs, log):
                for n in range(max(1, min(jobs, len(items))))]
     for t in workers:
         t.start()
-    for t in workers:
-        t.join()
+    try:
+        for t in workers:
+            t.join()
+    except KeyboardInterrupt:
+        # Start nothing new, but let the uploads under way end (cleanly, with
+        # their segments removed on failure) before the lock is released.
+        # A second Ctrl-C leaves at once.
+        stop.set()
+        log.error("interrupted: finishing the uploads under way (Ctrl-C again to abort)")
+        for t in workers:
+            t.join()
+        raise
     return out
 
 

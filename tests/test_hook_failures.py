@@ -4,6 +4,7 @@ The invariant everywhere: a file is either archived and verified, or still
 on disk with a non-zero exit; the next run converges to exactly one object
 per rotated unit.
 """
+import hashlib
 import os
 import signal
 import subprocess
@@ -228,3 +229,42 @@ def test_a_bug_below_the_swift_backend_is_internal_not_a_retry(swift_server):
     assert caught.value.exit_code == 70 and not isinstance(caught.value, TransientError)
     assert "internal error TypeError" in caught.value.line()
     backend.close()
+
+
+def test_ctrl_c_finishes_the_uploads_under_way_then_the_rerun_converges(tmp_path, swift_server):
+    container = "int" + uuid.uuid4().hex[:10]
+    logs = tmp_path / "logs"
+    files = {f"app.log-2026{m:02d}{d:02d}": os.urandom(8192) for m in (9, 10) for d in range(1, 29)}
+    for name, data in files.items():
+        rotated(logs, name, data)
+    proxy = FaultProxy(("127.0.0.1", swift_server.proxy_port))
+    cfg = swift_conf(tmp_path, proxy.url_for("/auth/v1.0"), container, read_timeout="3")
+    backend = backend_for(swift_server, container)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "swiftrotate", "--config", cfg, "upload", "--jobs", "2",
+                                 str(logs / "app.log")], stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # some archived, most not yet
+            try:
+                if len(list(backend.list())) >= 3:
+                    break
+            except Exception:
+                pass
+            time.sleep(0.05)
+        proxy.mode = "stall"  # the uploads under way now hang until the read timeout
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=60)[1]
+        assert proc.returncode == 130, err
+        assert "finishing the uploads under way" in err and "Traceback" not in err
+        stored = {o.key.rsplit("/", 1)[1] for o in backend.list()}
+        assert 3 <= len(stored) < len(files), stored  # it stopped starting new files
+        for name in stored:  # nothing half-made under a final name
+            info = backend.stat(next(o.key for o in backend.list() if o.key.endswith(name)))
+            assert info.size == len(files[name]) and info.sha256 == hashlib.sha256(files[name]).hexdigest()
+        proxy.mode = "pass"
+        again = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+        assert again.returncode == 0, again.stderr
+        assert sorted(o.key.rsplit("/", 1)[1] for o in backend.list()) == sorted(files)
+    finally:
+        backend.close()
+        proxy.close()
