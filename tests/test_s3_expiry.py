@@ -79,6 +79,23 @@ def test_no_expire_after_means_no_tag(tmp_path, seaweed_server):
     assert tags(seaweed_server.client(), name, f"web01{logs}/app.log-20261124") == []
 
 
+def test_an_archive_made_before_expiry_was_set_gets_its_tag(tmp_path, seaweed_server):
+    name = bucket()
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261124", b"archived long ago\n")
+    before = run_cli("--config", weed_conf(tmp_path, seaweed_server, f"s3://{name}"), "upload", f"{logs}/app.log")
+    assert before.returncode == 0, before.stderr
+    key = f"web01{logs}/app.log-20261124"
+    client = seaweed_server.client()
+    client.put_object_tagging(Bucket=name, Key=key, Tagging={"TagSet": [{"Key": "team", "Value": "ops"}]})
+    (tmp_path / "state/ledger.sqlite").unlink()  # a new host, or a rebuilt ledger: the store is asked
+    after = run_cli("--config", weed_conf(tmp_path, seaweed_server, f"s3://{name}", expire_after="30"),
+                    "upload", "-v", f"{logs}/app.log")
+    assert after.returncode == 0 and "1 already in store" in after.stderr, after.stderr
+    assert sorted(tags(client, name, key), key=lambda t: t["Key"]) == [
+        {"Key": TAG, "Value": "30"}, {"Key": "team", "Value": "ops"}]
+
+
 def test_lifecycle_dry_run_install_idempotent_and_leaves_other_rules(tmp_path, seaweed_server):
     name = bucket()
     client = seaweed_server.client()

@@ -175,6 +175,19 @@ class S3Backend(Backend):
             raise _no_tags(self.bucket, why)
         self._tags_checked = True
 
+    def ensure_expiry(self, key, expire_after):
+        """Tag an archive that is already in the store: uploaded before
+        expire_after was set, or by a run whose tag check failed."""
+        name = self._full(key)
+        tag_key, days = lifecycle.tagging(lifecycle.days_of(expire_after)).split("=")
+        tags = self._call(f"tags of {name}", self.client.get_object_tagging, Bucket=self.bucket,
+                          Key=name).get("TagSet", [])
+        if {"Key": tag_key, "Value": days} in tags:
+            return
+        tags = [t for t in tags if t.get("Key") != tag_key] + [{"Key": tag_key, "Value": days}]
+        self._call(f"tag {name}", self.client.put_object_tagging, Bucket=self.bucket, Key=name,
+                   Tagging={"TagSet": tags})
+
     def _put(self, name, path, size, args, sha256):
         if size > self.multipart_threshold:
             return self._put_multipart(name, path, size, args)
