@@ -378,7 +378,7 @@ class Archiver:
         if stored_key == key and stored_size == size and stored_sha == local.sha256:
             if confirmed:
                 seconds = self.expire_after(cand)
-                if seconds and hasattr(self.backend, "ensure_expiry"):  # e.g. archived before expiry was set
+                if seconds:  # e.g. archived before expiry was set
                     self.backend.ensure_expiry(key, seconds)
                 self.ledger.record(self.dest, unit, key, size, local.sha256,
                                    local.sha256 if not cand.ext else stored_content, None, cand.path, local.st)

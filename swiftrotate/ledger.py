@@ -35,6 +35,7 @@ class Ledger:
         self.path = path
         self.warnings = []
         self._lock = threading.Lock()
+        self._relaxed = False  # synchronous=NORMAL (only with WAL)
         folder = os.path.dirname(os.path.abspath(path))
         try:
             os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -104,7 +105,7 @@ class Ledger:
                 self.warnings.append(f"could not record in ledger {self.path}: {exc}")
                 return False
             finally:
-                if durable and getattr(self, "_relaxed", False):
+                if durable and self._relaxed:
                     try:
                         self.db.execute("PRAGMA synchronous=NORMAL")
                     except sqlite3.Error:

@@ -10,7 +10,6 @@ for a number no longer configured is kept, because objects already tagged
 with it must still expire; rules that are not ours are never touched.
 """
 import hashlib
-import json
 from dataclasses import dataclass, field
 
 TAG = "swiftrotate-expire-days"
@@ -89,7 +88,7 @@ def _scope(r):
 def _essence(r):
     # Servers may echo extra fields (ExpiredObjectDeleteMarker: false, an empty
     # Prefix): compare what the rule does, not how it is spelled.
-    return json.dumps([r.get("Status"), (r.get("Expiration") or {}).get("Days"), _scope(r)])
+    return r.get("Status"), (r.get("Expiration") or {}).get("Days"), _scope(r)
 
 
 def describe(r):

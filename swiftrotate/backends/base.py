@@ -125,6 +125,12 @@ class Backend(ABC):
     def prepare(self):
         """Connect or authenticate before parallel work (optional)."""
 
+    def ensure_expiry(self, key, expire_after):
+        """Give an object already in the store the expiry a put with
+        `expire_after` would have given it, where that can be added later
+        (S3 tags). Default: nothing (Swift could only by replacing the
+        object's metadata, our sha256 included)."""
+
     def close(self):
         pass
 

@@ -122,8 +122,10 @@ class S3Backend(Backend):
             return IntegrityError(f"S3: {what}: server rejected our checksum ({code})",
                                   "if the store rejects CRC32 headers set checksum = when_required")
         if code == "NotImplemented":  # a 501 that no retry will change
-            return ConfigError(f"S3: {what}: the store does not implement this (NotImplemented: "
-                               f"{err.get('Message', '')[:120]})", "drop the setting that needs it for this store")
+            unsupported = ConfigError(f"S3: {what}: the store does not implement this (NotImplemented: "
+                                      f"{err.get('Message', '')[:120]})", "drop the setting that needs it for this store")
+            unsupported.server_message = str(err.get("Message", ""))
+            return unsupported
         if status >= 500 or status in (408, 429) or code in ("SlowDown", "RequestTimeout"):
             return TransientError(f"S3: {what}: {code or status}", "the next run retries")
         return BackendError(f"S3: {what}: {code} {err.get('Message', '')}".strip())
@@ -152,7 +154,7 @@ class S3Backend(Backend):
         try:
             etag = self._put(name, path, size, args, sha256)
         except ConfigError as exc:
-            if expire_after and "NotImplemented" in str(exc) and "tag" in str(exc).lower():
+            if expire_after and "tag" in getattr(exc, "server_message", "").lower():
                 raise _no_tags(self.bucket, "it answers NotImplemented to a tagged upload") from None
             raise
         if expire_after and not self._tags_checked:
