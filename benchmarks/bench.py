@@ -68,6 +68,18 @@ def base_env():
 TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 
+def box_busy():
+    """CPU seconds the whole machine has been busy (all processes: the
+    tool, the servers, other tenants), from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(argv, env, log_path):
     """Run argv to completion; return (wall s, peak RSS MiB, CPU s user+sys). Raises on failure.
 
@@ -78,10 +90,11 @@ def measure(argv, env, log_path):
     with open(log_path, "ab") as log:
         log.write(("\n$ %s\n" % " ".join(argv)).encode())
         log.flush()
-        t0 = time.monotonic()
+        busy0, t0 = box_busy(), time.monotonic()
         proc = subprocess.Popen(full, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - t0
+        measure.box_idle = max(0.0, 1 - (box_busy() - busy0) / (wall * os.cpu_count()))
     proc.returncode = os.waitstatus_to_exitcode(status)  # we reaped it, tell Popen
     if proc.returncode:
         with open(log_path, "rb") as f:
@@ -139,12 +152,14 @@ class Bench:
 
     def run(self, case, tool, argv, env):
         wall, rss, cpu = measure(argv, env, self.log)
-        self.samples.setdefault((case, tool), []).append((wall, rss, cpu))
+        self.samples.setdefault((case, tool), []).append((wall, rss, cpu, measure.box_idle))
         # Other tenants' load is the main noise on a shared box: show it per run.
         load = os.getloadavg()[0]
         self.loads.append(load)
-        print("  %-8s %-22s %8.2f s  %7.1f MiB RSS  %6.2f s CPU   (load %.1f)"
-              % (case, tool, wall, rss, cpu, load), flush=True)
+        # idle: the share of the box's cores nobody used meanwhile; near 0
+        # means the run was CPU-bound, and any client CPU became wall time.
+        print("  %-8s %-22s %8.2f s  %7.1f MiB RSS  %6.2f s CPU   (load %.1f, box idle %2.0f%%)"
+              % (case, tool, wall, rss, cpu, load, 100 * getattr(measure, "box_idle", 0)), flush=True)
         return wall
 
     # -- store helpers (untimed) ---------------------------------------------
@@ -317,6 +332,22 @@ def hash_costs(path):
     return out
 
 
+def overhead_note(bench, costs):
+    """Client CPU beyond the digests each tool must compute: swiftrotate a
+    sha256 of the file (its own integrity record) and the MD5 Swift checks;
+    swift upload only the MD5. On a CPU-bound box (see 'box idle') the
+    sha256 alone costs swiftrotate wall time the peer does not spend."""
+    ours, peer = (bench.samples.get(("swift", t)) for t in ("swiftrotate", "swift upload -S 64M"))
+    if not ours or not peer:
+        return "swift: no client CPU comparison (a tool did not run)"
+    cpu = [statistics.median(r[2] for r in runs) for runs in (ours, peer)]
+    idle = statistics.median(r[3] for r in ours + peer)
+    return ("swift: client CPU beyond required hashing: swiftrotate %.2fs - sha256 %.2fs - md5 %.2fs = %.2fs; "
+            "swift upload %.2fs - md5 %.2fs = %.2fs; box idle during runs: median %.0f%%"
+            % (cpu[0], costs["sha256"], costs["md5"], cpu[0] - costs["sha256"] - costs["md5"],
+               cpu[1], costs["md5"], cpu[1] - costs["md5"], 100 * idle))
+
+
 def table(bench, size):
     """Per case and tool: medians of wall s, MiB/s, peak RSS, CPU s; and
     swiftrotate / peer ratios of those medians (time, RSS, CPU)."""
@@ -386,6 +417,7 @@ def main():
             live = os.path.join(rot, "app.log")
             if "swift" in cases:
                 bench.case_swift(big, live, size)
+                bench.notes.append(overhead_note(bench, costs))
             if "s3" in cases:
                 bench.case_s3(big, live, size)
             os.unlink(big)
