@@ -60,6 +60,43 @@ def one_line_error(proc):
     return lines[0]
 
 
+def upload_in_python(script, keystone, lab):
+    """`swiftrotate upload` run by `script` (which ends in cli.main()) in a
+    fresh interpreter, with the Keystone environment."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SWIFTROTATE_", "ST_", "OS_", "AWS_"))}
+    env.update(keystone.env())
+    return subprocess.run([sys.executable, "-c", script + "sys.argv = ['swiftrotate'] + sys.argv[1:]\ncli.main()\n",
+                           "--config", lab.config(), "upload", lab.log],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_keystone_login_after_a_v1_store_in_the_same_process(keystone, lab):
+    """A v1 store hides keystoneclient from python-swiftclient (see
+    swift._import_swiftclient); a Keystone store opened later in the same
+    process must get it back."""
+    script = ("import sys, swiftrotate.backends.swift as s, swiftrotate.cli as cli\n"
+              "s.SwiftBackend('x', auth_url='http://127.0.0.1:9/auth/v1.0', user='a:b', key='k')\n"
+              "assert s._import_swiftclient(False).client.ksclient_v3 is None\n")
+    proc = upload_in_python(script, keystone, lab)
+    assert proc.returncode == 0, proc.stderr
+    with closing(account(keystone)) as conn:
+        assert int(conn.head_object(lab.container, f"web01{lab.log}-20261101")["content-length"]) == len(lab.data)
+
+
+def test_keystone_without_keystoneclient_installed_is_a_config_error(keystone, lab):
+    """python-swiftclient without python-keystoneclient cannot log in to
+    Keystone: that is a setup to fix (78), not an outage to retry (75)."""
+    script = ("import sys\n"
+              "sys.modules['keystoneclient'] = sys.modules['keystoneauth1'] = None  # as if not installed\n"
+              "import swiftrotate.cli as cli\n")
+    proc = upload_in_python(script, keystone, lab)
+    assert proc.returncode == 78, proc.stderr
+    assert "pip install python-keystoneclient" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_upload_ls_fetch_with_the_swift_cli_variables(keystone, lab):
     env = keystone.env()  # OS_AUTH_URL=.../v3, OS_IDENTITY_API_VERSION=3, domains, RegionOne, public
     up = run_cli("--config", lab.config(), "upload", lab.log, env=env)
