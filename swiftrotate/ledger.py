@@ -30,6 +30,15 @@ CREATE TABLE IF NOT EXISTS spool (
 """
 
 
+def _corrupt(exc):
+    """Is this the file's fault (not SQLite's, the disk's or the folder's)?"""
+    name = getattr(exc, "sqlite_errorname", "")  # Python >= 3.11
+    if name:
+        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text
+
+
 class Ledger:
     def __init__(self, path):
         self.path = path
@@ -50,11 +59,14 @@ class Ledger:
             db.execute("SELECT count(*) FROM units").fetchone()
             return db
         except sqlite3.DatabaseError as exc:
-            aside = f"{self.path}.corrupt-{int(time.time())}"
-            try:
-                os.replace(self.path, aside)
-            except OSError:
-                aside = None
+            if not _corrupt(exc):
+                # A full disk, an I/O error or a read-only folder says nothing
+                # about the file: keep it (its spool rows are the only record
+                # of spooled logs) and read it as it is.
+                self.warnings.append(f"ledger {self.path} cannot be written ({exc}); reading it as it is, "
+                                     "and relying on the store for what is new")
+                return self._read_only()
+            aside = self._aside()
             self.warnings.append(f"ledger {self.path} was unreadable ({exc}); "
                                  f"rebuilding it from the store" + (f", old copy kept as {aside}" if aside else ""))
             try:
@@ -62,6 +74,33 @@ class Ledger:
             except sqlite3.DatabaseError as exc2:
                 self.warnings.append(f"ledger unusable ({exc2}); working from the store only")
                 return self._memory()
+
+    def _aside(self):
+        """Move a corrupt ledger to a name no earlier copy has; None if that fails."""
+        stamp, n = int(time.time()), 0
+        while os.path.exists(f"{self.path}.corrupt-{stamp}" + (f".{n}" if n else "")):
+            n += 1
+        aside = f"{self.path}.corrupt-{stamp}" + (f".{n}" if n else "")
+        try:
+            os.replace(self.path, aside)
+            return aside
+        except OSError:
+            return None
+
+    def _read_only(self):
+        from urllib.parse import quote
+
+        # immutable=1 last: a WAL ledger needs its -shm file even to be read,
+        # which a full or read-only disk may not allow
+        for mode in ("ro", "ro&immutable=1"):
+            try:
+                db = sqlite3.connect(f"file:{quote(os.path.abspath(self.path))}?mode={mode}", uri=True,
+                                     check_same_thread=False, isolation_level=None)
+                db.execute("SELECT count(*) FROM units").fetchone()
+                return db
+            except sqlite3.Error:
+                continue
+        return self._memory()
 
     def _connect(self):
         new = not os.path.exists(self.path)

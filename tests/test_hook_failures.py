@@ -184,6 +184,36 @@ def test_full_disk_for_the_ledger_loses_nothing(tmp_path, swift_server):
     backend.close()
 
 
+def test_a_full_disk_never_moves_a_healthy_ledger_aside(tmp_path, swift_server):
+    """A ledger that cannot be written because its disk is full is not
+    corrupt: it stays where it is (its rows, spool rows included, are kept)
+    and is read as it is, while new files still go up and are verified."""
+    container = "fullold" + uuid.uuid4().hex[:8]
+    logs, spare = tmp_path / "logs", tmp_path / "spare"
+    for day in (24, 25):
+        rotated(logs, f"app.log-202611{day}", os.urandom(4096))
+    rotated(spare, "app.log-20261126", os.urandom(4096))
+    state = tmp_path / "state"
+    state.mkdir()
+    cfg = swift_conf(tmp_path, swift_server.auth_url, container)
+    upload = f"{sys.executable} -m swiftrotate --config {cfg} upload -v {logs}/app.log"
+    script = (f"mount -t tmpfs -o size=256k tmpfs {state} && {upload} 2>/dev/null && "
+              f"cp -p {spare}/app.log-20261126 {logs}/ && "
+              f"dd if=/dev/zero of={state}/filler bs=4k 2>/dev/null; "
+              f"{upload}; echo rc=$?; rm {state}/filler; ls {state}; {upload}")
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120)
+    assert "rc=0" in proc.stdout, proc.stderr  # the full-disk run archived the new file
+    assert "ledger" in proc.stderr and "reading it as it is" in proc.stderr
+    assert "corrupt" not in proc.stdout + proc.stderr  # nothing moved aside
+    # space again: the two rows from before the full disk still answer
+    assert "1 file(s), 0 uploaded" not in proc.stderr.splitlines()[-1]
+    assert "2 known" in proc.stderr.splitlines()[-1] and "1 already in store" in proc.stderr.splitlines()[-1], \
+        proc.stderr
+    backend = backend_for(swift_server, container)
+    assert len(list(backend.list())) == 3
+    backend.close()
+
+
 def test_leftover_of_a_failed_run_is_archived_then_compressed_like_logrotate(tmp_path, swift_server):
     """compress + postrotate: a failed hook leaves that day uncompressed and
     logrotate never touches it again; after recovery it is archived once and
