@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from . import discover
 from .archive import Archiver, Outcome, build_key, check_template
+from .discover import insecure_folder
 from .errors import ConfigError, DeadlineExceeded, LocalIOError, LockBusy, SwiftrotateError, TransientError, worst_exit
 from .ledger import Ledger
 from .naming import escape
@@ -54,7 +55,11 @@ class StateLock:
         self.timeout = timeout
 
     def __enter__(self):
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        except OSError as exc:
+            raise LocalIOError(f"cannot open the lock file {self.path}: {exc.strerror}",
+                               "make state_dir writable for this user (under systemd: ReadWritePaths=)") from None
         end = time.monotonic() + self.timeout
         while True:
             try:
@@ -78,6 +83,11 @@ def state_folder(settings):
     except OSError as exc:
         raise LocalIOError(f"cannot create state folder {folder}: {exc.strerror}",
                            "set state_dir (or SWIFTROTATE_STATE_DIR) to a writable folder") from None
+    if os.geteuid() == 0 and insecure_folder(folder):
+        # whoever can write there can plant ledger rows ("archived") or a
+        # symlink that root's SQLite would follow
+        raise ConfigError(f"state folder {folder} is writable by other users",
+                          f"chmod 700 {folder}, or set state_dir to a folder only root can write")
     return folder
 
 

@@ -291,3 +291,33 @@ def test_turning_tls_verification_off_is_said_out_loud(tmp_path):
     cfg = swift_config(tmp_path, f"http://127.0.0.1:{free_port()}/auth/v1.0", retries="0", insecure="yes")
     proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
     assert "TLS certificate verification is OFF" in proc.stderr
+
+
+def test_read_only_state_folder_is_a_local_io_error(tmp_path):
+    """Root ignores mode bits, so the folder is a read-only mount: exit 74
+    naming the lock file and the fix, not 'internal error'."""
+    import subprocess
+    import sys
+
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    (tmp_path / "state").mkdir()
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    script = (f"mount -t tmpfs -o ro,mode=0700 tmpfs {tmp_path / 'state'} && "
+              f"{sys.executable} -m swiftrotate --config {cfg} upload {tmp_path / 'logs/app.log'}")
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 74, proc.stderr
+    line, = proc.stderr.strip().splitlines()
+    assert "lock" in line and "Read-only file system" in line and "state_dir" in line
+    assert (tmp_path / "logs/app.log-20261125").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the check protects root's runs only")
+def test_state_folder_writable_by_others_is_refused_as_root(tmp_path):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    (tmp_path / "state").mkdir()
+    os.chmod(tmp_path / "state", 0o777)
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 78, proc.stderr
+    assert "writable by other users" in proc.stderr and "chmod 700" in proc.stderr
+    assert not (tmp_path / "state/ledger.sqlite").exists()

@@ -171,7 +171,7 @@ def test_full_disk_for_the_ledger_loses_nothing(tmp_path, swift_server):
     state = tmp_path / "state"
     state.mkdir()
     cfg = swift_conf(tmp_path, swift_server.auth_url, container)
-    script = (f"mount -t tmpfs -o size=64k tmpfs {state} && "
+    script = (f"mount -t tmpfs -o size=64k,mode=0700 tmpfs {state} && "
               f"dd if=/dev/zero of={state}/filler bs=4k count=100 2>/dev/null; "
               f"{sys.executable} -m swiftrotate --config {cfg} upload -v {logs}/app.log")
     proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120)
@@ -197,7 +197,7 @@ def test_a_full_disk_never_moves_a_healthy_ledger_aside(tmp_path, swift_server):
     state.mkdir()
     cfg = swift_conf(tmp_path, swift_server.auth_url, container)
     upload = f"{sys.executable} -m swiftrotate --config {cfg} upload -v {logs}/app.log"
-    script = (f"mount -t tmpfs -o size=256k tmpfs {state} && {upload} 2>/dev/null && "
+    script = (f"mount -t tmpfs -o size=256k,mode=0700 tmpfs {state} && {upload} 2>/dev/null && "
               f"cp -p {spare}/app.log-20261126 {logs}/ && "
               f"dd if=/dev/zero of={state}/filler bs=4k 2>/dev/null; "
               f"{upload}; echo rc=$?; rm {state}/filler; ls {state}; {upload}")
