@@ -214,7 +214,10 @@ def download(backend, item, out, overwrite=False):
         tmp = f".swiftrotate-{uuid.uuid4().hex}.part"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o640, dir_fd=dfd)
         try:
-            _receive(backend, item, fd)
+            try:
+                _receive(backend, item, fd)
+            finally:
+                os.close(fd)
             if existing is not None:  # --overwrite: rename replaces the name itself, never follows it
                 os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
             else:
@@ -326,18 +329,31 @@ def _opener(ext):
 
 def _emit(path, item, stream, decompress):
     opener = _opener(item.ext) if decompress and item.ext else lambda p, mode: open(p, mode)
-    try:
-        with opener(path, "rb") as src:
-            while True:
+    with opener(path, "rb") as src:
+        while True:
+            try:
                 data = src.read(CHUNK)
-                if not data:
-                    break
-                stream.write(data)
-    except (OSError, EOFError) as exc:
-        if isinstance(exc, BrokenPipeError):
-            raise
-        raise IntegrityError(f"{escape(item.key)}: cannot decompress: {exc}") from None
-    stream.flush()
+            except (OSError, EOFError) as exc:  # gzip/bz2/lzma/zstd errors are OSError or EOFError
+                raise IntegrityError(f"{escape(item.key)}: cannot decompress: {exc}") from None
+            if not data:
+                break
+            _write_out(stream, item, data)
+    _write_out(stream, item, None)
+
+
+def _write_out(stream, item, data):
+    """Write (or, with None, flush) to the output stream. A full disk or a
+    dead terminal is a local problem (74), not a bad archive."""
+    try:
+        if data is None:
+            stream.flush()
+        else:
+            stream.write(data)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise LocalIOError(f"writing {escape(item.key)} to standard output: {exc.strerror or exc}",
+                           "make room where the output goes, or fetch to a folder with -o") from None
 
 
 def default_stream():

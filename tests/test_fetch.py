@@ -6,8 +6,9 @@ import os
 import uuid
 
 
-from clirun import run_cli
+from clirun import run_cli, write_config
 from stores import config_for
+from swiftrotate.backends.local import LocalBackend
 
 LOG = "/var/log/nginx/access.log"
 MIB = 1024 * 1024
@@ -159,3 +160,47 @@ def test_bad_dates_and_bad_log_are_usage_errors(store, tmp_path):
     assert run_cli("--config", cfg, "fetch", LOG, "--since", "the day after").returncode == 2
     assert run_cli("--config", cfg, "fetch", "var/log/x", "--list").returncode == 2
     assert run_cli("--config", cfg, "fetch", "/var/log/../../etc/x", "--list").returncode == 2
+
+
+def local_config(tmp_path):
+    """A config for a file:// store at tmp_path/store."""
+    return write_config(tmp_path / "c.conf", {"swiftrotate": {"dest": f"file://{tmp_path / 'store'}",
+                                                              "state_dir": str(tmp_path / "state"), "host": "web01"}})
+
+
+def test_many_downloads_do_not_run_out_of_file_descriptors(tmp_path):
+    """One descriptor per download was never closed: with `ulimit -n 64` a
+    fetch of 120 archives died half-way."""
+    import subprocess
+    import sys
+
+    store = LocalBackend(str(tmp_path / "store"))
+    for n in range(120):
+        src = tmp_path / "src"
+        src.write_bytes(b"line %d\n" % n)
+        day = f"2026{(n // 28) + 1:02d}{(n % 28) + 1:02d}"
+        store.put(f"web01{LOG}-{day}", str(src), size=src.stat().st_size,
+                  sha256=hashlib.sha256(src.read_bytes()).hexdigest())
+    cfg = local_config(tmp_path)
+    proc = subprocess.run(["sh", "-c", f"ulimit -n 64 && {sys.executable} -m swiftrotate --config {cfg} fetch {LOG} "
+                           f"--since 2026-01-01 --until 2026-12-31 -o {tmp_path / 'out'}"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(list((tmp_path / "out").rglob("*-2026*"))) == 120
+
+
+def test_full_disk_under_stdout_is_a_local_error_not_a_bad_archive(tmp_path):
+    import subprocess
+    import sys
+
+    store = LocalBackend(str(tmp_path / "store"))
+    src = tmp_path / "src"
+    src.write_bytes(b"x" * (3 * MIB))
+    store.put(f"web01{LOG}-20261101", str(src), size=3 * MIB, sha256=hashlib.sha256(src.read_bytes()).hexdigest())
+    cfg = local_config(tmp_path)
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([sys.executable, "-m", "swiftrotate", "--config", cfg, "fetch", LOG, "--since",
+                               "2026-11-01", "--until", "2026-11-01", "--by-stamp", "--stdout"],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert proc.returncode == 74, proc.stderr
+    assert "No space left on device" in proc.stderr and "decompress" not in proc.stderr
