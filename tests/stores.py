@@ -134,3 +134,18 @@ def config_for(store, tmp_path, sections_extra=None, **general):
         sections[section] = {k: v for k, v in store.options.items()}
     sections.update(sections_extra or {})
     return write_config(tmp_path / "swiftrotate.conf", sections)
+
+
+def behind_proxy(target, swift_server, proxy, name, **options):
+    """A Swift or S3 (Swift's s3api) store reached through `proxy` (a
+    FaultProxy in front of the test Swift): (dest URL, config sections for
+    swiftrotate, a backend that talks to the server directly)."""
+    if target == "swift":
+        section = {"swift": {"auth_url": proxy.url_for("/auth/v1.0"), "user": "test:tester", "key": "testing",
+                             "retries": "0", "connect_timeout": "2", **options}}
+        return f"swift://{name}", section, SwiftBackend(name, auth_url=swift_server.auth_url, user="test:tester",
+                                                        key="testing")
+    section = {"s3": {"endpoint_url": proxy.url_for(), "region": "us-east-1", "access_key_id": "test:tester",
+                      "secret_access_key": "testing", "retries": "0", "connect_timeout": "2", **options}}
+    return f"s3://{name}", section, S3Backend(name, endpoint_url=swift_server.endpoint, region="us-east-1",
+                                              access_key_id="test:tester", secret_access_key="testing")

@@ -321,3 +321,13 @@ def test_state_folder_writable_by_others_is_refused_as_root(tmp_path):
     assert proc.returncode == 78, proc.stderr
     assert "writable by other users" in proc.stderr and "chmod 700" in proc.stderr
     assert not (tmp_path / "state/ledger.sqlite").exists()
+
+
+def test_unknown_aws_profile_is_a_config_error(tmp_path):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = base_config(tmp_path, dest="s3://bucket")
+    cfg["s3"] = {"profile": "nosuchprofile", "endpoint_url": "http://127.0.0.1:9"}
+    proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "upload", str(tmp_path / "logs/app.log"),
+                   env={"AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
+    assert proc.returncode == 78, proc.stderr
+    assert "'nosuchprofile'" in proc.stderr and "internal error" not in proc.stderr

@@ -9,8 +9,7 @@ import pytest
 from clirun import write_config
 from lrlab import Lab, content
 from servers import FaultProxy
-from swiftrotate.backends.s3 import S3Backend
-from swiftrotate.backends.swift import SwiftBackend
+from stores import behind_proxy
 from swiftrotate.naming import unit_id
 
 DAYS = [f"2026-11-{d:02d} 00:10:00" for d in range(1, 10)]
@@ -22,17 +21,7 @@ def gate_lab(request, tmp_path, swift_server):
     """The lab on Swift, or on S3 (Swift's s3api), behind a proxy that can refuse."""
     name = "gate" + uuid.uuid4().hex[:10]
     proxy = FaultProxy(("127.0.0.1", swift_server.proxy_port))
-    if request.param == "swift":
-        dest, section = f"swift://{name}", {"swift": {
-            "auth_url": proxy.url_for("/auth/v1.0"), "user": "test:tester", "key": "testing",
-            "retries": "0", "connect_timeout": "2"}}
-        backend = SwiftBackend(name, auth_url=swift_server.auth_url, user="test:tester", key="testing")
-    else:
-        dest, section = f"s3://{name}", {"s3": {
-            "endpoint_url": proxy.url_for(), "region": "us-east-1", "access_key_id": "test:tester",
-            "secret_access_key": "testing", "retries": "0", "connect_timeout": "2"}}
-        backend = S3Backend(name, endpoint_url=swift_server.endpoint, region="us-east-1",
-                            access_key_id="test:tester", secret_access_key="testing")
+    dest, section, backend = behind_proxy(request.param, swift_server, proxy, name)
 
     def make(**general):
         cfg = write_config(tmp_path / "swiftrotate.conf", {

@@ -17,6 +17,7 @@ import pytest
 from clirun import rotated, run_cli, write_config
 from lrlab import Lab, content
 from servers import FaultProxy
+from stores import behind_proxy
 from swiftrotate.backends.swift import SwiftBackend
 from swiftrotate.naming import unit_id
 
@@ -181,6 +182,38 @@ def test_full_disk_for_the_ledger_loses_nothing(tmp_path, swift_server):
     assert len(list(backend.list())) == 3
     again = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
     assert again.returncode == 0 and "3 already in store" in again.stderr, again.stderr
+    backend.close()
+
+
+@pytest.mark.parametrize("target", ["swift", "s3"])
+def test_connection_reset_mid_upload_is_a_retry_and_leaves_nothing(tmp_path, swift_server, target):
+    """The connection is reset after 256 KiB of a 3 MiB upload: exit 75 (the
+    next run retries), the file kept, no object at its key; then the next
+    run archives it once. A fetch cut the same way leaves no file."""
+    name = "reset" + uuid.uuid4().hex[:8]
+    data = os.urandom(3 * MIB)
+    rotated(tmp_path / "logs", "app.log-20261126", data)
+    with FaultProxy(("127.0.0.1", swift_server.proxy_port)) as proxy:
+        dest, section, backend = behind_proxy(target, swift_server, proxy, name)
+        cfg = write_config(tmp_path / "swiftrotate.conf", {
+            "swiftrotate": {"dest": dest, "state_dir": str(tmp_path / "state"), "host": "web01",
+                            "settle_seconds": "0"}, **section})
+        log = str(tmp_path / "logs/app.log")
+        assert run_cli("--config", cfg, "ls").returncode == 0  # container/bucket made before the fault
+        proxy.reset_after_bytes, proxy.mode = 256 * 1024, "reset_after"
+        cut = run_cli("--config", cfg, "upload", log)
+        assert cut.returncode == 75, cut.stderr
+        assert "Traceback" not in cut.stderr and (tmp_path / "logs/app.log-20261126").read_bytes() == data
+        assert [o.key for o in backend.list()] == []
+        proxy.mode = "pass"
+        assert run_cli("--config", cfg, "upload", log).returncode == 0
+        assert [o.size for o in backend.list()] == [len(data)]
+        # the same cut on the way back: the response is what gets reset
+        proxy.reset_after_bytes, proxy.mode = 1, "reset_after"
+        fetched = run_cli("--config", cfg, "fetch", log, "--since", "2026-11-26", "--until", "2026-11-26",
+                          "--by-stamp", "-o", str(tmp_path / "out"))
+        assert fetched.returncode == 75, fetched.stderr
+        assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
     backend.close()
 
 

@@ -70,12 +70,15 @@ class S3Backend(Backend):
             request_checksum_calculation=checksum, response_checksum_validation=checksum,
         )
         # Keys from a 0600 config file are allowed; otherwise boto3's chain.
-        session = boto3.session.Session(profile_name=profile or None, aws_access_key_id=access_key_id or None,
-                                        aws_secret_access_key=secret_access_key or None)
         try:
+            session = boto3.session.Session(profile_name=profile or None, aws_access_key_id=access_key_id or None,
+                                            aws_secret_access_key=secret_access_key or None)
             self.client = session.client("s3", endpoint_url=endpoint_url or None,
                                          region_name=region or None, config=config,
                                          verify=ca_bundle or bool(verify_tls))
+        except self._bexc.ProfileNotFound:
+            raise ConfigError(f"S3: AWS profile {profile!r} is not in the AWS config files",
+                              "fix profile in [s3], or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE") from None
         except self._bexc.BotoCoreError as exc:
             raise ConfigError(f"S3 client: {exc}") from None
         self._bucket_ok = False
@@ -92,8 +95,13 @@ class S3Backend(Backend):
         except self._bexc.NoCredentialsError:
             raise AuthError("S3: no credentials found",
                             "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, or an instance role") from None
-        except (self._bexc.EndpointConnectionError, self._bexc.ConnectionError,
-                self._bexc.ReadTimeoutError, self._bexc.ConnectTimeoutError) as exc:
+        except self._bexc.PartialCredentialsError as exc:
+            raise ConfigError(f"S3: incomplete credentials: {exc}",
+                              "set both the access key id and the secret key") from None
+        except (self._bexc.EndpointConnectionError, self._bexc.ConnectionError, self._bexc.HTTPClientError,
+                self._bexc.IncompleteReadError, self._bexc.ReadTimeoutError, self._bexc.ConnectTimeoutError) as exc:
+            # HTTPClientError: the connection closed or reset mid-request (ConnectionClosedError,
+            # ResponseStreamingError); IncompleteReadError: a short body. Both are the network.
             refused = tls_refusal(exc, f"S3: {what}", exc.kwargs.get("endpoint_url") or self.client.meta.endpoint_url,
                                   "ca_bundle = /path/to/ca.pem in [s3] or SWIFTROTATE_S3_CA_BUNDLE", "endpoint_url")
             if refused is not None:
