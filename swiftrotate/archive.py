@@ -210,7 +210,9 @@ def build_key(template, host, live, stamp, ext):
     try:
         return validate_key(key)
     except ValueError as exc:
-        raise UnsafeInput(f"object key for {escape(live + stamp + ext)}: {exc}") from None
+        raise UnsafeInput(f"object key for {escape(live + stamp + ext)}: {exc}",
+                          "only printable UTF-8 names can be archived: rename the file (and the log), "
+                          "then rerun") from None
 
 
 def check_template(template):

@@ -12,6 +12,7 @@ import click
 
 from . import __version__
 from .errors import SwiftrotateError
+from .naming import escape
 from .lifecycle_command import lifecycle
 from .rename_command import rename
 
@@ -164,17 +165,17 @@ def upload(obj, patterns, dateformat, olddir, host, dry_run, jobs, deadline, set
         log.warning("%s", warning)
     if dry_run:
         for o in report.outcomes:
-            click.echo(f"{o.status:13} {o.size:>12}  {o.path} -> {o.key}")
+            click.echo(f"{o.status:13} {o.size:>12}  {escape(o.path)} -> {escape(o.key)}")
     elif obj.verbose:
         for o in report.outcomes:
             if o.status not in ("uploaded", "failed"):  # those have had their own line already
-                click.echo(f"{o.status:9} {o.path} -> {o.key}", err=True)
+                click.echo(f"{o.status:9} {escape(o.path)} -> {escape(o.key)}", err=True)
     if report.failures or not report.outcomes or obj.verbose:
         level = logging.ERROR if report.failures else logging.WARNING
         if report.outcomes or report.failures:
             log.log(level, "%s", report.summary())
         else:
-            log.warning("no rotated files found for %s", " ".join(patterns).strip())
+            log.warning("no rotated files found for %s", escape(" ".join(patterns).strip()))
     else:
         log.info("%s", report.summary())
     sys.exit(report.exit_code)
@@ -278,10 +279,13 @@ def gate(obj, file, mode):
 @verbosity
 @pass_ctx
 def ls(obj, prefix):
-    """List archived objects under PREFIX (key, size), sorted by key."""
+    """List archived objects under PREFIX (size, key), sorted by key.
+
+    Keys are printed escaped (a control character as \\n, \\x1b, ...): a
+    key is whatever someone with write access to the store chose."""
     with obj.open_backend() as backend:
         for info in backend.list(prefix):
-            click.echo(f"{info.size:>12}  {info.key}")
+            click.echo(f"{info.size:>12}  {escape(info.key)}")
 
 
 cli.add_command(rename)

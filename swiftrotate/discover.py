@@ -43,7 +43,10 @@ def split_patterns(args):
 @lru_cache(maxsize=64)
 def _rotated_regex(dateformat):
     exts = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
-    return re.compile(rf"(?P<live>.+?)(?P<stamp>{stamp_pattern(dateformat)})(?P<ext>{exts})?", re.ASCII)
+    # DOTALL: a newline in a log's name must not hide its rotations (the key
+    # check refuses them, loudly)
+    return re.compile(rf"(?P<live>.+?)(?P<stamp>{stamp_pattern(dateformat)})(?P<ext>{exts})?",
+                      re.ASCII | re.DOTALL)
 
 
 def live_of(path, dateformat):

@@ -38,8 +38,12 @@ def gate(settings, path, *, mode, log, open_backend):
         return ALLOW  # logrotate's own cleanup after gzip (notes §5)
     dateformat, live = dateformat_for(settings, path)
     if live is None:
-        log.warning("gate: %s is not a dateext rotation; allowing its deletion", escape(path))
-        return ALLOW
+        # Nothing archives a name no dateformat parses, so its deletion would
+        # lose it: most often the dateformat differs from logrotate's.
+        log.error("gate: keeping %s: its name is not a dateext rotation for dateformat %s, so it cannot be "
+                  "archived (set dateformat to logrotate's; rename numbered rotations with swiftrotate rename)",
+                  escape(path), dateformat)
+        return VETO
     cand = _candidate(path, live, dateformat)
     key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
                     cand.stamp, cand.ext)

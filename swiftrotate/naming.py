@@ -132,6 +132,10 @@ def validate_key(key):
         raise ValueError(f"object key is absolute or has a backslash: {escape(key)}")
     if any(ord(c) < 32 or ord(c) == 127 for c in key):
         raise ValueError(f"object key has a control character: {escape(key)}")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:  # a name in another encoding, kept by Python as surrogates
+        raise ValueError(f"object key is not valid UTF-8: {escape(key)}") from None
     for part in key.split("/"):
         if part in ("", ".", ".."):
             raise ValueError(f"object key has an empty, '.' or '..' segment: {escape(key)}")
@@ -139,8 +143,18 @@ def validate_key(key):
 
 
 def escape(text):
-    """Printable form of an untrusted name for logs (no newlines, no ANSI)."""
-    return text.encode("unicode_escape", "backslashreplace").decode("ascii").replace('"', '\\"')
+    """Printable form of an untrusted name for logs and listings: no newline,
+    no terminal escape, no bidi override; printable non-ASCII (é) stays, a
+    byte that was not UTF-8 shows as \\xNN."""
+    return "".join(c if c.isprintable() and c not in '"\\' else _escape_char(c) for c in text)
+
+
+def _escape_char(c):
+    if c in '"\\':
+        return "\\" + c
+    if 0xDC80 <= ord(c) <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte
+        return "\\x%02x" % (ord(c) - 0xDC00)
+    return c.encode("unicode_escape").decode("ascii")
 
 
 def unit_key(prefix, host, live_path, stamp, ext=""):

@@ -331,3 +331,47 @@ def test_unknown_aws_profile_is_a_config_error(tmp_path):
                    env={"AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
     assert proc.returncode == 78, proc.stderr
     assert "'nosuchprofile'" in proc.stderr and "internal error" not in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["we\nird.log", os.fsdecode(b"caf\xe9.log")])
+def test_unarchivable_names_are_refused_loudly_and_kept(tmp_path, name):
+    """A log whose name has a newline, or is not UTF-8 (no object key can
+    hold it): exit 65 on one line naming the file (escaped) and the fix,
+    also on --dry-run; the file stays. Found by the pattern's glob."""
+    rotated(tmp_path / "logs", name + "-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    for extra in ([], ["--dry-run"]):
+        proc = run_cli("--config", cfg, "upload", *extra, str(tmp_path / "logs/*.log"))
+        assert proc.returncode == 65, (extra, proc.stderr)
+        error = [line for line in proc.stderr.splitlines() if "not archived" in line]
+        assert len(error) == 1 and "rename the file" in error[0] and "Traceback" not in proc.stderr
+    assert (tmp_path / "logs" / (name + "-20261125")).exists()
+
+
+def test_gate_keeps_what_it_cannot_archive(tmp_path):
+    """A name no dateformat parses (logrotate's differs, or the live log
+    itself) would be lost if deleted: the gate vetoes and says why."""
+    rotated(tmp_path / "logs", "app.log-2026-11-25", b"x\n")  # logrotate's -%Y-%m-%d, ours -%Y%m%d
+    rotated(tmp_path / "logs", "app.log", b"live\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    for path in ("logs/app.log-2026-11-25", "logs/app.log"):
+        proc = run_cli("--config", cfg, "gate", str(tmp_path / path))
+        assert proc.returncode == 1, proc.stderr
+        assert "keeping" in proc.stderr and "dateformat" in proc.stderr
+
+
+def test_ls_escapes_keys_planted_in_the_store(tmp_path, swift_server):
+    """Whoever can write to the store picks the keys: `ls` must not hand a
+    terminal escape sequence or a forged line to the operator's terminal."""
+    import swiftclient
+
+    conn = swiftclient.Connection(authurl=swift_server.auth_url, user="test:tester", key="testing")
+    conn.put_container("clitest")
+    conn.put_object("clitest", "web01/x\x1b]0;pwned\x07\nforged.log-20261101", b"x")
+    conn.put_object("clitest", "web01/caf\u00e9.log-20261101", b"x")
+    conn.close()
+    proc = run_cli("--config", swift_config(tmp_path, swift_server.auth_url), "ls", "web01/")
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout and "\nforged" not in proc.stdout
+    assert "x\\x1b]0;pwned\\x07\\nforged.log-20261101" in proc.stdout
+    assert "web01/caf\u00e9.log-20261101" in proc.stdout  # printable UTF-8 is shown as it is
