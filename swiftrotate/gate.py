@@ -23,6 +23,9 @@ from .ledger import Ledger
 from .naming import COMPRESS_SUFFIXES, escape
 
 ALLOW, VETO = 0, 1
+# Beside each spooled copy, the path it was spooled from: the ledger's spool
+# rows are the first record, this one survives a ledger rebuilt from scratch.
+ORIGIN = ".origin"
 
 
 def gate(settings, path, *, mode, log, open_backend):
@@ -137,12 +140,49 @@ def _spool(settings, ledger, path, st, reason, log):
         os.link(path, target, follow_symlinks=False)  # same filesystem: instant, no extra space
     except OSError:
         _copy_synced(path, target)
-    if not ledger.spool_add(target, path, st.st_size):
-        os.unlink(target)
+    if not (_write_origin(target, path) and ledger.spool_add(target, path, st.st_size)):
+        for leftover in (target, target + ORIGIN):
+            try:
+                os.unlink(leftover)
+            except FileNotFoundError:
+                pass
         log.error("gate: keeping %s: cannot record the spool entry (%s)", escape(path), reason)
         return VETO
     log.warning("gate: spooled %s as %s (%s); the next upload archives it", escape(path), target, reason)
     return ALLOW
+
+
+def _write_origin(target, original):
+    try:
+        fd = os.open(target + ORIGIN, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(os.fsencode(original))
+            out.flush()
+            os.fsync(out.fileno())
+        return True
+    except OSError:
+        return False
+
+
+def _unrecorded_spool(settings, recorded):
+    """(spool path, original) of spooled copies the ledger has no row for
+    (it was rebuilt meanwhile), from their ORIGIN files."""
+    folder = os.path.abspath(settings.get("spool_dir"))
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    out = []
+    for name in sorted(names):
+        path = os.path.join(folder, name)
+        if name.endswith(ORIGIN) or path in recorded or not os.path.isfile(path + ORIGIN):
+            continue
+        try:
+            with open(path + ORIGIN, "rb") as f:
+                out.append((path, os.fsdecode(f.read())))
+        except OSError:
+            continue
+    return out
 
 
 def _copy_synced(path, target):
@@ -159,7 +199,8 @@ def spool_candidates(settings, ledger, report=None):
     from .archive import Outcome
 
     out = []
-    for spool_path, original, _ in ledger.spooled():
+    rows = [(spool_path, original) for spool_path, original, _ in ledger.spooled()]
+    for spool_path, original in rows + _unrecorded_spool(settings, {row[0] for row in rows}):
         if not os.path.exists(spool_path):
             ledger.spool_remove(spool_path)
             continue

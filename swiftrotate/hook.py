@@ -292,10 +292,13 @@ def _drain_spool(report, spooled, ledger, log):
     """A spooled copy is removed once its archive is verified."""
     for outcome in report.outcomes:
         if outcome.path in spooled and outcome.error is None:
-            try:
-                os.unlink(outcome.path)
-            except FileNotFoundError:
-                pass
+            from .gate import ORIGIN
+
+            for path in (outcome.path, outcome.path + ORIGIN):
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
             ledger.spool_remove(outcome.path)
             log.info("archived spooled %s", escape(outcome.path))
 

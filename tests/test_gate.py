@@ -105,3 +105,28 @@ def test_full_spool_vetoes(gate_lab):
     on_disk = [line for p in lab.rotated_files() for line in p.read_text().splitlines(True)]
     # nothing lost: every line that left the live log is archived or still on disk
     assert set(gone) <= set(archived_lines(backend)) | set(on_disk)
+
+
+def test_spooled_logs_survive_a_ledger_rebuilt_from_scratch(gate_lab):
+    """The ledger's spool rows are lost (corrupt ledger moved aside) while
+    logs sit in the spool: each spooled copy's .origin file still leads the
+    next upload to archive it under its original name."""
+    make, proxy, backend = gate_lab
+    lab = make()
+    lab.configure([], rotate=2, gate=True)
+    lab.days(DAYS[:2])
+    proxy.mode = "refuse"
+    for day in DAYS[2:7]:
+        lab.write_lines(day)
+        lab.run(day)
+    assert "gate: spooled" in lab.hook_output()
+    spool = lab.root.parent / "spool"
+    assert any(spool.glob("*.origin"))
+    (lab.root.parent / "state/ledger.sqlite").write_bytes(b"not a database" * 100)
+    proxy.mode = "pass"
+    for day in DAYS[7:]:
+        lab.write_lines(day)
+        lab.run(day)
+    gone = lab.written["app.log"][: len(lab.written["app.log"]) - len(lab.live_lines("app.log"))]
+    assert sorted(archived_lines(backend)) == sorted(gone), lab.hook_output()
+    assert not list(spool.iterdir())  # drained, .origin files included
