@@ -199,8 +199,10 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
     if not ready:
         return
     backend = open_backend()
-    # Spooled files are deleted once archived: that needs a HEAD, not the ledger.
-    archiver = make_archiver(settings, backend, ledger, log, remove=remove, verify=bool(spooled))
+    # Spooled files, and with --remove every file, are deleted once archived:
+    # that needs the store's word (a HEAD), not the ledger's. A ledger row whose
+    # archive is gone is then uploaded again instead of failing every run.
+    archiver = make_archiver(settings, backend, ledger, log, remove=remove, verify=bool(spooled) or remove)
     try:
         backend.prepare()
     except SwiftrotateError as exc:  # e.g. refused credentials: every file fails alike

@@ -40,14 +40,19 @@ def test_remove_deletes_only_after_verification(tmp_path):
 
 
 def test_remove_of_already_archived_files_rechecks_the_store(tmp_path):
+    """The archive vanished behind the ledger's back: --remove trusts the
+    store, not the ledger, so it uploads the file again, verifies it, and
+    only then removes it (it used to fail with 66 on every run)."""
     logs = tmp_path / "logs"
     path = rotated(logs, "app.log-20261124", b"x\n")
     cfg = local_conf(tmp_path)
     assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 0
     stored = tmp_path / "state/archive/web01" / str(path).lstrip("/")
-    stored.unlink()  # the archive vanished behind the ledger's back
-    proc = run_cli("--config", cfg, "upload", "--remove", str(logs / "app.log"))
-    assert proc.returncode != 0 and path.exists()
+    stored.unlink()
+    proc = run_cli("--config", cfg, "upload", "--remove", "-v", str(logs / "app.log"))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 uploaded" in proc.stderr
+    assert stored.read_bytes() == b"x\n" and not path.exists()
 
 
 class _Hooked:
