@@ -95,7 +95,7 @@ def verbosity(command):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", type=click.Path(dir_okay=False), envvar="SWIFTROTATE_CONFIG",
+@click.option("--config", metavar="FILE", envvar="SWIFTROTATE_CONFIG",
               help="INI file (default /etc/swiftrotate.conf when it exists).")
 @click.option("--dest", metavar="URL", help="Store: swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or "
               "file:///DIR. Env SWIFTROTATE_DEST. Default file://STATE_DIR/archive.")

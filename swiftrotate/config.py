@@ -54,6 +54,16 @@ class Settings:
         unknown = set(self._section("swiftrotate")) - set(GENERAL)
         if unknown:
             raise ConfigError(f"{self.path}: unknown setting(s) in [swiftrotate]: {', '.join(sorted(unknown))}")
+        for section in self.parser.sections():
+            if section.startswith("log "):
+                unknown = set(self.parser[section]) - PER_LOG
+                if unknown:
+                    raise ConfigError(f"{self.path}: setting(s) {', '.join(sorted(unknown))} cannot be set per log "
+                                      f"in [{section}]", f"per-log settings are: {', '.join(sorted(PER_LOG))}")
+            elif section not in ("swiftrotate", "swift", "s3", "file"):
+                # not an error: a backend added by a plugin reads its own [scheme] section
+                self.warnings.append(f"{self.path}: section [{section}] is not one swiftrotate knows "
+                                     "([swiftrotate], [swift], [s3], [file], [log GLOB]); a typo?")
 
     def _read(self, path):
         try:

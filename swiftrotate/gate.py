@@ -30,6 +30,9 @@ ORIGIN = ".origin"
 
 def gate(settings, path, *, mode, log, open_backend):
     """Return 0 (logrotate may delete `path`) or 1 (keep it)."""
+    from .hook import check_settings
+
+    check_settings(settings)  # a typo keeps the file (78) today, not during the next outage
     path = os.path.abspath(path)
     try:
         st = os.lstat(path)

@@ -6,7 +6,6 @@ text of a sharedscripts block). The no-op path reads only the ledger and
 the file system: no store, no network, no boto3/swiftclient import.
 """
 import fcntl
-import fnmatch
 import functools
 import os
 import threading
@@ -16,7 +15,8 @@ from dataclasses import dataclass, field
 from . import discover
 from .archive import Archiver, Outcome, build_key, check_template
 from .discover import insecure_folder
-from .errors import ConfigError, DeadlineExceeded, LocalIOError, LockBusy, SwiftrotateError, TransientError, worst_exit
+from .errors import (ConfigError, DeadlineExceeded, LocalIOError, LockBusy, SourceMissing, SwiftrotateError,
+                     TransientError, worst_exit)
 from .ledger import Ledger
 from .naming import escape
 
@@ -91,33 +91,73 @@ def state_folder(settings):
     return folder
 
 
-def _log_settings(settings, pattern):
-    """Per-log settings: [log GLOB] sections match the pattern as written."""
-    for glob in settings.log_sections():
-        if pattern == glob or fnmatch.fnmatchcase(pattern, glob):
-            return glob
-    return pattern
+def _layouts(settings):
+    """Each distinct (dateformat, olddir) that some log may use: the general
+    one and those of the [log GLOB] sections."""
+    out = []
+    for log in [None] + settings.log_sections():
+        layout = (settings.dateformat(log), settings.get("olddir", log))
+        if layout not in out:
+            out.append(layout)
+    return out
 
 
 def collect(settings, args, report=None):
     """(candidate, key) pairs for every rotated file the arguments name; a
-    file whose key cannot be built is a failed outcome, not a crash."""
+    file whose key cannot be built is a failed outcome, not a crash.
+
+    [log GLOB] sections apply to each live log found, not to the pattern as
+    written: under sharedscripts $1 is "/var/log/*.log ", and a section for
+    /var/log/app.log must still give app.log its own dateformat and olddir.
+    So every layout in use is searched, and a file counts only under the
+    layout its own log's settings give."""
     host = settings.get("host")
     pairs, seen = [], set()
+    layouts = _layouts(settings)
     for pattern in discover.split_patterns(args):
-        which = _log_settings(settings, os.path.abspath(pattern))
-        dateformat = settings.dateformat(which)
-        template = check_template(settings.get("key_template", which))
-        for cand in discover.find(pattern, dateformat, settings.get("olddir", which)):
-            if cand.path not in seen:
+        folder = os.path.dirname(os.path.abspath(pattern))
+        if not discover.GLOB_CHARS.search(folder) and not os.path.isdir(folder):
+            # "nothing rotated yet" would hide a typo in a cron line forever
+            missing = SourceMissing(f"no folder {escape(folder)} (for {escape(pattern)})",
+                                    "check the path in the cron line or logrotate stanza")
+            if report is None:
+                raise missing
+            report.outcomes.append(Outcome(pattern, "", "failed", error=missing))
+            continue
+        for dateformat, olddir in layouts:
+            for cand in discover.find(pattern, dateformat, olddir):
+                if cand.path in seen or (settings.dateformat(cand.live), settings.get("olddir", cand.live)) != (
+                        dateformat, olddir):
+                    continue
                 seen.add(cand.path)
+                # per-log settings (compress, expire_after, settle) are looked up by the live log
+                cand = discover.Candidate(cand.path, cand.live, cand.stamp, cand.ext, cand.live)
                 try:
+                    template = check_template(settings.get("key_template", cand.live))
                     pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
                 except SwiftrotateError as exc:
-                    if report is None:
+                    if report is None or isinstance(exc, ConfigError):
                         raise
                     report.outcomes.append(Outcome(cand.path, "", "failed", error=exc))
     return pairs
+
+
+def check_settings(settings):
+    """Every setting a run may need, checked before it starts: a typo must
+    fail the quiet day's run (exit 78), not the day something finally needs it."""
+    for log in [None] + settings.log_sections():
+        settings.dateformat(log)
+        check_template(settings.get("key_template", log))
+        for name in ("settle_seconds", "expire_after"):
+            if settings.get_int(name, log) < 0:
+                raise ConfigError(f"setting {name} = {settings.get(name, log)!r} is negative")
+        if (settings.get("compress", log) or None) not in (None, "gzip", "zstd"):
+            raise ConfigError(f"compress = {settings.get('compress', log)!r} is neither gzip nor zstd")
+    for name in ("deadline", "lock_timeout", "gate_deadline", "gate_max_age"):
+        settings.get_int(name)
+    settings.get_size("spool_cap")
+    if settings.get("gate_mode") not in ("spool", "veto"):
+        raise ConfigError(f"gate_mode = {settings.get('gate_mode')!r} is neither spool nor veto")
 
 
 def make_archiver(settings, backend, ledger, log, remove=False, verify=False):
@@ -147,6 +187,7 @@ def make_archiver(settings, backend, ledger, log, remove=False, verify=False):
 
 def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=False):
     start = time.monotonic()
+    check_settings(settings)
     report = Report()
     deadline = settings.get_int("deadline")
     folder = state_folder(settings)

@@ -375,3 +375,66 @@ def test_ls_escapes_keys_planted_in_the_store(tmp_path, swift_server):
     assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout and "\nforged" not in proc.stdout
     assert "x\\x1b]0;pwned\\x07\\nforged.log-20261101" in proc.stdout
     assert "web01/caf\u00e9.log-20261101" in proc.stdout  # printable UTF-8 is shown as it is
+
+
+def test_log_sections_apply_to_each_log_a_shared_pattern_finds(tmp_path):
+    """Under sharedscripts $1 is the pattern text ("DIR/*.log "): a [log]
+    section for one of those logs still gives it its own dateformat and
+    olddir, and the other logs keep the general ones."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-2026-11-25", b"app, section format\n")
+    rotated(logs / "old", "app.log-2026-11-24", b"app, section olddir\n")
+    rotated(logs, "web.log-20261125", b"web, general format\n")
+    rotated(logs, "web.log-2026-11-25", b"web, not its format\n")
+    rotated(logs, "app.log-20261125", b"app, not its format\n")
+    cfg = base_config(tmp_path)
+    cfg[f"log {logs}/app.log"] = {"dateformat": "-%Y-%m-%d", "olddir": "old"}
+    proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "upload", "-v", f"{logs}/*.log ")
+    assert proc.returncode == 0, proc.stderr
+    assert "3 uploaded" in proc.stderr, proc.stderr
+    stored = sorted(p.name for p in (tmp_path / "state/archive").rglob("*.log-*") if p.suffix != ".srmeta")
+    assert stored == ["app.log-2026-11-24", "app.log-2026-11-25", "web.log-20261125"]
+
+
+@pytest.mark.parametrize("section, setting", [
+    ("swiftrotate", {"settle_seconds": "five"}),
+    ("swiftrotate", {"compress": "lzma"}),
+    ("swiftrotate", {"spool_cap": "1Q"}),
+    ("swiftrotate", {"key_template": "{host}/{stamp}"}),
+    ("log /var/log/app.log", {"expire_after": "-3"}),
+    ("log /var/log/app.log", {"dateformat": "-%Y%m%d%Q"}),
+    ("log /var/log/app.log", {"dest": "s3://elsewhere"}),  # not a per-log setting
+])
+def test_bad_settings_fail_even_when_nothing_is_new(tmp_path, section, setting):
+    """Checked at every run, so the quiet days' runs (and the gate) report a
+    typo at once: exit 78 naming it, not the day a new file needs it."""
+    (tmp_path / "logs").mkdir()
+    cfg = base_config(tmp_path)
+    cfg.setdefault(section, {}).update(setting)
+    path = write_config(tmp_path / "c.conf", cfg)
+    for args in (["upload", str(tmp_path / "logs/app.log")], ["upload", "-n", str(tmp_path / "logs/app.log")],
+                 ["gate", str(tmp_path / "logs/app.log-20261125")]):
+        proc = run_cli("--config", path, *args)
+        assert proc.returncode == 78, (args, proc.stderr)
+        assert list(setting)[0] in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_config_that_is_a_folder_or_has_an_unknown_section(tmp_path):
+    (tmp_path / "logs").mkdir()
+    proc = run_cli("--config", str(tmp_path), "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 78 and "cannot read config file" in proc.stderr, proc.stderr
+    cfg = base_config(tmp_path)
+    cfg["swiftrotat"] = {"host": "web02"}
+    proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 0 and "[swiftrotat]" in proc.stderr and "a typo?" in proc.stderr
+
+
+def test_a_folder_that_does_not_exist_is_66_not_nothing_to_do(tmp_path):
+    """A typo in a cron line must not stay green forever; a log that has
+    simply not been rotated yet (its folder exists) is still fine."""
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    (tmp_path / "logs").mkdir()
+    assert run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log")).returncode == 0
+    proc = run_cli("--config", cfg, "upload", str(tmp_path / "lgos/*.log"))
+    assert proc.returncode == 66, proc.stderr
+    assert "no folder" in proc.stderr and "lgos" in proc.stderr
