@@ -24,12 +24,24 @@ BACKGROUND_HASH_MIN = 16 * CHUNK
 
 
 def decompressor(ext):
+    """An opener (path, mode) for `ext` from Python itself, or None."""
     # imported here: the no-op hook path never decompresses anything
     import bz2
     import gzip
     import lzma
 
+    if ext == ".zst":
+        try:
+            import zstandard
+        except ImportError:
+            return None
+        return lambda path, mode: zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
     return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(ext)
+
+
+# Forms Python cannot read by itself (logrotate's compresscmd may make any of
+# them): the tool that can, writing the content to stdout.
+READERS = {".zst": ("zstd", "-dcq"), ".lz4": ("lz4", "-dcq"), ".Z": ("gzip", "-dc"), ".zip": ("unzip", "-p")}
 
 
 @dataclass
@@ -141,14 +153,17 @@ def sha256_fd(fd):
 
 
 def content_sha256(local, ext):
-    """sha256 and size of the uncompressed content, or (None, None)."""
+    """sha256 and size of the uncompressed content, or (None, None) when the
+    file does not decompress (truncated, or not really compressed). Raises
+    ConfigError when nothing here can read `ext`: "cannot tell" is not
+    "differs"."""
     if not ext:
         return local.sha256, local.st.st_size
     import lzma
 
     opener = decompressor(ext)
     if opener is None:
-        return None, None
+        return _content_sha256_by_tool(local, ext)
     digest, size = hashlib.sha256(), 0
     try:
         with opener(local.io_path, "rb") as f:
@@ -158,9 +173,40 @@ def content_sha256(local, ext):
                     break
                 digest.update(data)
                 size += len(data)
-    except (OSError, EOFError, lzma.LZMAError):
-        return None, None  # truncated or not really compressed: not a twin
+    except (OSError, EOFError, lzma.LZMAError) + _zstd_errors():
+        return None, None
     return digest.hexdigest(), size
+
+
+def _zstd_errors():
+    try:
+        import zstandard
+    except ImportError:
+        return ()
+    return (zstandard.ZstdError,)
+
+
+def _content_sha256_by_tool(local, ext):
+    import shutil
+    import subprocess
+
+    from .errors import ConfigError
+
+    tool = READERS.get(ext)
+    if tool is None or shutil.which(tool[0]) is None:
+        need = f"install {tool[0]}" + (" or pip install 'swiftrotate[zstd]'" if ext == ".zst" else "") if tool \
+            else "compress with gzip, bzip2, xz, zstd or lz4"
+        raise ConfigError(f"cannot compare {escape(local.path)} with its archived other form: nothing here reads "
+                          f"{ext} files", need)
+    # the child reaches the same pinned file through its copy of our descriptor
+    proc = subprocess.Popen([*tool, f"/proc/self/fd/{local.fd}"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(local.fd,))
+    digest, size = hashlib.sha256(), 0
+    with proc.stdout:
+        for data in iter(lambda: proc.stdout.read(CHUNK), b""):
+            digest.update(data)
+            size += len(data)
+    return (digest.hexdigest(), size) if proc.wait() == 0 else (None, None)
 
 
 def _gzip_writer(out, level):

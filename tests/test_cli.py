@@ -438,3 +438,51 @@ def test_a_folder_that_does_not_exist_is_66_not_nothing_to_do(tmp_path):
     proc = run_cli("--config", cfg, "upload", str(tmp_path / "lgos/*.log"))
     assert proc.returncode == 66, proc.stderr
     assert "no folder" in proc.stderr and "lgos" in proc.stderr
+
+
+def _zstd(data):
+    import zstandard
+
+    return zstandard.ZstdCompressor().compress(data)
+
+
+def _lz4(data):
+    import subprocess
+
+    return subprocess.run(["lz4", "-c"], input=data, capture_output=True, check=True).stdout
+
+
+@pytest.mark.parametrize("ext, pack", [(".zst", _zstd), (".lz4", _lz4)])
+def test_logrotate_compressing_with_another_tool_is_the_same_unit(tmp_path, ext, pack):
+    """compresscmd zstd (or lz4): X archived yesterday is X.zst today. Same
+    content: one unit, exit 0 (it used to be 65 on every run)."""
+    logs = tmp_path / "logs"
+    data = b"a day of lines\n" * 1000
+    path = rotated(logs, "app.log-20261125", data)
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 0
+    rotated(logs, "app.log-20261125" + ext, pack(data))
+    path.unlink()
+    proc = run_cli("--config", cfg, "upload", "-v", str(logs / "app.log"))
+    assert proc.returncode == 0, proc.stderr
+    assert "twin" in proc.stderr
+    stored = [p for p in (tmp_path / "state/archive").rglob("app.log-*") if p.suffix != ".srmeta"]
+    assert [p.name for p in stored] == ["app.log-20261125"]
+    # a different content under the same stamp is still a conflict, not a twin
+    rotated(logs, "app.log-20261125" + ext, pack(data + b"written after archiving\n"))
+    assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 65
+
+
+def test_a_form_nothing_here_can_read_is_78_not_a_conflict(tmp_path):
+    logs = tmp_path / "logs"
+    data = b"lines\n" * 100
+    path = rotated(logs, "app.log-20261125", data)
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 0
+    rotated(logs, "app.log-20261125.lz4", _lz4(data))
+    path.unlink()
+    bare = tmp_path / "bin"  # a PATH without lz4
+    bare.mkdir()
+    proc = run_cli("--config", cfg, "upload", str(logs / "app.log"), env={"PATH": str(bare)})
+    assert proc.returncode == 78, proc.stderr
+    assert "nothing here reads .lz4" in proc.stderr and "install lz4" in proc.stderr
