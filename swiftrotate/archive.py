@@ -465,7 +465,17 @@ class Archiver:
             meta["uncompressed-sha256"] = origin.sha256
         try:
             self.backend.put(key, local.io_path, size=size, sha256=sha256 or local.sha256, metadata=meta,
-                             expire_after=self.expire_after(cand))
+                             expire_after=self.expire_after(cand), exclusive=True)
+        except Conflict:  # the key was taken since we listed it (Swift refused to overwrite)
+            if sha256 is not None:
+                local.sha256 = sha256.result()
+            info = self.backend.stat(key)
+            if (info.size, info.sha256) != (size, local.sha256):
+                raise Conflict(f"{escape(cand.path)} (sha256 {local.sha256[:12]}..., {size} bytes) differs from "
+                               f"{escape(key)} (sha256 {(info.sha256 or '?')[:12]}..., {info.size} bytes), which "
+                               "appeared in the store while we uploaded; not overwriting",
+                               "compare the two; move one aside if both must be kept") from None
+            # the same bytes: recorded below like our own upload
         except IntegrityError:
             if sha256 is not None:
                 sha256.exception()

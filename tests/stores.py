@@ -24,6 +24,8 @@ class Store:
         self.env = env or {}
         self.segment_threshold = getattr(backend, "segment_threshold", None) or getattr(
             backend, "multipart_threshold", None)
+        # put(exclusive=True) refuses an existing key atomically (If-None-Match: *)
+        self.exclusive_put = target == "swift"
 
     def fresh(self, **overrides):
         """Another backend on the same container/bucket with other options."""

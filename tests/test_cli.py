@@ -486,3 +486,25 @@ def test_a_form_nothing_here_can_read_is_78_not_a_conflict(tmp_path):
     proc = run_cli("--config", cfg, "upload", str(logs / "app.log"), env={"PATH": str(bare)})
     assert proc.returncode == 78, proc.stderr
     assert "nothing here reads .lz4" in proc.stderr and "install lz4" in proc.stderr
+
+
+def test_a_different_object_at_the_key_is_never_overwritten(store, tmp_path):
+    """Create-only on every store: a different object already at the key is
+    exit 65 naming both, and stays as it was (with or without a ledger)."""
+    import hashlib
+
+    from stores import config_for
+
+    logs = tmp_path / "logs"
+    path = rotated(logs, "app.log-20261125", b"ours\n")
+    key = f"web01{path}"
+    planted = tmp_path / "planted"
+    planted.write_bytes(b"someone else's\n")
+    store.backend.put(key, str(planted), size=15, sha256=hashlib.sha256(b"someone else's\n").hexdigest())
+    cfg = config_for(store, tmp_path)
+    for _ in range(2):  # the second run has a ledger from the first
+        proc = run_cli("--config", cfg, "upload", str(logs / "app.log"), env=store.env)
+        assert proc.returncode == 65, proc.stderr
+        assert str(path) in proc.stderr and key in proc.stderr and "not overwriting" in proc.stderr
+    store.backend.get(key, str(tmp_path / "out"))
+    assert (tmp_path / "out").read_bytes() == b"someone else's\n" and path.exists()

@@ -34,6 +34,28 @@ def test_round_trip_is_byte_identical(store, tmp_path, size):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".swiftrotate-")] == []
 
 
+@pytest.mark.parametrize("size", [1000, "segmented"])
+def test_exclusive_put(store, tmp_path, size):
+    """exclusive=True on a free key is a plain put everywhere; where the store
+    can refuse atomically, a taken key raises Conflict and keeps its object
+    (segments of the refused upload cleaned up)."""
+    from swiftrotate.errors import Conflict
+
+    n = 12 * MIB + 17 if size == "segmented" else size
+    first, second = os.urandom(n), os.urandom(n)
+    path, n, sha = write(tmp_path / "a", first)
+    store.backend.put("h/x.log-20261126", path, size=n, sha256=sha, exclusive=True)
+    assert store.backend.stat("h/x.log-20261126").sha256 == sha
+    if not store.exclusive_put:
+        return
+    other, _, other_sha = write(tmp_path / "b", second)
+    with pytest.raises(Conflict):
+        store.backend.put("h/x.log-20261126", other, size=n, sha256=other_sha, exclusive=True)
+    store.backend.get("h/x.log-20261126", str(tmp_path / "out"))
+    assert (tmp_path / "out").read_bytes() == first
+    assert [o.key for o in store.backend.list()] == ["h/x.log-20261126"]
+
+
 def test_metadata_round_trip(store, tmp_path):
     path, n, sha = write(tmp_path / "in", b"hello\n")
     store.backend.put("k/meta", path, size=n, sha256=sha,

@@ -331,3 +331,49 @@ def test_ctrl_c_finishes_the_uploads_under_way_then_the_rerun_converges(tmp_path
     finally:
         backend.close()
         proxy.close()
+
+
+@pytest.mark.parametrize("same", [False, True], ids=["different", "same-bytes"])
+def test_object_appearing_between_listing_and_upload_is_not_overwritten(tmp_path, swift_server, same):
+    """The listing said the key was free, then another writer took it: Swift
+    refuses our PUT (If-None-Match: *). Different bytes: Conflict naming
+    both, the other object kept. The same bytes: archived, no error."""
+    import logging
+
+    from swiftrotate.archive import Archiver
+    from swiftrotate.discover import find
+    from swiftrotate.errors import Conflict
+    from swiftrotate.ledger import Ledger
+
+    container = "race" + uuid.uuid4().hex[:8]
+    ours = os.urandom(3 * MIB)  # above segment_size below: the SLO manifest PUT is the one refused
+    path = rotated(tmp_path / "logs", "app.log-20261125", ours)
+    key = f"web01{path}"
+    theirs = tmp_path / "theirs"
+    theirs.write_bytes(ours if same else os.urandom(len(ours)))
+    real = SwiftBackend(container, auth_url=swift_server.auth_url, user="test:tester", key="testing",
+                        segment_size=MIB)
+
+    class PlantAfterListing:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def list(self, *args, **kwargs):
+            listed = list(real.list(*args, **kwargs))
+            real.put(key, str(theirs), size=len(ours), sha256=hashlib.sha256(theirs.read_bytes()).hexdigest())
+            return iter(listed)
+
+    cand = find(str(tmp_path / "logs/app.log"), "-%Y%m%d")[0]
+    ledger = Ledger(str(tmp_path / "ledger.sqlite"))
+    archiver = Archiver(PlantAfterListing(), ledger, "test", "web01", logging.getLogger("t"))
+    try:
+        if same:
+            assert archiver.archive(cand, key).status in ("uploaded", "present")
+        else:
+            with pytest.raises(Conflict, match="appeared in the store while we uploaded"):
+                archiver.archive(cand, key)
+        real.get(key, str(tmp_path / "out"))
+        assert (tmp_path / "out").read_bytes() == theirs.read_bytes()
+    finally:
+        ledger.close()
+        real.close()

@@ -40,7 +40,7 @@ class Backend(ABC):
     scheme = ""
 
     @abstractmethod
-    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None) -> ObjectInfo:
+    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None, exclusive=False) -> ObjectInfo:
         """Upload the regular file at `path`, streaming, to `key`.
 
         `size` and `sha256` are the caller's values for the file; they are
@@ -51,7 +51,10 @@ class Backend(ABC):
         flexible checksum, per object, segment or part). On any failure no
         object is left at `key` (a completed upload is atomic, a failed
         multipart/segmented one is aborted or cleaned). Overwrites: callers
-        that must not overwrite check with stat() first.
+        that must not overwrite check with stat() first; `exclusive` also asks
+        the store to refuse (Conflict) if the key was taken meanwhile, where
+        it can do so atomically (Swift: If-None-Match: *). Stores that cannot
+        ignore it, which is why the check first stays.
         Raises IntegrityError if the server rejects our checksum or the file
         changed size while being read. `expire_after` (seconds) asks the
         store to delete the object, and every segment of it, after that long;

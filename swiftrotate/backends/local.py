@@ -43,7 +43,7 @@ class LocalBackend(Backend):
             raise ValueError(f"key {key!r} uses a name reserved by the file:// store")
         return os.path.join(self.root, *key.split("/"))
 
-    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None):
+    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None, exclusive=False):
         no_expiry(self.scheme, expire_after)
         sha256 = resolve(sha256)
         dest = self._path(key)

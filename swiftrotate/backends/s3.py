@@ -151,7 +151,7 @@ class S3Backend(Backend):
         self._bucket_ok = True
 
     # -- the contract --------------------------------------------------------
-    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None):
+    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None, exclusive=False):
         sha256 = resolve(sha256)  # S3 takes metadata when the upload starts
         name = self._full(key)
         meta = integrity_metadata(size, sha256, metadata)

@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
-from ..errors import (AuthError, BackendError, ConfigError, IntegrityError, NotFound, SwiftrotateError,
+from ..errors import (AuthError, BackendError, ConfigError, Conflict, IntegrityError, NotFound, SwiftrotateError,
                       TransientError)
 from .base import (Backend, CHUNK, ObjectInfo, RangeChunks, content_type, file_md5,
                    integrity_metadata, md5_of, parse_metadata, resolve, SMALL, small_body, tls_refusal)
@@ -172,6 +172,8 @@ class SwiftBackend(Backend):
                              "check ST_USER/ST_KEY or OS_* credentials")
         if status == 422:
             return IntegrityError(f"Swift: {what}: server rejected our MD5 (422 Unprocessable Entity)")
+        if status == 412:  # only our exclusive PUT sends a precondition
+            return Conflict(f"Swift: {what}: the key was taken meanwhile (412); not overwriting")
         if status is None or status >= 500 or status in (408, 429, 498, 499):
             return TransientError(f"Swift: {what}: {status or text}",
                                   "the server is unavailable; the next run retries")
@@ -198,7 +200,7 @@ class SwiftBackend(Backend):
         self._containers_ok.add(name)
 
     # -- the contract --------------------------------------------------------
-    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None):
+    def put(self, key, path, *, size, sha256, metadata=None, expire_after=None, exclusive=False):
         name = self._full(key)
 
         def headers():
@@ -209,6 +211,8 @@ class SwiftBackend(Backend):
             out["content-type"] = content_type(key)
             if expire_after:  # also set on every segment: swift upload forgets those
                 out["x-delete-after"] = str(int(expire_after))
+            if exclusive:  # Swift answers 412 if the key exists (for an SLO: the manifest's key)
+                out["if-none-match"] = "*"
             return out
 
         self._ensure_container(self.container)
@@ -261,14 +265,16 @@ class SwiftBackend(Backend):
             body = json.dumps(manifest)
             etag = self._call(f"upload manifest {name}", self._conn().put_object, self.container,
                               name, body, headers=headers(), query_string="multipart-manifest=put")
-        except BaseException:
+        except BaseException as exc:
             # The manifest PUT may have been committed although we saw an error
             # (a read timeout while Swift checks the segments): remove it first,
             # or a HEAD would later show our metadata over missing segments.
-            try:
-                self._conn().delete_object(self.container, name, query_string="multipart-manifest=delete")
-            except Exception:
-                pass
+            # Not after a 412: the object at the key is someone else's.
+            if not isinstance(exc, Conflict):
+                try:
+                    self._conn().delete_object(self.container, name, query_string="multipart-manifest=delete")
+                except Exception:
+                    pass
             for seg in done:
                 self._delete_quietly(seg, self.segment_container)
             raise
