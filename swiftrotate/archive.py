@@ -85,9 +85,11 @@ def open_rotated(path):
                           "rotated logs must be regular files; remove the link")
     if not stat.S_ISREG(before.st_mode):
         raise UnsafeInput(f"refusing {escape(path)}: not a regular file")
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    # O_NONBLOCK: a FIFO swapped in after the lstat would block open() forever
+    # (and logrotate with it); on a regular file it changes nothing.
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     st = os.fstat(fd)
-    if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino):
+    if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise UnsafeInput(f"{escape(path)} was replaced while being opened")
     if st.st_nlink > 1 and os.geteuid() == 0 and insecure_folder(os.path.dirname(path)):

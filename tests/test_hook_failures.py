@@ -377,3 +377,29 @@ def test_object_appearing_between_listing_and_upload_is_not_overwritten(tmp_path
     finally:
         ledger.close()
         real.close()
+
+
+def test_fifo_swapped_in_after_the_check_does_not_hang(tmp_path, monkeypatch):
+    """A FIFO put in place of a rotated file between lstat and open used to
+    block open() forever, and logrotate with it. The lstat is made to lie
+    (the swap's timing cannot be hit otherwise): the open must not block and
+    the file must be refused."""
+    from swiftrotate import archive
+    from swiftrotate.errors import UnsafeInput
+
+    fifo = tmp_path / "app.log-20261125"
+    os.mkfifo(fifo)
+    real = os.stat(fifo)
+    looks_regular = os.stat_result((0o100644,) + tuple(real)[1:])
+    monkeypatch.setattr(archive.os, "lstat", lambda p: looks_regular if p == str(fifo) else os.stat(p))
+    def hung(*_):
+        raise TimeoutError("open_rotated blocked on a FIFO")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)  # a hang fails this test, not the whole run
+    try:
+        with pytest.raises(UnsafeInput, match="replaced while being opened"):
+            archive.open_rotated(str(fifo))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
