@@ -59,7 +59,8 @@ def find(pattern, dateformat, olddir=None):
     """Rotated files of the logs `pattern` names, sorted by path."""
     pattern = os.path.abspath(pattern)
     if not GLOB_CHARS.search(pattern):
-        pattern = live_of(pattern, dateformat) or pattern  # handed postrotate's $2
+        live = live_of(pattern, dateformat)  # handed postrotate's $2
+        pattern = _out_of_olddir(pattern, live, olddir) if live else pattern
     regex = _rotated_regex(dateformat)
     folders = set()
     literal_dir = os.path.dirname(pattern)
@@ -87,6 +88,27 @@ def find(pattern, dateformat, olddir=None):
                 path = os.path.join(where, name)
                 found[path] = Candidate(path, live, m.group("stamp"), m.group("ext") or "", pattern)
     return [found[p] for p in sorted(found)]
+
+
+def _out_of_olddir(path, live, olddir):
+    """postrotate's $2 points into olddir: the live log is in the folder
+    olddir belongs to, and the key must name that path, as it does for $1."""
+    folder = os.path.dirname(live)
+    if not olddir:
+        return live
+    if os.path.isabs(olddir):
+        if os.path.normpath(olddir) == folder:
+            from .errors import UsageError
+
+            from .naming import escape
+
+            raise UsageError(f"{escape(path)} is in the absolute olddir {escape(olddir)}, so its live log's "
+                             "folder is unknown", 'pass the live log ("$1"), not the rotated file ("$2")')
+        return live
+    parent = os.path.dirname(folder)
+    if os.path.normpath(os.path.join(parent, olddir)) == folder:
+        return os.path.join(parent, os.path.basename(live))
+    return live
 
 
 def _glob_match(path, pattern):

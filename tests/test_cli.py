@@ -508,3 +508,19 @@ def test_a_different_object_at_the_key_is_never_overwritten(store, tmp_path):
         assert str(path) in proc.stderr and key in proc.stderr and "not overwriting" in proc.stderr
     store.backend.get(key, str(tmp_path / "out"))
     assert (tmp_path / "out").read_bytes() == b"someone else's\n" and path.exists()
+
+
+def test_postrotate_2_inside_olddir_gets_the_live_logs_key(tmp_path):
+    """postrotate's $2 points into olddir; the key must be the one $1 gives
+    (the live log's path), or the later .gz makes a second object."""
+    logs = tmp_path / "logs"
+    rotated(logs / "old", "app.log-20261125", b"x\n")
+    cfg = base_config(tmp_path, olddir="old")
+    proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "upload", "-n",
+                   str(logs / "old/app.log-20261125"))
+    assert proc.returncode == 0, proc.stderr
+    assert f"-> web01{logs}/app.log-20261125" in proc.stdout, proc.stdout
+    cfg["swiftrotate"]["olddir"] = str(logs / "old")  # absolute: the live folder cannot be told
+    proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "upload", "-n",
+                   str(logs / "old/app.log-20261125"))
+    assert proc.returncode == 2 and '"$1"' in proc.stderr, proc.stderr
