@@ -192,7 +192,10 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
     deadline = settings.get_int("deadline")
     folder = state_folder(settings)
     dest = settings.get("dest")
-    with StateLock(folder, settings.get_int("lock_timeout")):
+    lock_wait = settings.get_int("lock_timeout")
+    if deadline > 0:  # --deadline bounds the whole run, the wait for another run included
+        lock_wait = min(lock_wait, deadline)
+    with StateLock(folder, lock_wait):
         ledger = Ledger(os.path.join(folder, "ledger.sqlite"))
         try:
             from .gate import spool_candidates

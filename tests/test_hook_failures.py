@@ -145,14 +145,18 @@ def test_two_hooks_at_once_upload_each_file_once(tmp_path, swift_server):
     backend.close()
 
 
-def test_lock_held_too_long_exits_75(tmp_path):
+@pytest.mark.parametrize("limit", [{"lock_timeout": "1"}, {"lock_timeout": "60", "deadline": "1"}],
+                         ids=["lock_timeout", "deadline"])
+def test_lock_held_too_long_exits_75(tmp_path, limit):
+    """Another run holds the lock: wait lock_timeout, or less when --deadline
+    leaves less, then exit 75."""
     import fcntl
 
     state = tmp_path / "state"
     state.mkdir()
     rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
     cfg = write_config(tmp_path / "c.conf", {"swiftrotate": {
-        "state_dir": str(state), "lock_timeout": "1", "settle_seconds": "0"}})
+        "state_dir": str(state), "settle_seconds": "0", **limit}})
     fd = os.open(state / "lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
@@ -160,6 +164,7 @@ def test_lock_held_too_long_exits_75(tmp_path):
     finally:
         os.close(fd)
     assert proc.returncode == 75 and "holds" in proc.stderr
+    assert proc.seconds < 30  # not the 60 s lock_timeout
 
 
 def test_full_disk_for_the_ledger_loses_nothing(tmp_path, swift_server):
