@@ -61,6 +61,41 @@ def test_canary_in_env_never_appears(tmp_path, swift_server):
     assert CANARY not in proc.stdout + proc.stderr
 
 
+@pytest.mark.parametrize("where", ["config", "env"])
+def test_s3_secret_never_appears(tmp_path, swift_server, where):
+    """A refused S3 secret (config file or AWS_SECRET_ACCESS_KEY), with
+    --debug -v: exit 77, and the canary is nowhere in the output."""
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = base_config(tmp_path, dest="s3://clitest")
+    cfg["s3"] = {"endpoint_url": swift_server.endpoint, "region": "us-east-1", "retries": "0"}
+    env = {"AWS_ACCESS_KEY_ID": "test:tester"}
+    if where == "config":
+        cfg["s3"].update(access_key_id="test:tester", secret_access_key=CANARY)
+    else:
+        env["AWS_SECRET_ACCESS_KEY"] = CANARY
+    proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "--debug", "-v", "upload",
+                   str(tmp_path / "logs/app.log"), env=env)
+    assert proc.returncode == 77, proc.stderr
+    assert CANARY not in proc.stdout + proc.stderr
+
+
+def test_swift_token_and_url_credentials_never_appear(tmp_path, swift_server):
+    """OS_AUTH_TOKEN refused (77), and a store URL written with user:secret@
+    (78): neither secret is echoed, not even with --debug."""
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, dest="swift://clitest"))
+    env = {"OS_STORAGE_URL": swift_server.auth_url.replace("/auth/v1.0", "/v1/AUTH_test"),
+           "OS_AUTH_TOKEN": CANARY, "OS_AUTH_URL": swift_server.auth_url,
+           "SWIFTROTATE_SWIFT_RETRIES": "0"}
+    proc = run_cli("--config", cfg, "--debug", "-v", "upload", str(tmp_path / "logs/app.log"), env=env)
+    assert proc.returncode == 77, proc.stderr
+    assert CANARY not in proc.stdout + proc.stderr
+    for url in (f"tester:{CANARY}@clitest", f"swift://tester:{CANARY}@clitest"):
+        proc = run_cli("--config", cfg, "--debug", "--dest", url, "upload", str(tmp_path / "logs/app.log"))
+        assert proc.returncode == 78, proc.stderr
+        assert CANARY not in proc.stdout + proc.stderr
+
+
 def test_unreachable_endpoint_exits_75_within_the_timeout(tmp_path):
     rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
     port = free_port()  # nothing listens there
@@ -524,3 +559,32 @@ def test_postrotate_2_inside_olddir_gets_the_live_logs_key(tmp_path):
     proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "upload", "-n",
                    str(logs / "old/app.log-20261125"))
     assert proc.returncode == 2 and '"$1"' in proc.stderr, proc.stderr
+
+
+def test_settings_precedence_flag_env_file_default(tmp_path):
+    """flags > SWIFTROTATE_* environment > config file > defaults, and
+    SWIFTROTATE_CONFIG / SWIFTROTATE_DEST name the file and the store."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, host="fromfile"))
+    live = str(logs / "app.log")
+
+    def key(*flags, env=None):
+        proc = run_cli("upload", "-n", *flags, live, env={"SWIFTROTATE_CONFIG": cfg, **(env or {})})
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split("-> ")[1].split("/")[0]
+
+    assert key() == "fromfile"
+    assert key(env={"SWIFTROTATE_HOST": "fromenv"}) == "fromenv"
+    assert key("--host", "fromflag", env={"SWIFTROTATE_HOST": "fromenv"}) == "fromflag"
+    # a default when nobody says: the short host name
+    bare = write_config(tmp_path / "bare.conf", {"swiftrotate": {"state_dir": str(tmp_path / "state")}})
+    proc = run_cli("--config", bare, "upload", "-n", live)
+    import socket
+
+    assert f"-> {socket.gethostname().split('.')[0]}/" in proc.stdout, proc.stdout
+    # the store: SWIFTROTATE_DEST over the file's dest
+    other = tmp_path / "other"
+    proc = run_cli("upload", live, env={"SWIFTROTATE_CONFIG": cfg, "SWIFTROTATE_DEST": f"file://{other}"})
+    assert proc.returncode == 0, proc.stderr
+    assert list(other.rglob("app.log-20261125"))

@@ -40,7 +40,9 @@ def _local_from_url(netloc, path, options):
 
 def parse_url(url):
     if not url or "://" not in url:
-        raise ConfigError(f"store URL {url!r} has no scheme",
+        # "user:secret@host/bucket" is a likely mistake here: never echo what precedes an @
+        shown = "***@" + url.rsplit("@", 1)[1] if url and "@" in url else url
+        raise ConfigError(f"store URL {shown!r} has no scheme",
                           "use swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or file:///DIR")
     parts = urlsplit(url)
     if parts.query or parts.fragment or parts.username or parts.password:
