@@ -4,6 +4,7 @@ Per-server differences are capability flags here, never `if name ==` in
 the tests themselves.
 """
 import os
+import pathlib
 import shutil
 import uuid
 
@@ -26,6 +27,23 @@ class Store:
             backend, "multipart_threshold", None)
         # put(exclusive=True) refuses an existing key atomically (If-None-Match: *)
         self.exclusive_put = target == "swift"
+
+    def leftovers(self):
+        """What a failed upload may leave besides the object: Swift segments,
+        unfinished S3 multipart uploads, the folder store's temp files."""
+        backend = self.backend
+        if self.target == "local":
+            from swiftrotate.backends.local import TMP_PREFIX
+
+            return sorted(str(p) for p in pathlib.Path(backend.root).rglob(TMP_PREFIX + "*"))
+        if self.target == "swift":
+            segments = make_backend(self.target, f"swift://{backend.segment_container}", self.options)
+            try:
+                return sorted(o.key for o in segments.list())
+            finally:
+                segments.close()
+        uploads = backend.client.list_multipart_uploads(Bucket=backend.bucket).get("Uploads", [])
+        return sorted(u["Key"] for u in uploads)
 
     def fresh(self, **overrides):
         """Another backend on the same container/bucket with other options."""

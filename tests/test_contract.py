@@ -54,6 +54,8 @@ def test_exclusive_put(store, tmp_path, size):
     store.backend.get("h/x.log-20261126", str(tmp_path / "out"))
     assert (tmp_path / "out").read_bytes() == first
     assert [o.key for o in store.backend.list()] == ["h/x.log-20261126"]
+    segments = store.leftovers()  # only the first upload's segments, if any
+    assert len(segments) == (3 if size == "segmented" else 0), segments
 
 
 def test_metadata_round_trip(store, tmp_path):
@@ -162,6 +164,7 @@ def test_interrupted_put_leaves_no_object(store, tmp_path, monkeypatch):
     with pytest.raises(NotFound):
         store.backend.stat("half/done")
     assert [o.key for o in store.backend.list()] == []
+    assert store.leftovers() == []  # no segment, no open multipart upload, no temp file
 
 
 def test_checksum_rejected_by_server_leaves_nothing(store, tmp_path, monkeypatch):
