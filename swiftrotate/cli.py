@@ -193,7 +193,7 @@ def upload(obj, patterns, dateformat, olddir, host, dry_run, jobs, deadline, set
 @click.option("--stdout", "to_stdout", is_flag=True, help="Write the bytes to stdout in date order, for | grep.")
 @click.option("--decompress", is_flag=True, help="With --stdout: decompress .gz/.bz2/.xz/.zst on the fly.")
 @click.option("--list", "list_only", is_flag=True, help="Dry run: show what would be fetched.")
-@click.option("--json", "as_json", is_flag=True, help="With --list: JSON lines, for scripts.")
+@click.option("--json", "as_json", is_flag=True, help="List as JSON lines, for scripts (implies --list).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Parallel downloads.")
 @click.option("--overwrite", is_flag=True, help="Replace local files that differ from the archive.")

@@ -7,6 +7,7 @@ before it gets its final name, and is written only through directory
 descriptors opened with O_NOFOLLOW, so neither a crafted key nor a symlink
 planted in the output folder can make it write elsewhere.
 """
+import errno
 import fnmatch
 import hashlib
 import itertools
@@ -140,11 +141,14 @@ class OutDir:
     """The output folder, reached only through O_NOFOLLOW directory fds."""
 
     def __init__(self, path):
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise UsageError(f"output {escape(path)} is not a folder", "-o names a folder to download into; "
+                             "use --stdout to write the bytes out")
         try:
             os.makedirs(path, exist_ok=True)
             self.fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
-            raise LocalIOError(f"cannot open output folder {path}: {exc.strerror}") from None
+            raise LocalIOError(f"cannot open output folder {escape(path)}: {exc.strerror}") from None
         self.path = path
 
     def folder(self, parts):
@@ -159,8 +163,10 @@ class OutDir:
                 nfd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
             except OSError as exc:
                 os.close(fd)
-                raise UnsafeInput(f"refusing to write below {escape(part)} in {self.path}: "
-                                  f"{'it is a symlink' if exc.errno in (40, 20) else exc.strerror}") from None
+                why = {errno.ELOOP: "it is a symlink", errno.ENOTDIR: "it is a file, not a folder"}.get(
+                    exc.errno, exc.strerror)
+                raise UnsafeInput(f"refusing to write below {escape(part)} in {escape(self.path)}: {why}",
+                                  "move it aside, or fetch into another folder with -o") from None
             os.close(fd)
             fd = nfd
         return fd
@@ -176,7 +182,7 @@ def _sha256_at(dfd, name):
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise UnsafeInput(f"refusing {escape(name)}: {'it is a symlink' if exc.errno == 40 else exc.strerror}")
+        raise UnsafeInput(f"refusing {escape(name)}: {'it is a symlink' if exc.errno == errno.ELOOP else exc.strerror}")
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise UnsafeInput(f"refusing {escape(name)}: not a regular file")
@@ -374,6 +380,9 @@ def run_fetch(obj, logs, *, since, until, hosts, output, to_stdout, decompress, 
     settings = obj.settings
     if decompress and not to_stdout:
         raise UsageError("--decompress goes with --stdout")
+    if as_json and to_stdout:
+        raise UsageError("--json lists archives; --stdout writes their bytes: choose one")
+    list_only = list_only or as_json  # --json is a listing for scripts, never a download into "."
     logs = [check_log(x) for x in logs]
     today = today_in(zone(tz))
     first = parse_day(since, today) if since else datetime(1970, 1, 2).date()

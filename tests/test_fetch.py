@@ -204,3 +204,23 @@ def test_full_disk_under_stdout_is_a_local_error_not_a_bad_archive(tmp_path):
                               stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
     assert proc.returncode == 74, proc.stderr
     assert "No space left on device" in proc.stderr and "decompress" not in proc.stderr
+
+
+def test_output_mistakes_are_named(tmp_path):
+    """-o naming a file, a file in the way of a folder, --json without --list."""
+    store = LocalBackend(str(tmp_path / "store"))
+    src = tmp_path / "src"
+    src.write_bytes(b"x\n")
+    store.put(f"web01{LOG}-20261101", str(src), size=2, sha256=hashlib.sha256(b"x\n").hexdigest())
+    cfg = local_config(tmp_path)
+    args = ("--config", cfg, "fetch", LOG, "--since", "2026-11-01", "--until", "2026-11-01", "--by-stamp")
+    (tmp_path / "afile").write_text("")
+    proc = run_cli(*args, "-o", str(tmp_path / "afile"))
+    assert proc.returncode == 2 and "is not a folder" in proc.stderr, proc.stderr
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/web01").write_text("in the way")
+    proc = run_cli(*args, "-o", str(tmp_path / "out"))
+    assert proc.returncode == 65 and "it is a file, not a folder" in proc.stderr, proc.stderr
+    proc = run_cli(*args, "--json", cwd=str(tmp_path / "out"))
+    assert proc.returncode == 0 and json.loads(proc.stdout.splitlines()[0])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["web01"]  # nothing downloaded
