@@ -545,6 +545,11 @@ def test_migration_script(tmp_path, cfg):
     helped = script("--help")
     assert helped.returncode == 0 and "--yes" in helped.stdout and "--upload" in helped.stdout
     before = snapshot(logs)
+    planned = script("--config", cfg, "-n", "-r", "--tz", "UTC", str(logs))
+    assert planned.returncode == 0 and "OLD" in planned.stdout and snapshot(logs) == before, planned.stderr
+    missing = subprocess.run([str(SCRIPT), "-n", str(logs)], capture_output=True, text=True,
+                             env={**env, "SWIFTROTATE": "no-such-swiftrotate"}, cwd=tmp_path, timeout=60)
+    assert missing.returncode == 127 and "not found" in missing.stderr
     refused = script("--config", cfg, "-r", "--tz", "UTC", str(logs))
     assert refused.returncode == 1 and "pass --yes" in refused.stderr and "OLD" in refused.stdout
     assert snapshot(logs) == before
