@@ -55,14 +55,19 @@ def _setup_logging(settings, debug, verbose, quiet):
     err.setFormatter(logging.Formatter("swiftrotate: %(message)s"))
     err.setLevel(level)
     log.addHandler(err)
-    if not sys.stderr.isatty() and os.path.exists("/dev/log"):
+    address = settings.get("syslog_socket")
+    if not sys.stderr.isatty() and os.path.exists(address):
         # Under cron and logrotate nobody reads stderr live: keep a record.
         from logging.handlers import SysLogHandler
 
+        name = str(settings.get("syslog_facility")).lower()
+        if name not in SysLogHandler.facility_names:
+            from .errors import ConfigError
+
+            raise ConfigError(f"syslog_facility = {name!r} is not a syslog facility",
+                              "use user, daemon, local0 ... local7")
         try:
-            facility = SysLogHandler.facility_names.get(
-                str(settings.get("syslog_facility")).lower(), SysLogHandler.LOG_USER)
-            sys_handler = SysLogHandler("/dev/log", facility=facility)
+            sys_handler = SysLogHandler(address, facility=SysLogHandler.facility_names[name])
             sys_handler.setFormatter(logging.Formatter("swiftrotate[%(process)d]: %(message)s"))
             sys_handler.setLevel(logging.INFO)
             log.addHandler(sys_handler)

@@ -30,6 +30,7 @@ GENERAL = {
     "deadline": "0",
     "lock_timeout": "60",
     "syslog_facility": "user",
+    "syslog_socket": "/dev/log",  # used when stderr is not a terminal
     "expire_after": "0",  # days; 0 = keep forever
     "compress": "",  # gzip or zstd: compress uncompressed rotations on upload
     "spool_dir": "/var/spool/swiftrotate",

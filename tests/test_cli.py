@@ -588,3 +588,37 @@ def test_settings_precedence_flag_env_file_default(tmp_path):
     proc = run_cli("upload", live, env={"SWIFTROTATE_CONFIG": cfg, "SWIFTROTATE_DEST": f"file://{other}"})
     assert proc.returncode == 0, proc.stderr
     assert list(other.rglob("app.log-20261125"))
+
+
+def test_syslog_gets_one_summary_line_and_escaped_names(tmp_path):
+    """stderr not a terminal (as under logrotate and cron): the run is logged
+    to syslog_socket (a datagram socket here, /dev/log by default): each
+    name escaped, one summary line."""
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "log"))
+    sock.settimeout(0.5)
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261125", b"x\n")
+    rotated(logs, "we\tird.log-20261125", b"y\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, syslog_socket=str(tmp_path / "log"),
+                                                        syslog_facility="local3"))
+    proc = run_cli("--config", cfg, "upload", f"{logs}/*.log")
+    assert proc.returncode == 65, proc.stderr
+    lines = []
+    try:
+        while True:
+            lines.append(sock.recv(65536).decode())
+    except socket.timeout:
+        pass
+    sock.close()
+    summaries = [line for line in lines if "upload: 2 file(s)" in line]
+    assert len(summaries) == 1, lines
+    assert all(line.startswith("<%d>swiftrotate[" % (19 * 8 + 3)) or line.startswith("<%d>swiftrotate[" % (19 * 8 + 6))
+               for line in lines), lines  # local3, err or info
+    assert any("we\\tird.log" in line for line in lines) and not any("\t" in line for line in lines)
+    bad = write_config(tmp_path / "c.conf", base_config(tmp_path, syslog_socket=str(tmp_path / "log"),
+                                                        syslog_facility="local9"))
+    proc = run_cli("--config", bad, "upload", f"{logs}/*.log")
+    assert proc.returncode == 78 and "local9" in proc.stderr
