@@ -356,6 +356,8 @@ def _wait_settled(settings, pending, report, deadline, start, log):
     for cand, key, st in pending:
         settle = settings.get_int("settle_seconds", cand.pattern)
         give_up = time.monotonic() + 4 * settle
+        if time.time() - _mtime(cand.path) < settle:
+            log.info("waiting for %s to be quiet for %ds (settle_seconds)", escape(cand.path), settle)
         while time.time() - _mtime(cand.path) < settle:
             if time.monotonic() > give_up or (deadline and time.monotonic() - start > deadline):
                 error = TransientError(f"{escape(cand.path)} is still being written; the next run retries")
