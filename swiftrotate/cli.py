@@ -297,8 +297,35 @@ cli.add_command(rename)
 cli.add_command(lifecycle)
 
 
+GLOBAL_WITH_VALUE = ("--config", "--dest", "--state-dir")
+
+
+def hoist_globals(args):
+    """Move --config/--dest/--state-dir typed after the command name in front
+    of it, where click expects them: `swiftrotate upload --config F LOG`
+    works like `swiftrotate --config F upload LOG`. Nothing after `--` moves."""
+    args = list(args)
+    command = next((i for i, a in enumerate(args) if a in cli.commands), None)
+    if command is None:
+        return args
+    front, rest, moved = args[:command], [], []
+    tail = iter(args[command:])
+    for arg in tail:
+        if arg == "--":
+            rest.append(arg)
+            rest.extend(tail)
+        elif arg in GLOBAL_WITH_VALUE:
+            moved += [arg, next(tail, "")]
+        elif arg.startswith(tuple(g + "=" for g in GLOBAL_WITH_VALUE)):
+            moved.append(arg)
+        else:
+            rest.append(arg)
+    return front + moved + rest
+
+
 def main(argv=None):
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    argv = hoist_globals(argv if argv is not None else sys.argv[1:])
+    debug = "--debug" in argv
     try:
         cli.main(args=argv, prog_name="swiftrotate", standalone_mode=False)
     except SwiftrotateError as exc:

@@ -622,3 +622,16 @@ def test_syslog_gets_one_summary_line_and_escaped_names(tmp_path):
                                                         syslog_facility="local9"))
     proc = run_cli("--config", bad, "upload", f"{logs}/*.log")
     assert proc.returncode == 78 and "local9" in proc.stderr
+
+
+def test_global_options_also_after_the_command_name(tmp_path):
+    """Operators type `swiftrotate upload --config F LOG`: --config, --dest
+    and --state-dir work on either side of the command name."""
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    live = str(tmp_path / "logs/app.log")
+    proc = run_cli("upload", "--config", cfg, f"--dest=file://{tmp_path / 'elsewhere'}", live)
+    assert proc.returncode == 0, proc.stderr
+    assert list((tmp_path / "elsewhere").rglob("app.log-20261125"))
+    listed = run_cli("ls", "--state-dir", str(tmp_path / "state"), "--dest", f"file://{tmp_path / 'elsewhere'}")
+    assert listed.returncode == 0 and "app.log-20261125" in listed.stdout, listed.stderr
