@@ -35,8 +35,27 @@ def decompressor(ext):
             import zstandard
         except ImportError:
             return None
-        return lambda path, mode: zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
+
+        def zstd_open(source, mode="rb"):  # like gzip.open: a path or a binary file
+            owned = isinstance(source, (str, bytes, os.PathLike))
+            raw = open(source, "rb") if owned else source
+            return zstandard.ZstdDecompressor().stream_reader(raw, closefd=owned)
+
+        return zstd_open
     return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(ext)
+
+
+def decompress_errors():
+    """What the decompressors raise on bytes that are not what their suffix says."""
+    import lzma
+    import zlib
+
+    errors = (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error)
+    try:
+        import zstandard
+    except ImportError:
+        return errors
+    return errors + (zstandard.ZstdError,)
 
 
 # Forms Python cannot read by itself (logrotate's compresscmd may make any of
@@ -161,8 +180,6 @@ def content_sha256(local, ext):
     "differs"."""
     if not ext:
         return local.sha256, local.st.st_size
-    import lzma
-
     opener = decompressor(ext)
     if opener is None:
         return _content_sha256_by_tool(local, ext)
@@ -175,17 +192,9 @@ def content_sha256(local, ext):
                     break
                 digest.update(data)
                 size += len(data)
-    except (OSError, EOFError, lzma.LZMAError) + _zstd_errors():
+    except decompress_errors():
         return None, None
     return digest.hexdigest(), size
-
-
-def _zstd_errors():
-    try:
-        import zstandard
-    except ImportError:
-        return ()
-    return (zstandard.ZstdError,)
 
 
 def _content_sha256_by_tool(local, ext):

@@ -108,10 +108,8 @@ def last_timestamp(fd, name, ext, st, written, zone, path):
 
 def _tail(fd, name, ext, st, path):
     """The last TAIL bytes (decompressed), and whether anything came before."""
-    import lzma
-    import zlib
 
-    from .archive import decompressor
+    from .archive import decompress_errors, decompressor
 
     opener = decompressor(ext) if ext else None
     if ext and opener is None:
@@ -134,6 +132,6 @@ def _tail(fd, name, ext, st, path):
                 while chunk := stream.read(1 << 20):
                     total += len(chunk)
                     tail = (tail + chunk)[-TAIL:]
-        except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
+        except decompress_errors() as exc:
             raise IntegrityError(f"{escape(path)}: cannot decompress: {exc}") from None
         return tail, total > TAIL
