@@ -157,17 +157,6 @@ def _escape_char(c):
     return c.encode("unicode_escape").decode("ascii")
 
 
-def unit_key(prefix, host, live_path, stamp, ext=""):
-    """Object key of one archived rotation: [PREFIX/]host/log/path{stamp}{ext}.
-
-    The live path keeps its folders, so one log's archives share a key prefix
-    and sort by stamp, which is what fetch lists ranges by.
-    """
-    parts = [p for p in (prefix.strip("/") if prefix else "", host) if p]
-    key = "/".join(parts + [live_path.lstrip("/") + stamp + ext])
-    return validate_key(key)
-
-
 def unit_id(key):
     """The unit a key belongs to: X and X.gz are one rotation."""
     return split_compression(key)[0]

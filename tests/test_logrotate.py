@@ -7,11 +7,13 @@ that left the live log is in the store exactly once, each rotated unit is
 one object, byte-identical to the local file (or its decompressed twin),
 and the ledger agrees.
 """
+import hashlib
 import sqlite3
 import uuid
 
 import pytest
 
+import swiftrotate
 from clirun import write_config
 from lrlab import Lab, content
 from swiftrotate.backends.swift import SwiftBackend
@@ -64,9 +66,15 @@ def check_archive(lab, backend, ledger_path, olddir=None):
             assert stored == path.read_bytes()
         else:
             assert content(stored, matches[0]) == content(str(path), path.name)
-        assert info.metadata["host"] == "web01"
-        assert info.metadata["path"].startswith(str(lab.logs_dir))
-        assert info.size == len(stored) and info.sha256
+        meta = info.metadata
+        assert meta["host"] == "web01"
+        assert meta["path"].startswith(str(lab.logs_dir))
+        assert info.size == len(stored) and info.sha256 == hashlib.sha256(stored).hexdigest()
+        assert meta["swiftrotate-version"] == swiftrotate.__version__
+        if matches[0] == key:  # the very file that was uploaded: its mtime, to the microsecond
+            assert abs(float(meta["mtime"]) - path.stat().st_mtime) < 1e-5
+        if not matches[0].endswith(".gz"):  # uncompressed: its size is known
+            assert int(meta["uncompressed-size"]) == len(stored)
     # every line that left the live log is archived exactly once
     for name in lab.logs:
         archived = []

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from swiftrotate.naming import (
-    format_stamp, match_rotated, parse_stamp, split_compression, stamp_pattern, unit_id, unit_key,
+    format_stamp, match_rotated, parse_stamp, split_compression, stamp_pattern, unit_id,
     validate_key,
 )
 
@@ -48,8 +48,11 @@ def test_bad_dateformats_raise(fmt):
         stamp_pattern(fmt)
 
 
-def test_unit_key_layout_and_twin_identity():
-    key = unit_key("", "web01", "/var/log/nginx/access.log", "-20261126", ".gz")
+def test_default_key_layout_and_twin_identity():
+    from swiftrotate.archive import build_key
+    from swiftrotate.config import GENERAL
+
+    key = build_key(GENERAL["key_template"], "web01", "/var/log/nginx/access.log", "-20261126", ".gz")
     assert key == "web01/var/log/nginx/access.log-20261126.gz"
     assert unit_id(key) == unit_id("web01/var/log/nginx/access.log-20261126")
     assert split_compression("x.log-20261126.zst") == ("x.log-20261126", ".zst")
