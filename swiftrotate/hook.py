@@ -114,6 +114,12 @@ def collect(settings, args, report=None):
     host = settings.get("host")
     pairs, seen = [], set()
     layouts = _layouts(settings)
+
+    @functools.lru_cache(maxsize=None)  # per live log: a backlog has thousands of files of one log
+    def own(live):
+        return (settings.dateformat(live), settings.get("olddir", live)), \
+            check_template(settings.get("key_template", live))
+
     for pattern in discover.split_patterns(args):
         folder = os.path.dirname(os.path.abspath(pattern))
         if not discover.GLOB_CHARS.search(folder) and not os.path.isdir(folder):
@@ -126,14 +132,15 @@ def collect(settings, args, report=None):
             continue
         for dateformat, olddir in layouts:
             for cand in discover.find(pattern, dateformat, olddir):
-                if cand.path in seen or (settings.dateformat(cand.live), settings.get("olddir", cand.live)) != (
-                        dateformat, olddir):
+                if cand.path in seen:
+                    continue
+                layout, template = own(cand.live)
+                if layout != (dateformat, olddir):
                     continue
                 seen.add(cand.path)
                 # per-log settings (compress, expire_after, settle) are looked up by the live log
                 cand = discover.Candidate(cand.path, cand.live, cand.stamp, cand.ext, cand.live)
                 try:
-                    template = check_template(settings.get("key_template", cand.live))
                     pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
                 except SwiftrotateError as exc:
                     if report is None or isinstance(exc, ConfigError):
