@@ -57,37 +57,60 @@ def live_of(path, dateformat):
 
 def find(pattern, dateformat, olddir=None):
     """Rotated files of the logs `pattern` names, sorted by path."""
+    regex = _rotated_regex(dateformat)
+    found = {}
+    for pattern, folder, where, name in _listing(pattern, dateformat, [olddir]):
+        m = regex.fullmatch(name)
+        if not m or parse_stamp(m.group("stamp"), dateformat) is None:
+            continue  # digits of the right shape but no real date (month 13)
+        live = os.path.join(folder, m.group("live"))
+        if not _glob_match(live, pattern):
+            continue
+        path = os.path.join(where, name)
+        found[path] = Candidate(path, live, m.group("stamp"), m.group("ext") or "", pattern)
+    return [found[p] for p in sorted(found)]
+
+
+_STAMP_LIKE = re.compile(r"(?P<live>.+?)[-_.](?P<stamp>[0-9][0-9._-]*[0-9])(?:%s)?"
+                         % "|".join(re.escape(e) for e in COMPRESS_SUFFIXES), re.ASCII | re.DOTALL)
+
+
+def near_misses(pattern, dateformat, olddirs, matched):
+    """(path, live) of files that look like dated rotations of a log `pattern`
+    names (a stamp of six digits or more after the name) but that no
+    configured dateformat matched (not in `matched`): nothing would ever
+    archive them, so the caller must say so instead of exiting 0."""
+    out = []
+    for pattern, folder, where, name in _listing(pattern, dateformat, olddirs):
+        path = os.path.join(where, name)
+        m = _STAMP_LIKE.fullmatch(name)
+        if path in matched or not m or sum(c.isdigit() for c in m.group("stamp")) < 6:
+            continue
+        live = os.path.join(folder, m.group("live"))
+        if _glob_match(live, pattern):
+            out.append((path, live))
+    return sorted(out)
+
+
+def _listing(pattern, dateformat, olddirs):
+    """(pattern, log folder, folder scanned, name) for every name in the
+    folders `pattern` can have logs in, and in their olddirs."""
     pattern = os.path.abspath(pattern)
     if not GLOB_CHARS.search(pattern):
         live = live_of(pattern, dateformat)  # handed postrotate's $2
-        pattern = _out_of_olddir(pattern, live, olddir) if live else pattern
-    regex = _rotated_regex(dateformat)
-    folders = set()
+        pattern = _out_of_olddir(pattern, live, next((o for o in olddirs if o), None)) if live else pattern
     literal_dir = os.path.dirname(pattern)
-    if not GLOB_CHARS.search(literal_dir):
-        folders.add(literal_dir)
-    else:
-        folders.update(d for d in glob.glob(literal_dir) if os.path.isdir(d))
-    found = {}
-    for folder in sorted(folders):
-        scan = [folder]
-        if olddir:
-            scan.append(olddir if os.path.isabs(olddir) else os.path.join(folder, olddir))
-        for where in scan:
+    folders = [literal_dir] if not GLOB_CHARS.search(literal_dir) else \
+        sorted(d for d in glob.glob(literal_dir) if os.path.isdir(d))
+    for folder in folders:
+        scan = [folder] + [o if os.path.isabs(o) else os.path.join(folder, o) for o in olddirs if o]
+        for where in dict.fromkeys(scan):
             try:
                 names = os.listdir(where)
             except OSError:
                 continue
             for name in names:
-                m = regex.fullmatch(name)
-                if not m or parse_stamp(m.group("stamp"), dateformat) is None:
-                    continue  # digits of the right shape but no real date (month 13)
-                live = os.path.join(folder, m.group("live"))
-                if not _glob_match(live, pattern):
-                    continue
-                path = os.path.join(where, name)
-                found[path] = Candidate(path, live, m.group("stamp"), m.group("ext") or "", pattern)
-    return [found[p] for p in sorted(found)]
+                yield pattern, folder, where, name
 
 
 def _out_of_olddir(path, live, olddir):

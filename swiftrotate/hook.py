@@ -25,6 +25,7 @@ class Report:
     outcomes: list = field(default_factory=list)
     seconds: float = 0.0
     warnings: list = field(default_factory=list)
+    near_misses: list = field(default_factory=list)  # (path, live): dated-looking, no dateformat matched
 
     @property
     def failures(self):
@@ -146,7 +147,27 @@ def collect(settings, args, report=None):
                     if report is None or isinstance(exc, ConfigError):
                         raise
                     report.outcomes.append(Outcome(cand.path, "", "failed", error=exc))
+        if report is not None:
+            report.near_misses += discover.near_misses(pattern, layouts[0][0], [o for _, o in layouts], seen)
     return pairs
+
+
+def warn_near_misses(report, settings, ledger, log):
+    """Files that look like dated rotations but match no dateformat: most
+    often logrotate's dateformat differs from ours, and nothing would ever
+    archive them. A warning, not a failure: right after `swiftrotate rename`
+    one log can hold two stamp formats, each uploaded with its own
+    --dateformat. Files the ledger knows (archived that way) are quiet."""
+    dest = settings.get("dest")
+    for path, live in report.near_misses:
+        try:
+            if ledger.known_file(dest, path, os.lstat(path)):
+                continue
+        except OSError:
+            continue
+        log.warning("%s looks like a dated rotation of %s but does not match its dateformat %s, so it is not "
+                    "archived (set dateformat, for one log in a [log GLOB] section, to logrotate's; or "
+                    "upload it with --dateformat)", escape(path), escape(live), settings.dateformat(live))
 
 
 def check_settings(settings):
@@ -216,6 +237,7 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
                     ledger.spool_remove(cand.path)
             spooled = {cand.path for cand, _, _ in pending}
             found = collect(settings, args, report)
+            warn_near_misses(report, settings, ledger, log)
             for outcome in report.outcomes:  # refused before any upload: said now, each on its line
                 if outcome.error is not None:
                     log.error("not archived: %s", outcome.error.line())

@@ -635,3 +635,28 @@ def test_global_options_also_after_the_command_name(tmp_path):
     assert list((tmp_path / "elsewhere").rglob("app.log-20261125"))
     listed = run_cli("ls", "--state-dir", str(tmp_path / "state"), "--dest", f"file://{tmp_path / 'elsewhere'}")
     assert listed.returncode == 0 and "app.log-20261125" in listed.stdout, listed.stderr
+
+
+def test_rotations_that_miss_the_dateformat_are_named_not_silence(tmp_path):
+    """logrotate's dateformat differs from ours: its rotations would never be
+    archived while upload said "no rotated files found". Each is named in a
+    warning (not an error: after `rename` one log may hold two stamp formats,
+    uploaded one --dateformat at a time); once archived with its own
+    --dateformat, the ledger knows it and the warning stops. Numbered and
+    undated names stay out of it."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-2026-11-25.gz", b"x\n")  # logrotate: dateformat -%Y-%m-%d
+    rotated(logs, "app.log-20261124", b"ok\n")  # ours: archived
+    rotated(logs, "app.log.1", b"numbered\n")
+    rotated(logs, "app.log-old", b"by hand\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    for extra in (["-n"], []):
+        proc = run_cli("--config", cfg, "upload", *extra, str(logs / "app.log"))
+        assert proc.returncode == 0, proc.stderr
+        named = [line for line in proc.stderr.splitlines() if "looks like a dated rotation" in line]
+        assert len(named) == 1 and "app.log-2026-11-25.gz" in named[0] and "-%Y%m%d" in named[0], proc.stderr
+    assert list((tmp_path / "state/archive").rglob("app.log-20261124"))
+    other = run_cli("--config", cfg, "upload", "--dateformat", "-%Y-%m-%d", str(logs / "app.log"))
+    assert other.returncode == 0, other.stderr
+    again = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+    assert again.returncode == 0 and "looks like a dated rotation" not in again.stderr, again.stderr
