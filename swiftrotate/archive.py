@@ -474,10 +474,12 @@ class Archiver:
         elif origin is not local:
             meta["uncompressed-size"] = str(origin.st.st_size)
             meta["uncompressed-sha256"] = origin.sha256
+        taken = False  # the object at the key is not (known to be) from this upload: never _drop it
         try:
             self.backend.put(key, local.io_path, size=size, sha256=sha256 or local.sha256, metadata=meta,
                              expire_after=self.expire_after(cand), exclusive=True)
         except Conflict:  # the key was taken since we listed it (Swift refused to overwrite)
+            taken = True
             if sha256 is not None:
                 local.sha256 = sha256.result()
             info = self.backend.stat(key)
@@ -501,11 +503,13 @@ class Archiver:
         if sha256 is not None:
             local.sha256 = sha256.result()  # raises if the file was still being written
         if local.changed() or origin.changed():
-            self._drop(key)
+            if not taken:
+                self._drop(key)
             raise TransientError(f"{escape(cand.path)} changed while it was uploaded; the next run retries")
         info = self.backend.stat(key)
         if info.size != size or info.sha256 != local.sha256:
-            self._drop(key)
+            if not taken:
+                self._drop(key)
             raise IntegrityError(f"{escape(key)}: after upload the store shows {info.size} bytes, sha256 "
                                  f"{(info.sha256 or 'missing')[:12]}...; we sent {size} bytes, "
                                  f"{local.sha256[:12]}...")

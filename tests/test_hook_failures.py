@@ -408,3 +408,45 @@ def test_fifo_swapped_in_after_the_check_does_not_hang(tmp_path, monkeypatch):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_lost_answer_to_our_own_manifest_put_keeps_the_upload(tmp_path, swift_server, monkeypatch):
+    """The SLO manifest PUT is saved but its answer is lost; swiftclient
+    retries it and Swift answers 412 (If-None-Match: *), because the key now
+    holds our own manifest. That is our upload: its segments must stay and
+    the object must read back whole (it used to lose its segments)."""
+    import logging
+
+    import requests
+    import swiftclient.client
+
+    from swiftrotate.archive import Archiver
+    from swiftrotate.discover import find
+    from swiftrotate.ledger import Ledger
+
+    data = os.urandom(3 * MIB)
+    path = rotated(tmp_path / "logs", "app.log-20261125", data)
+    container = "lost" + uuid.uuid4().hex[:8]
+    real_put = swiftclient.client.put_object
+    lost = []
+
+    def put_object(url, token=None, container=None, name=None, *args, **kwargs):
+        result = real_put(url, token, container, name, *args, **kwargs)
+        if kwargs.get("query_string") == "multipart-manifest=put" and not lost:
+            lost.append(name)
+            raise requests.exceptions.ConnectionError("the answer was lost")  # saved, but we never hear it
+        return result
+
+    monkeypatch.setattr(swiftclient.client, "put_object", put_object)
+    backend = SwiftBackend(container, auth_url=swift_server.auth_url, user="test:tester", key="testing",
+                           segment_size=MIB, retries=2, backoff=0.01)
+    ledger = Ledger(str(tmp_path / "ledger.sqlite"))
+    cand = find(str(tmp_path / "logs/app.log"), "-%Y%m%d")[0]
+    try:
+        outcome = Archiver(backend, ledger, "test", "web01", logging.getLogger("t")).archive(cand, f"web01{path}")
+        assert lost and outcome.status == "uploaded"
+        backend.get(f"web01{path}", str(tmp_path / "out"))
+        assert (tmp_path / "out").read_bytes() == data
+    finally:
+        ledger.close()
+        backend.close()

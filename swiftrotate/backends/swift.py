@@ -263,8 +263,15 @@ class SwiftBackend(Backend):
             with ThreadPoolExecutor(self.segment_threads) as pool:
                 manifest = list(pool.map(upload, ranges))
             body = json.dumps(manifest)
-            etag = self._call(f"upload manifest {name}", self._conn().put_object, self.container,
-                              name, body, headers=headers(), query_string="multipart-manifest=put")
+            try:
+                etag = self._call(f"upload manifest {name}", self._conn().put_object, self.container,
+                                  name, body, headers=headers(), query_string="multipart-manifest=put")
+            except Conflict:
+                # A 412 may answer swiftclient's retry of our own manifest PUT whose
+                # first answer was lost: then the manifest is ours, keep its segments.
+                if not self._manifest_lists(name, manifest):
+                    raise
+                etag = '"%s"' % hashlib.md5("".join(m["etag"] for m in manifest).encode()).hexdigest()
         except BaseException as exc:
             # The manifest PUT may have been committed although we saw an error
             # (a read timeout while Swift checks the segments): remove it first,
@@ -283,6 +290,16 @@ class SwiftBackend(Backend):
             self._delete_quietly(name)
             raise IntegrityError(f"Swift: manifest {name} has ETag {etag}, expected {expect}")
         return etag
+
+    def _manifest_lists(self, name, manifest):
+        """Is the SLO at `name` the one listing exactly these segments?"""
+        try:
+            _, body = self._call(f"GET manifest {name}", self._conn().get_object, self.container, name,
+                                 query_string="multipart-manifest=get")
+            stored = json.loads(body)
+        except (SwiftrotateError, ValueError):
+            return False
+        return isinstance(stored, list) and [s.get("name") for s in stored] == [m["path"] for m in manifest]
 
     def stat(self, key):
         name = self._full(key)
