@@ -39,7 +39,8 @@ def decompressor(ext):
         def zstd_open(source, mode="rb"):  # like gzip.open: a path or a binary file
             owned = isinstance(source, (str, bytes, os.PathLike))
             raw = open(source, "rb") if owned else source
-            return zstandard.ZstdDecompressor().stream_reader(raw, closefd=owned)
+            # read_across_frames: zstd -c of several inputs, or an appended frame, is one file
+            return zstandard.ZstdDecompressor().stream_reader(raw, closefd=owned, read_across_frames=True)
 
         return zstd_open
     return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(ext)
@@ -60,6 +61,7 @@ def decompress_errors():
 
 # Forms Python cannot read by itself (logrotate's compresscmd may make any of
 # them): the tool that can, writing the content to stdout.
+# The file goes in on stdin, except for unzip, which needs a seekable file.
 READERS = {".zst": ("zstd", "-dcq"), ".lz4": ("lz4", "-dcq"), ".Z": ("gzip", "-dc"), ".zip": ("unzip", "-p")}
 
 
@@ -209,15 +211,19 @@ def _content_sha256_by_tool(local, ext):
             else "compress with gzip, bzip2, xz, zstd or lz4"
         raise ConfigError(f"cannot compare {escape(local.path)} with its archived other form: nothing here reads "
                           f"{ext} files", need)
-    # the child reaches the same pinned file through its copy of our descriptor
-    proc = subprocess.Popen([*tool, f"/proc/self/fd/{local.fd}"], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(local.fd,))
-    digest, size = hashlib.sha256(), 0
-    with proc.stdout:
-        for data in iter(lambda: proc.stdout.read(CHUNK), b""):
-            digest.update(data)
-            size += len(data)
-    return (digest.hexdigest(), size) if proc.wait() == 0 else (None, None)
+    # The child reads the same pinned file: a descriptor of its own on it
+    # (zstd and lz4 refuse a /proc/self/fd path: "is a symbolic link").
+    with open(local.io_path, "rb") as pinned:
+        args = [*tool, f"/proc/self/fd/{pinned.fileno()}"] if ext == ".zip" else list(tool)
+        proc = subprocess.Popen(args, stdin=pinned if ext != ".zip" else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                pass_fds=(pinned.fileno(),) if ext == ".zip" else ())
+        digest, size = hashlib.sha256(), 0
+        with proc.stdout:
+            for data in iter(lambda: proc.stdout.read(CHUNK), b""):
+                digest.update(data)
+                size += len(data)
+        return (digest.hexdigest(), size) if proc.wait() == 0 else (None, None)
 
 
 def _gzip_writer(out, level):

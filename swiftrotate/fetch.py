@@ -316,30 +316,25 @@ def fetch_to_stream(backend, items, stream, jobs, decompress, on_done):
 
 
 def _opener(ext):
-    import bz2
-    import gzip
-    import lzma
+    from .archive import decompressor
 
-    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-    if ext in openers:
-        return openers[ext]
+    opener = decompressor(ext)
+    if opener is not None:
+        return opener
     if ext == ".zst":
-        try:
-            import zstandard
-        except ImportError:
-            raise UsageError("reading .zst needs the zstandard package",
-                             "pip install 'swiftrotate[zstd]'") from None
-        return lambda p, mode: zstandard.ZstdDecompressor().stream_reader(open(p, "rb"), closefd=True)
+        raise UsageError("reading .zst needs the zstandard package", "pip install 'swiftrotate[zstd]'")
     raise UsageError(f"cannot decompress {ext} files", "fetch them without --decompress")
 
 
 def _emit(path, item, stream, decompress):
+    from .archive import decompress_errors
+
     opener = _opener(item.ext) if decompress and item.ext else lambda p, mode: open(p, mode)
     with opener(path, "rb") as src:
         while True:
             try:
                 data = src.read(CHUNK)
-            except (OSError, EOFError) as exc:  # gzip/bz2/lzma/zstd errors are OSError or EOFError
+            except decompress_errors() as exc:
                 raise IntegrityError(f"{escape(item.key)}: cannot decompress: {exc}") from None
             if not data:
                 break
