@@ -263,7 +263,7 @@ def gate(obj, file, mode):
     from .gate import gate as run_gate
 
     def expired(signum, frame):
-        raise DeadlineExceeded(f"gate_deadline of {seconds}s reached while archiving {file}")
+        raise DeadlineExceeded(f"gate_deadline of {seconds}s reached while archiving {escape(file)}")
 
     seconds = obj.settings.get_int("gate_deadline")
     if seconds > 0:
@@ -305,7 +305,8 @@ def hoist_globals(args):
     of it, where click expects them: `swiftrotate upload --config F LOG`
     works like `swiftrotate --config F upload LOG`. Nothing after `--` moves."""
     args = list(args)
-    command = next((i for i, a in enumerate(args) if a in cli.commands), None)
+    command = next((i for i, a in enumerate(args) if a in cli.commands
+                    and (i == 0 or args[i - 1] not in GLOBAL_WITH_VALUE)), None)
     if command is None:
         return args
     front, rest, moved = args[:command], [], []
@@ -315,7 +316,11 @@ def hoist_globals(args):
             rest.append(arg)
             rest.extend(tail)
         elif arg in GLOBAL_WITH_VALUE:
-            moved += [arg, next(tail, "")]
+            value = next(tail, None)
+            if value is None:  # no value: left where it is, for click to refuse
+                rest.append(arg)
+            else:
+                moved += [arg, value]
         elif arg.startswith(tuple(g + "=" for g in GLOBAL_WITH_VALUE)):
             moved.append(arg)
         else:

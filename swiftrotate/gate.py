@@ -51,8 +51,12 @@ def gate(settings, path, *, mode, log, open_backend):
                   escape(path), dateformat)
         return VETO
     cand = _candidate(path, live, dateformat)
-    key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
-                    cand.stamp, cand.ext)
+    try:
+        key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
+                        cand.stamp, cand.ext)
+    except UnsafeInput as exc:  # a name no key can hold: kept, like any file we cannot archive
+        log.error("gate: keeping %s: %s", escape(path), exc.line())
+        return VETO
     from .hook import state_folder
 
     folder = state_folder(settings)
@@ -151,7 +155,7 @@ def _spool(settings, ledger, path, st, reason, log):
                 pass
         log.error("gate: keeping %s: cannot record the spool entry (%s)", escape(path), reason)
         return VETO
-    log.warning("gate: spooled %s as %s (%s); the next upload archives it", escape(path), target, reason)
+    log.warning("gate: spooled %s as %s (%s); the next upload archives it", escape(path), escape(target), reason)
     return ALLOW
 
 

@@ -662,6 +662,7 @@ def test_global_options_also_after_the_command_name(tmp_path):
     assert list((tmp_path / "elsewhere").rglob("app.log-20261125"))
     listed = run_cli("ls", "--state-dir", str(tmp_path / "state"), "--dest", f"file://{tmp_path / 'elsewhere'}")
     assert listed.returncode == 0 and "app.log-20261125" in listed.stdout, listed.stderr
+    assert run_cli("upload", live, "--config").returncode == 2  # no value: refused, not an empty --config
 
 
 def test_rotations_that_miss_the_dateformat_are_named_not_silence(tmp_path):
@@ -687,3 +688,15 @@ def test_rotations_that_miss_the_dateformat_are_named_not_silence(tmp_path):
     assert other.returncode == 0, other.stderr
     again = run_cli("--config", cfg, "upload", str(logs / "app.log"))
     assert again.returncode == 0 and "looks like a dated rotation" not in again.stderr, again.stderr
+
+
+def test_gate_vetoes_a_name_no_key_can_hold(tmp_path):
+    """A rotation whose name has a control character: the gate keeps it
+    (exit 1, the veto), naming it escaped on one line."""
+    logs = tmp_path / "logs"
+    rotated(logs, "we\tird.log-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    proc = run_cli("--config", cfg, "gate", str(logs / "we\tird.log-20261125"))
+    assert proc.returncode == 1, proc.stderr
+    line, = proc.stderr.strip().splitlines()
+    assert "keeping" in line and "we\\tird.log" in line
