@@ -121,15 +121,25 @@ def collect(settings, args, report=None):
         return (settings.dateformat(live), settings.get("olddir", live)), \
             check_template(settings.get("key_template", live))
 
-    for pattern in discover.split_patterns(args):
+    patterns = discover.split_patterns(args)
+    missing = [p for p in patterns if not discover.GLOB_CHARS.search(os.path.dirname(os.path.abspath(p)))
+               and not os.path.isdir(os.path.dirname(os.path.abspath(p)))]
+    for pattern in missing:
+        # "nothing rotated yet" would hide a typo in a cron line forever; but a
+        # logrotate stanza with missingok may name a folder that is not there
+        # (yet): an error only when none of the patterns has its folder
         folder = os.path.dirname(os.path.abspath(pattern))
-        if not discover.GLOB_CHARS.search(folder) and not os.path.isdir(folder):
-            # "nothing rotated yet" would hide a typo in a cron line forever
-            missing = SourceMissing(f"no folder {escape(folder)} (for {escape(pattern)})",
-                                    "check the path in the cron line or logrotate stanza")
-            if report is None:
-                raise missing
-            report.outcomes.append(Outcome(pattern, "", "failed", error=missing))
+        error = SourceMissing(f"no folder {escape(folder)} (for {escape(pattern)})",
+                              "check the path in the cron line or logrotate stanza")
+        if len(missing) < len(patterns):
+            if report is not None:
+                report.warnings.append(error.line())
+        elif report is None:
+            raise error
+        else:
+            report.outcomes.append(Outcome(pattern, "", "failed", error=error))
+    for pattern in patterns:
+        if pattern in missing:
             continue
         for dateformat, olddir in layouts:
             for cand in discover.find(pattern, dateformat, olddir):
@@ -173,8 +183,12 @@ def warn_near_misses(report, settings, ledger, log):
 def check_settings(settings):
     """Every setting a run may need, checked before it starts: a typo must
     fail the quiet day's run (exit 78), not the day something finally needs it."""
+    from .backends import check_scheme
+
+    check_scheme(settings.get("dest"))  # a typo'd scheme must not wait for the first new file
     for log in [None] + settings.log_sections():
         settings.dateformat(log)
+        settings.get_bool("dateyesterday", log)
         check_template(settings.get("key_template", log))
         for name in ("settle_seconds", "expire_after"):
             if settings.get_int(name, log) < 0:

@@ -439,6 +439,8 @@ def test_log_sections_apply_to_each_log_a_shared_pattern_finds(tmp_path):
     ("log /var/log/app.log", {"expire_after": "-3"}),
     ("log /var/log/app.log", {"dateformat": "-%Y%m%d%Q"}),
     ("log /var/log/app.log", {"dest": "s3://elsewhere"}),  # not a per-log setting
+    ("swiftrotate", {"dest": "swfit://container"}),
+    ("log /var/log/app.log", {"dateyesterday": "maybe"}),
 ])
 def test_bad_settings_fail_even_when_nothing_is_new(tmp_path, section, setting):
     """Checked at every run, so the quiet days' runs (and the gate) report a
@@ -473,6 +475,9 @@ def test_a_folder_that_does_not_exist_is_66_not_nothing_to_do(tmp_path):
     proc = run_cli("--config", cfg, "upload", str(tmp_path / "lgos/*.log"))
     assert proc.returncode == 66, proc.stderr
     assert "no folder" in proc.stderr and "lgos" in proc.stderr
+    # beside a pattern whose folder is there (a missingok stanza): a warning, not a failure
+    proc = run_cli("--config", cfg, "upload", f"{tmp_path / 'lgos/*.log'} {tmp_path / 'logs/app.log'} ")
+    assert proc.returncode == 0 and "no folder" in proc.stderr, proc.stderr
 
 
 def _zstd(data):

@@ -6,7 +6,6 @@ schemes through the entry-point group `swiftrotate.backends`; the entry
 point names a callable `from_url(netloc, path, options) -> Backend`.
 """
 import importlib
-import inspect
 from urllib.parse import unquote, urlsplit
 
 from ..errors import ConfigError
@@ -30,6 +29,20 @@ def _factory(scheme):
             return ep.load(), None
     raise ConfigError(f"unknown store scheme {scheme!r}",
                       "use swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or file:///DIR")
+
+
+def check_scheme(url):
+    """ConfigError unless `url` parses and some backend serves its scheme;
+    imports no backend module (the no-op hook path calls it)."""
+    scheme = parse_url(url)[0]
+    if scheme in BUILTIN:
+        return scheme
+    from importlib.metadata import entry_points
+
+    if not any(ep.name == scheme for ep in entry_points(group="swiftrotate.backends")):
+        raise ConfigError(f"dest {url!r}: unknown store scheme {scheme!r}",
+                          "use swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or file:///DIR")
+    return scheme
 
 
 def _local_from_url(netloc, path, options):
@@ -66,6 +79,8 @@ def get_backend(url, options=None):
 
 def coerce(cls, options):
     """Convert INI strings to the types of the constructor's defaults."""
+    import inspect  # not at the top: the no-op hook path imports this package, never coerce()
+
     params = inspect.signature(cls.__init__).parameters
     out = {}
     for name, value in options.items():
