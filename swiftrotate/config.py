@@ -98,7 +98,10 @@ class Settings:
         env = self.environ.get("SWIFTROTATE_" + name.upper())
         if env is not None and env != "":
             return env
-        if log is not None and name in PER_LOG:
+        if isinstance(log, Section):  # that section's own value (a glob need not match itself)
+            if name in PER_LOG and name in self.parser[log.section]:
+                return self.parser[log.section][name]
+        elif log is not None and name in PER_LOG:
             for section in self.parser.sections():
                 if section.startswith("log ") and fnmatch.fnmatchcase(log, section[4:].strip()):
                     if name in self.parser[section]:
@@ -153,7 +156,19 @@ class Settings:
         return opts
 
     def log_sections(self):
-        return [s[4:].strip() for s in self.parser.sections() if s.startswith("log ")]
+        """The [log GLOB] sections, as Section strings (the GLOB)."""
+        return [Section(s) for s in self.parser.sections() if s.startswith("log ")]
+
+
+class Section(str):
+    """A [log GLOB] section's GLOB. Given as `log` to Settings.get, it means
+    that section's own values: "/var/log/[a]pp.log" does not match itself
+    as a glob, so looking it up like a log path would miss its settings."""
+
+    def __new__(cls, section):
+        glob = super().__new__(cls, section[4:].strip())
+        glob.section = section
+        return glob
 
 
 def open_store(settings, dest=None):

@@ -705,3 +705,18 @@ def test_gate_vetoes_a_name_no_key_can_hold(tmp_path):
     assert proc.returncode == 1, proc.stderr
     line, = proc.stderr.strip().splitlines()
     assert "keeping" in line and "we\\tird.log" in line
+
+
+def test_a_log_section_whose_glob_has_a_bracket_class(tmp_path):
+    """[log DIR/[a]pp.log] does not match its own text as a glob: its
+    settings must still be found, for searching and for checking."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-2026112513", b"hourly\n")
+    cfg = base_config(tmp_path)
+    cfg[f"log {logs}/[a]pp.log"] = {"dateformat": "-%Y%m%d%H"}
+    path = write_config(tmp_path / "c.conf", cfg)
+    proc = run_cli("--config", path, "upload", "-v", f"{logs}/*.log")
+    assert proc.returncode == 0 and "1 uploaded" in proc.stderr, proc.stderr
+    cfg[f"log {logs}/[a]pp.log"]["compress"] = "bogus"
+    proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "upload", f"{logs}/*.log")
+    assert proc.returncode == 78 and "bogus" in proc.stderr, proc.stderr
