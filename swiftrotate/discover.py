@@ -55,6 +55,20 @@ def live_of(path, dateformat):
     return os.path.join(os.path.dirname(path), m.group("live")) if m else None
 
 
+def rotated_arg_to_live(pattern, layouts):
+    """An argument naming one rotated file inside some configured olddir
+    ($2 with olddir set in any section): its live log's path, so every
+    layout searches from the right folder. Anything else: unchanged."""
+    pattern = os.path.abspath(pattern)
+    if GLOB_CHARS.search(pattern):
+        return pattern
+    for dateformat, olddir in layouts:
+        live = live_of(pattern, dateformat) if olddir else None
+        if live and live_outside_olddir(pattern, live, olddir) != live:
+            return live_outside_olddir(pattern, live, olddir)
+    return pattern
+
+
 def find(pattern, dateformat, olddir=None):
     """Rotated files of the logs `pattern` names, sorted by path."""
     regex = _rotated_regex(dateformat)
@@ -98,7 +112,7 @@ def _listing(pattern, dateformat, olddirs):
     pattern = os.path.abspath(pattern)
     if not GLOB_CHARS.search(pattern):
         live = live_of(pattern, dateformat)  # handed postrotate's $2
-        pattern = _out_of_olddir(pattern, live, next((o for o in olddirs if o), None)) if live else pattern
+        pattern = live_outside_olddir(pattern, live, next((o for o in olddirs if o), None)) if live else pattern
     literal_dir = os.path.dirname(pattern)
     folders = [literal_dir] if not GLOB_CHARS.search(literal_dir) else \
         sorted(d for d in glob.glob(literal_dir) if os.path.isdir(d))
@@ -113,9 +127,10 @@ def _listing(pattern, dateformat, olddirs):
                 yield pattern, folder, where, name
 
 
-def _out_of_olddir(path, live, olddir):
-    """postrotate's $2 points into olddir: the live log is in the folder
-    olddir belongs to, and the key must name that path, as it does for $1."""
+def live_outside_olddir(path, live, olddir):
+    """postrotate's $2 (or the gate's file) may be in olddir: the live log is
+    in the folder olddir belongs to, and the key must name that path, as it
+    does for $1. `live` is what the name alone says (in path's folder)."""
     folder = os.path.dirname(live)
     if not olddir:
         return live

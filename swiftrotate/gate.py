@@ -18,7 +18,7 @@ import time
 
 from . import discover
 from .archive import build_key, check_template, content_sha256, open_rotated, sha256_fd
-from .errors import ConfigError, SwiftrotateError, UnsafeInput
+from .errors import ConfigError, SwiftrotateError, UnsafeInput, UsageError
 from .ledger import Ledger
 from .naming import COMPRESS_SUFFIXES, escape
 
@@ -233,10 +233,18 @@ def dateformat_for(settings, path):
     by the live log, which is known only once a section's format parses."""
     import fnmatch
 
+    def outside_olddir(live, olddir):
+        """A file in the log's olddir belongs to the log in the folder above;
+        an absolute olddir does not say which folder that is: as named."""
+        try:
+            return discover.live_outside_olddir(path, live, olddir) if live else live
+        except UsageError:
+            return live
+
     for glob in settings.log_sections():
         fmt = settings.dateformat(glob)
-        live = discover.live_of(path, fmt)
+        live = outside_olddir(discover.live_of(path, fmt), settings.get("olddir", glob))
         if live and fnmatch.fnmatchcase(live, glob):
             return fmt, live
     fmt = settings.dateformat()
-    return fmt, discover.live_of(path, fmt)
+    return fmt, outside_olddir(discover.live_of(path, fmt), settings.get("olddir"))

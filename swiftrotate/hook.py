@@ -121,7 +121,7 @@ def collect(settings, args, report=None):
         return (settings.dateformat(live), settings.get("olddir", live)), \
             check_template(settings.get("key_template", live))
 
-    patterns = discover.split_patterns(args)
+    patterns = [discover.rotated_arg_to_live(p, layouts) for p in discover.split_patterns(args)]
     missing = [p for p in patterns if not discover.GLOB_CHARS.search(os.path.dirname(os.path.abspath(p)))
                and not os.path.isdir(os.path.dirname(os.path.abspath(p)))]
     for pattern in missing:

@@ -720,3 +720,22 @@ def test_a_log_section_whose_glob_has_a_bracket_class(tmp_path):
     cfg[f"log {logs}/[a]pp.log"]["compress"] = "bogus"
     proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "upload", f"{logs}/*.log")
     assert proc.returncode == 78 and "bogus" in proc.stderr, proc.stderr
+
+
+def test_olddir_set_in_a_log_section_for_2_and_for_the_gate(tmp_path):
+    """olddir set only in the log's [log] section: "$2" (a file in olddir)
+    and the gate (handed that file) both archive it under the live log's
+    path, the key "$1" gives: one object, never a second one."""
+    logs = tmp_path / "logs"
+    rotated(logs / "old", "app.log-20261125", b"one\n")
+    rotated(logs / "old", "app.log-20261124", b"two\n")
+    cfg = base_config(tmp_path, gate_max_age="0")
+    cfg[f"log {logs}/app.log"] = {"olddir": "old"}
+    path = write_config(tmp_path / "c.conf", cfg)
+    proc = run_cli("--config", path, "upload", "-n", str(logs / "old/app.log-20261125"))
+    assert proc.returncode == 0 and f"-> web01{logs}/app.log-20261125" in proc.stdout, proc.stdout + proc.stderr
+    gate = run_cli("--config", path, "gate", str(logs / "old/app.log-20261124"))
+    assert gate.returncode == 0, gate.stderr
+    stored = sorted(str(p.relative_to(tmp_path / "state/archive")) for p in (tmp_path / "state/archive").rglob("*")
+                    if p.is_file() and p.suffix != ".srmeta")
+    assert stored == [f"web01{logs}/app.log-20261124"], stored
