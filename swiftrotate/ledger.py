@@ -83,9 +83,14 @@ class Ledger:
         aside = f"{self.path}.corrupt-{stamp}" + (f".{n}" if n else "")
         try:
             os.replace(self.path, aside)
-            return aside
         except OSError:
             return None
+        for suffix in ("-wal", "-shm"):  # never pair the old log with the new database
+            try:
+                os.replace(self.path + suffix, aside + suffix)
+            except OSError:
+                pass
+        return aside
 
     def _read_only(self):
         from urllib.parse import quote
