@@ -124,6 +124,9 @@ def test_kill_9_during_segmented_upload_then_rerun_converges(tmp_path, swift_ser
     key = "web01" + str(logs / "big.log-20261126")
     info, chunks = backend.open_read(key)
     assert b"".join(chunks) == data and info.size == len(data)
+    # the killed run's segments are gone: only the committed upload's remain
+    left = [o.key for o in segments.list()]
+    assert len(left) == 8 and len({k.rsplit("/", 4)[0] for k in left}) == 1, left  # 40 MiB / 5 MiB, one set
     backend.close()
     segments.close()
 

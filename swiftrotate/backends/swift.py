@@ -289,7 +289,23 @@ class SwiftBackend(Backend):
         if etag.strip('"') != expect:
             self._delete_quietly(name)
             raise IntegrityError(f"Swift: manifest {name} has ETag {etag}, expected {expect}")
+        self._delete_orphan_segments(name, seg_base)
         return etag
+
+    def _delete_orphan_segments(self, name, keep):
+        """Segments an earlier attempt at this key left behind (killed with -9
+        before it could clean up): the key is ours and create-only, so any
+        segment set under it other than the one just committed is an orphan.
+        Best effort: a leftover costs space, never correctness."""
+        try:
+            _, page = self._call(f"list {self.segment_container}", self._conn().get_container,
+                                 self.segment_container, prefix=f"{name}/slo/", full_listing=True)
+        except SwiftrotateError:
+            return
+        for item in page:
+            seg = item.get("name", "")
+            if seg and not seg.startswith(keep + "/"):
+                self._delete_quietly(seg, self.segment_container)
 
     def _manifest_lists(self, name, manifest):
         """Is the SLO at `name` the one listing exactly these segments?"""
