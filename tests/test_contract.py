@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from stores import make_backend
 from swiftrotate.backends import base as base_mod
 from swiftrotate.errors import AuthError, IntegrityError, NotFound, SwiftrotateError
 
@@ -165,6 +166,29 @@ def test_interrupted_put_leaves_no_object(store, tmp_path, monkeypatch):
         store.backend.stat("half/done")
     assert [o.key for o in store.backend.list()] == []
     assert store.leftovers() == []  # no segment, no open multipart upload, no temp file
+
+
+def test_leftovers_of_a_killed_upload_are_cleared_by_the_next_one(store, tmp_path):
+    """A run killed with -9 leaves segments (Swift) or an open multipart
+    upload (S3) under the key; the next upload of that key that commits
+    removes them, so nothing stays billed forever."""
+    key = "h/var/log/app.log-20261126"
+    if store.target == "swift":
+        segments = make_backend("swift", f"swift://{store.backend.segment_container}", store.options)
+        path, n, sha = write(tmp_path / "seg", b"x" * 10)
+        store.backend._ensure_container(store.backend.segment_container)
+        segments.put(f"{key}/slo/1.000000/10/5/00000000", path, size=n, sha256=sha)
+        segments.close()
+    elif store.target != "local":  # a killed local put leaves a hidden .srtmp- file, never listed, not cleaned
+        store.backend._ensure_bucket()
+        store.backend.client.create_multipart_upload(Bucket=store.backend.bucket, Key=key)
+    path, n, sha = write(tmp_path / "in", os.urandom(12 * MIB))
+    store.backend.put(key, path, size=n, sha256=sha)
+    left = store.leftovers()
+    if store.target == "swift":
+        assert left and not any("/slo/1.000000/" in k for k in left), left  # only the committed set
+    else:
+        assert left == [], left
 
 
 def test_checksum_rejected_by_server_leaves_nothing(store, tmp_path, monkeypatch):

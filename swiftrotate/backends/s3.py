@@ -249,7 +249,21 @@ class S3Backend(Backend):
             except Exception:
                 pass
             raise
+        self._abort_orphan_uploads(name, upload_id)
         return resp.get("ETag")
+
+    def _abort_orphan_uploads(self, name, keep):
+        """Multipart uploads an earlier attempt at this key left open (killed
+        with -9 before it could abort): their parts are billed until aborted.
+        The key is ours and create-only, so any other upload of it is an
+        orphan. Best effort: a leftover costs space, never correctness."""
+        try:
+            uploads = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=name).get("Uploads", [])
+            for upload in uploads:
+                if upload.get("Key") == name and upload.get("UploadId") != keep:
+                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload["UploadId"])
+        except (self._bexc.BotoCoreError, self._bexc.ClientError):
+            pass
 
     def stat(self, key):
         name = self._full(key)
