@@ -88,9 +88,9 @@ class LocalIOError(SwiftrotateError):
 
 
 # When several things fail, the exit code names the one that most needs a
-# human: a refused credential or a conflict before a timeout, which only
-# needs the next run.
-SEVERITY = [77, 78, 65, 69, 74, 66, 75]
+# human: a refused credential, a bug or a conflict before a timeout, which
+# only needs the next run.
+SEVERITY = [77, 78, 70, 65, 69, 74, 66, 75]
 
 
 def worst_exit(errors):

@@ -739,3 +739,12 @@ def test_olddir_set_in_a_log_section_for_2_and_for_the_gate(tmp_path):
     stored = sorted(str(p.relative_to(tmp_path / "state/archive")) for p in (tmp_path / "state/archive").rglob("*")
                     if p.is_file() and p.suffix != ".srmeta")
     assert stored == [f"web01{logs}/app.log-20261124"], stored
+
+
+def test_the_exit_code_names_what_most_needs_a_human():
+    from swiftrotate.errors import (AuthError, Conflict, SwiftrotateError, TransientError, worst_exit)
+
+    assert worst_exit([TransientError("t"), Conflict("c")]) == 65
+    assert worst_exit([Conflict("c"), SwiftrotateError("a bug")]) == 70  # a bug is not hidden behind 65
+    assert worst_exit([SwiftrotateError("a bug"), AuthError("a")]) == 77
+    assert worst_exit([TransientError("t")]) == 75 and worst_exit([]) == 0
