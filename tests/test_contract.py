@@ -169,9 +169,9 @@ def test_interrupted_put_leaves_no_object(store, tmp_path, monkeypatch):
 
 
 def test_leftovers_of_a_killed_upload_are_cleared_by_the_next_one(store, tmp_path):
-    """A run killed with -9 leaves segments (Swift) or an open multipart
-    upload (S3) under the key; the next upload of that key that commits
-    removes them, so nothing stays billed forever."""
+    """A run killed with -9 leaves segments (Swift), an open multipart
+    upload (S3) or a temp file (folder store); the next upload that commits
+    there removes them, so nothing stays billed forever."""
     key = "h/var/log/app.log-20261126"
     if store.target == "swift":
         segments = make_backend("swift", f"swift://{store.backend.segment_container}", store.options)
@@ -179,7 +179,15 @@ def test_leftovers_of_a_killed_upload_are_cleared_by_the_next_one(store, tmp_pat
         store.backend._ensure_container(store.backend.segment_container)
         segments.put(f"{key}/slo/1.000000/10/5/00000000", path, size=n, sha256=sha)
         segments.close()
-    elif store.target != "local":  # a killed local put leaves a hidden .srtmp- file, never listed, not cleaned
+    elif store.target == "local":  # a killed put's temp file, a day old, beside one of a put under way
+        from swiftrotate.backends.local import TMP_PREFIX
+
+        folder = tmp_path / "store" / "h" / "var" / "log"
+        folder.mkdir(parents=True)
+        (folder / (TMP_PREFIX + "killed")).write_bytes(b"x")
+        os.utime(folder / (TMP_PREFIX + "killed"), (1e9, 1e9))
+        (folder / (TMP_PREFIX + "under-way")).write_bytes(b"y")
+    else:
         store.backend._ensure_bucket()
         store.backend.client.create_multipart_upload(Bucket=store.backend.bucket, Key=key)
     path, n, sha = write(tmp_path / "in", os.urandom(12 * MIB))
@@ -187,6 +195,8 @@ def test_leftovers_of_a_killed_upload_are_cleared_by_the_next_one(store, tmp_pat
     left = store.leftovers()
     if store.target == "swift":
         assert left and not any("/slo/1.000000/" in k for k in left), left  # only the committed set
+    elif store.target == "local":
+        assert [os.path.basename(p) for p in left] == [".srtmp-under-way"], left
     else:
         assert left == [], left
 

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound
 from ..naming import validate_key
@@ -17,6 +18,7 @@ from .base import Backend, CHUNK, ObjectInfo, _unlink_quietly, integrity_metadat
 
 META_SUFFIX = ".srmeta"
 TMP_PREFIX = ".srtmp-"
+STALE_TEMP_SECONDS = 86400  # a put's temp file this old belongs to a killed run
 
 
 class LocalBackend(Backend):
@@ -63,7 +65,28 @@ class LocalBackend(Backend):
             _fsync_dir(os.path.dirname(dest))
         except OSError as exc:
             raise _translate(exc, dest) from exc
+        self._clear_stale_temps(os.path.dirname(dest))
         return ObjectInfo(key, size, sha256, meta, etag=None, mtime=os.path.getmtime(dest))
+
+    def _clear_stale_temps(self, folder):
+        """Temp files a killed put left in `folder` (never listed, but they
+        take space): removed once per folder and run, when a day old, so a
+        put still under way elsewhere is never touched."""
+        cleared = self.__dict__.setdefault("_cleared", set())
+        if folder in cleared:
+            return
+        cleared.add(folder)
+        try:
+            names = [n for n in os.listdir(folder) if n.startswith(TMP_PREFIX)]
+        except OSError:
+            return
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                if time.time() - os.lstat(path).st_mtime > STALE_TEMP_SECONDS:
+                    os.unlink(path)
+            except OSError:
+                pass
 
     def _copy_verified(self, path, dest, size, sha256):
         digest, copied = hashlib.sha256(), 0
