@@ -61,8 +61,9 @@ def decompress_errors():
 
 # Forms Python cannot read by itself (logrotate's compresscmd may make any of
 # them): the tool that can, writing the content to stdout.
-# The file goes in on stdin, except for unzip, which needs a seekable file.
-READERS = {".zst": ("zstd", "-dcq"), ".lz4": ("lz4", "-dcq"), ".Z": ("gzip", "-dc"), ".zip": ("unzip", "-p")}
+# The file goes in on stdin; unzip, which must seek, opens it as /dev/stdin.
+READERS = {".zst": ("zstd", "-dcq"), ".lz4": ("lz4", "-dcq"), ".Z": ("gzip", "-dc"),
+           ".zip": ("unzip", "-p", "/dev/stdin")}
 
 
 @dataclass
@@ -211,13 +212,10 @@ def _content_sha256_by_tool(local, ext):
             else "compress with gzip, bzip2, xz, zstd or lz4"
         raise ConfigError(f"cannot compare {escape(local.path)} with its archived other form: nothing here reads "
                           f"{ext} files", need)
-    # The child reads the same pinned file: a descriptor of its own on it
+    # The child reads the same pinned file through a descriptor of its own
     # (zstd and lz4 refuse a /proc/self/fd path: "is a symbolic link").
     with open(local.io_path, "rb") as pinned:
-        args = [*tool, f"/proc/self/fd/{pinned.fileno()}"] if ext == ".zip" else list(tool)
-        proc = subprocess.Popen(args, stdin=pinned if ext != ".zip" else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                pass_fds=(pinned.fileno(),) if ext == ".zip" else ())
+        proc = subprocess.Popen(tool, stdin=pinned, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         digest, size = hashlib.sha256(), 0
         with proc.stdout:
             for data in iter(lambda: proc.stdout.read(CHUNK), b""):

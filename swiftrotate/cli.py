@@ -269,11 +269,7 @@ def gate(obj, file, mode):
     if seconds > 0:
         signal.signal(signal.SIGALRM, expired)
         signal.alarm(seconds)
-    mode = mode or obj.settings.get("gate_mode")
-    if mode not in ("spool", "veto"):
-        from .errors import ConfigError
-
-        raise ConfigError(f"gate_mode = {mode!r} is neither spool nor veto")
+    mode = mode or obj.settings.get("gate_mode")  # the config's value is checked by run_gate
     code = run_gate(obj.settings, file, mode=mode, log=log, open_backend=obj.open_backend)
     signal.alarm(0)
     sys.exit(code)

@@ -56,24 +56,24 @@ def live_of(path, dateformat):
 
 
 def rotated_arg_to_live(pattern, layouts):
-    """An argument naming one rotated file inside some configured olddir
-    ($2 with olddir set in any section): its live log's path, so every
-    layout searches from the right folder. Anything else: unchanged."""
+    """postrotate's $2 (one rotated file, maybe in an olddir set in any
+    section): its live log's path, so every layout searches from the log's
+    folder. Anything else (a live log, a glob): unchanged."""
     pattern = os.path.abspath(pattern)
     if GLOB_CHARS.search(pattern):
         return pattern
-    for dateformat, olddir in layouts:
-        live = live_of(pattern, dateformat) if olddir else None
-        if live and live_outside_olddir(pattern, live, olddir) != live:
+    lives = [(live_of(pattern, dateformat), olddir) for dateformat, olddir in layouts]
+    for live, olddir in lives:
+        if live and olddir and live_outside_olddir(pattern, live, olddir) != live:
             return live_outside_olddir(pattern, live, olddir)
-    return pattern
+    return next((live for live, _ in lives if live), pattern)
 
 
 def find(pattern, dateformat, olddir=None):
     """Rotated files of the logs `pattern` names, sorted by path."""
     regex = _rotated_regex(dateformat)
     found = {}
-    for pattern, folder, where, name in _listing(pattern, dateformat, [olddir]):
+    for pattern, folder, where, name in _listing(pattern, [olddir]):
         m = regex.fullmatch(name)
         if not m or parse_stamp(m.group("stamp"), dateformat) is None:
             continue  # digits of the right shape but no real date (month 13)
@@ -89,13 +89,13 @@ _STAMP_LIKE = re.compile(r"(?P<live>.+?)[-_.](?P<stamp>[0-9][0-9._-]*[0-9])(?:%s
                          % "|".join(re.escape(e) for e in COMPRESS_SUFFIXES), re.ASCII | re.DOTALL)
 
 
-def near_misses(pattern, dateformat, olddirs, matched):
+def near_misses(pattern, olddirs, matched):
     """(path, live) of files that look like dated rotations of a log `pattern`
     names (a stamp of six digits or more after the name) but that no
     configured dateformat matched (not in `matched`): nothing would ever
     archive them, so the caller must say so instead of exiting 0."""
     out = []
-    for pattern, folder, where, name in _listing(pattern, dateformat, olddirs):
+    for pattern, folder, where, name in _listing(pattern, olddirs):
         path = os.path.join(where, name)
         m = _STAMP_LIKE.fullmatch(name)
         if path in matched or not m or sum(c.isdigit() for c in m.group("stamp")) < 6:
@@ -106,13 +106,11 @@ def near_misses(pattern, dateformat, olddirs, matched):
     return sorted(out)
 
 
-def _listing(pattern, dateformat, olddirs):
+def _listing(pattern, olddirs):
     """(pattern, log folder, folder scanned, name) for every name in the
-    folders `pattern` can have logs in, and in their olddirs."""
+    folders `pattern` can have logs in, and in their olddirs. A $2 must have
+    been turned into its live log first (rotated_arg_to_live)."""
     pattern = os.path.abspath(pattern)
-    if not GLOB_CHARS.search(pattern):
-        live = live_of(pattern, dateformat)  # handed postrotate's $2
-        pattern = live_outside_olddir(pattern, live, next((o for o in olddirs if o), None)) if live else pattern
     literal_dir = os.path.dirname(pattern)
     folders = [literal_dir] if not GLOB_CHARS.search(literal_dir) else \
         sorted(d for d in glob.glob(literal_dir) if os.path.isdir(d))

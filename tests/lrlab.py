@@ -84,6 +84,10 @@ class Lab:
         return sorted(p for d in folders for p in d.iterdir()
                       if p.is_file() and p.name not in self.logs)
 
+    def rotated_away(self, name):
+        """Every line written to `name` that is no longer in the live log."""
+        return self.written[name][: len(self.written[name]) - len(self.live_lines(name))]
+
     def live_lines(self, name):
         path = self.logs_dir / name
         return path.read_text().splitlines(keepends=True) if path.exists() else []

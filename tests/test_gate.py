@@ -43,6 +43,14 @@ def archived_lines(backend):
     return lines
 
 
+def days_down(lab, proxy, days):
+    """Write and rotate each of `days` with the store unreachable."""
+    proxy.mode = "refuse"
+    for day in days:
+        lab.write_lines(day)
+        lab.run(day)
+
+
 def run_outage(lab, proxy, days=DAYS):
     lab.days(days[:2])
     for i, day in enumerate(days[2:], start=3):
@@ -58,7 +66,7 @@ def test_outage_longer_than_rotate_loses_no_line(gate_lab, compress):
     lab = make()
     lab.configure(["compress"] if compress else [], rotate=2, gate=True)
     run_outage(lab, proxy)
-    gone = lab.written["app.log"][: len(lab.written["app.log"]) - len(lab.live_lines("app.log"))]
+    gone = lab.rotated_away("app.log")
     assert sorted(archived_lines(backend)) == sorted(gone), lab.hook_output()
     # the live log kept rotating through the outage: it holds only the last day
     assert all(DAYS[-1] in line for line in lab.live_lines("app.log"))
@@ -73,7 +81,7 @@ def test_without_the_gate_the_same_outage_loses_lines(gate_lab):
     lab = make()
     lab.configure([], rotate=2, gate=False)
     run_outage(lab, proxy)
-    gone = lab.written["app.log"][: len(lab.written["app.log"]) - len(lab.live_lines("app.log"))]
+    gone = lab.rotated_away("app.log")
     lost = set(gone) - set(archived_lines(backend))
     assert lost, "expected logrotate to delete unarchived files during the outage"
 
@@ -93,15 +101,12 @@ def test_full_spool_vetoes(gate_lab):
     lab = make(spool_cap="1")
     lab.configure([], rotate=1, gate=True)
     lab.days(DAYS[:2])
-    proxy.mode = "refuse"
-    for day in DAYS[2:5]:
-        lab.write_lines(day)
-        lab.run(day)
+    days_down(lab, proxy, DAYS[2:5])
     assert "spool" in lab.hook_output() and "is full" in lab.hook_output()
     proxy.mode = "pass"
     lab.write_lines(DAYS[5])
     lab.run(DAYS[5])
-    gone = lab.written["app.log"][: len(lab.written["app.log"]) - len(lab.live_lines("app.log"))]
+    gone = lab.rotated_away("app.log")
     on_disk = [line for p in lab.rotated_files() for line in p.read_text().splitlines(True)]
     # nothing lost: every line that left the live log is archived or still on disk
     assert set(gone) <= set(archived_lines(backend)) | set(on_disk)
@@ -115,10 +120,7 @@ def test_spooled_logs_survive_a_ledger_rebuilt_from_scratch(gate_lab):
     lab = make()
     lab.configure([], rotate=2, gate=True)
     lab.days(DAYS[:2])
-    proxy.mode = "refuse"
-    for day in DAYS[2:7]:
-        lab.write_lines(day)
-        lab.run(day)
+    days_down(lab, proxy, DAYS[2:7])
     assert "gate: spooled" in lab.hook_output()
     spool = lab.root.parent / "spool"
     assert any(spool.glob("*.origin"))
@@ -127,6 +129,6 @@ def test_spooled_logs_survive_a_ledger_rebuilt_from_scratch(gate_lab):
     for day in DAYS[7:]:
         lab.write_lines(day)
         lab.run(day)
-    gone = lab.written["app.log"][: len(lab.written["app.log"]) - len(lab.live_lines("app.log"))]
+    gone = lab.rotated_away("app.log")
     assert sorted(archived_lines(backend)) == sorted(gone), lab.hook_output()
     assert not list(spool.iterdir())  # drained, .origin files included

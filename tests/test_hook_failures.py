@@ -66,7 +66,7 @@ def test_outage_under_logrotate_then_backlog_archived_once(tmp_path, swift_serve
         for key in keys:
             if "/" + name + "-" in key:
                 archived += content(b"".join(backend.open_read(key)[1]), key).decode().splitlines(True)
-        gone = lab.written[name][: len(lab.written[name]) - len(lab.live_lines(name))]
+        gone = lab.rotated_away(name)
         assert sorted(archived) == sorted(gone)
     backend.close()
 

@@ -81,7 +81,7 @@ def check_archive(lab, backend, ledger_path, olddir=None):
         for key in sorted(objects):
             if key.startswith("web01" + str(lab.logs_dir) + "/") and "/" + name + "-" in key:
                 archived += content(b"".join(backend.open_read(key)[1]), key).decode().splitlines(True)
-        rotated_away = lab.written[name][: len(lab.written[name]) - len(lab.live_lines(name))]
+        rotated_away = lab.rotated_away(name)
         assert sorted(archived) == sorted(rotated_away), name
     # the ledger knows each object with its size and sha256
     db = sqlite3.connect(ledger_path)
