@@ -64,8 +64,17 @@ def rotated_arg_to_live(pattern, layouts):
         return pattern
     lives = [(live_of(pattern, dateformat), olddir) for dateformat, olddir in layouts]
     for live, olddir in lives:
-        if live and olddir and live_outside_olddir(pattern, live, olddir) != live:
-            return live_outside_olddir(pattern, live, olddir)
+        if not live:
+            continue
+        outside = live_outside_olddir(live, olddir)
+        if outside is None:
+            from .errors import UsageError
+            from .naming import escape
+
+            raise UsageError(f"{escape(pattern)} is in the absolute olddir {escape(olddir)}, so its live log's "
+                             "folder is unknown", 'pass the live log ("$1"), not the rotated file ("$2")')
+        if outside != live:
+            return outside
     return next((live for live, _ in lives if live), pattern)
 
 
@@ -125,22 +134,17 @@ def _listing(pattern, olddirs):
                 yield pattern, folder, where, name
 
 
-def live_outside_olddir(path, live, olddir):
+def live_outside_olddir(live, olddir):
     """postrotate's $2 (or the gate's file) may be in olddir: the live log is
     in the folder olddir belongs to, and the key must name that path, as it
-    does for $1. `live` is what the name alone says (in path's folder)."""
+    does for $1. `live` is what the name alone says (in the file's folder).
+    None when olddir is absolute and holds the file: nothing says which
+    folder the log is in."""
     folder = os.path.dirname(live)
     if not olddir:
         return live
     if os.path.isabs(olddir):
-        if os.path.normpath(olddir) == folder:
-            from .errors import UsageError
-
-            from .naming import escape
-
-            raise UsageError(f"{escape(path)} is in the absolute olddir {escape(olddir)}, so its live log's "
-                             "folder is unknown", 'pass the live log ("$1"), not the rotated file ("$2")')
-        return live
+        return None if os.path.normpath(olddir) == folder else live
     parent = os.path.dirname(folder)
     if os.path.normpath(os.path.join(parent, olddir)) == folder:
         return os.path.join(parent, os.path.basename(live))

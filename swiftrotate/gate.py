@@ -18,7 +18,7 @@ import time
 
 from . import discover
 from .archive import build_key, check_template, content_sha256, open_rotated, sha256_fd
-from .errors import ConfigError, SwiftrotateError, UnsafeInput, UsageError
+from .errors import ConfigError, SwiftrotateError, UnsafeInput
 from .ledger import Ledger
 from .naming import COMPRESS_SUFFIXES, escape
 
@@ -235,11 +235,8 @@ def dateformat_for(settings, path):
 
     def outside_olddir(live, olddir):
         """A file in the log's olddir belongs to the log in the folder above;
-        an absolute olddir does not say which folder that is: as named."""
-        try:
-            return discover.live_outside_olddir(path, live, olddir) if live else live
-        except UsageError:
-            return live
+        where an absolute olddir does not say which folder: as named."""
+        return live and (discover.live_outside_olddir(live, olddir) or live)
 
     for glob in settings.log_sections():
         fmt = settings.dateformat(glob)

@@ -122,14 +122,13 @@ def collect(settings, args, report=None):
             check_template(settings.get("key_template", live))
 
     patterns = [discover.rotated_arg_to_live(p, layouts) for p in discover.split_patterns(args)]
-    missing = [p for p in patterns if not discover.GLOB_CHARS.search(os.path.dirname(os.path.abspath(p)))
-               and not os.path.isdir(os.path.dirname(os.path.abspath(p)))]
+    folders = {p: os.path.dirname(p) for p in patterns}  # rotated_arg_to_live made them absolute
+    missing = [p for p in patterns if not discover.GLOB_CHARS.search(folders[p]) and not os.path.isdir(folders[p])]
     for pattern in missing:
         # "nothing rotated yet" would hide a typo in a cron line forever; but a
         # logrotate stanza with missingok may name a folder that is not there
         # (yet): an error only when none of the patterns has its folder
-        folder = os.path.dirname(os.path.abspath(pattern))
-        error = SourceMissing(f"no folder {escape(folder)} (for {escape(pattern)})",
+        error = SourceMissing(f"no folder {escape(folders[pattern])} (for {escape(pattern)})",
                               "check the path in the cron line or logrotate stanza")
         if len(missing) < len(patterns):
             if report is not None:
@@ -154,7 +153,7 @@ def collect(settings, args, report=None):
                 try:
                     pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
                 except SwiftrotateError as exc:
-                    if report is None or isinstance(exc, ConfigError):
+                    if report is None:
                         raise
                     report.outcomes.append(Outcome(cand.path, "", "failed", error=exc))
         if report is not None:

@@ -167,8 +167,6 @@ def content_type(key):
 
 def no_expiry(scheme, expire_after):
     if expire_after:
-        from ..errors import ConfigError
-
         raise ConfigError(f"{scheme}:// stores cannot expire objects by themselves",
                           "drop expire_after for this store, or use a Swift or S3 store")
 

@@ -31,6 +31,7 @@ class LocalBackend(Backend):
             raise ConfigError(f"file:// store needs an absolute folder, got {root!r}",
                               "write it as file:///var/backups/logs")
         self.root = os.path.realpath(root)
+        self._cleared = set()  # folders whose stale temp files are gone (once per run)
         if not os.path.isdir(self.root):
             if not create:
                 raise NotFound(f"store folder {self.root} does not exist")
@@ -72,10 +73,9 @@ class LocalBackend(Backend):
         """Temp files a killed put left in `folder` (never listed, but they
         take space): removed once per folder and run, when a day old, so a
         put still under way elsewhere is never touched."""
-        cleared = self.__dict__.setdefault("_cleared", set())
-        if folder in cleared:
+        if folder in self._cleared:
             return
-        cleared.add(folder)
+        self._cleared.add(folder)
         try:
             names = [n for n in os.listdir(folder) if n.startswith(TMP_PREFIX)]
         except OSError:
