@@ -208,8 +208,12 @@ def _content_sha256_by_tool(local, ext):
 
     tool = READERS.get(ext)
     if tool is None or shutil.which(tool[0]) is None:
-        need = f"install {tool[0]}" + (" or pip install 'swiftrotate[zstd]'" if ext == ".zst" else "") if tool \
-            else "compress with gzip, bzip2, xz, zstd or lz4"
+        if tool is None:
+            need = "compress with gzip, bzip2, xz, zstd or lz4"
+        elif ext == ".zst":
+            need = "install zstd or pip install 'swiftrotate[zstd]'"
+        else:
+            need = f"install {tool[0]}"
         raise ConfigError(f"cannot compare {escape(local.path)} with its archived other form: nothing here reads "
                           f"{ext} files", need)
     # The child reads the same pinned file through a descriptor of its own

@@ -189,7 +189,7 @@ class S3Backend(Backend):
         """Tag an archive that is already in the store: uploaded before
         expire_after was set, or by a run whose tag check failed."""
         name = self._full(key)
-        tag_key, days = lifecycle.tagging(lifecycle.days_of(expire_after)).split("=")
+        tag_key, days = lifecycle.TAG, str(lifecycle.days_of(expire_after))
         tags = self._call(f"tags of {name}", self.client.get_object_tagging, Bucket=self.bucket,
                           Key=name).get("TagSet", [])
         if {"Key": tag_key, "Value": days} in tags:
