@@ -15,7 +15,7 @@ from typing import Optional
 from urllib.parse import quote
 
 from . import __version__
-from .errors import Conflict, IntegrityError, NotFound, SwiftrotateError, TransientError, UnsafeInput
+from .errors import Conflict, Incomplete, IntegrityError, NotFound, SwiftrotateError, TransientError, UnsafeInput
 from .discover import Candidate, insecure_folder
 from .naming import COMPRESS_SUFFIXES, escape, unit_id, validate_key
 
@@ -337,8 +337,8 @@ class Archiver:
         """Unlink a rotated file only after a fresh HEAD confirms its archive
         and only if it is still exactly the file we hashed."""
         key, size, sha = stored
-        if status != "uploaded":  # an upload was just HEAD-verified
-            info = self.backend.stat(key)
+        if status != "uploaded":  # an upload was just verified
+            info = self._confirm(key, local if (local.st.st_size, local.sha256) == (size, sha) else None)
             if (info.size, info.sha256) != (size, sha):
                 raise IntegrityError(f"{escape(key)} no longer matches what was archived; "
                                      f"keeping {escape(cand.path)}")
@@ -358,8 +358,8 @@ class Archiver:
         row = self.ledger.unit(self.dest, unit)
         if row and self.verify:
             try:
-                info = self.backend.stat(row["key"])
-            except NotFound:
+                info = self.backend.verify(row["key"])
+            except (NotFound, Incomplete):  # looked at again, with the local file, by _stored_form
                 return None
             if (info.size, info.sha256) != (row["size"], row["sha256"]):
                 return None
@@ -372,9 +372,8 @@ class Archiver:
             stored = (row["key"], row["size"], row["sha256"])
             return self._against(cand, local, key, unit, *stored, row["content_sha256"],
                                  confirmed=self.verify), stored
-        found = self._stored_form(unit, prefer=key, stamp=stamp)
+        found = self._stored_form(unit, prefer=key, stamp=stamp, local=local)
         if found:
-            _hash(local)
             stored, content = found
             return self._against(cand, local, key, unit, *stored, content), stored
         # A new unit: hash while uploading. Swift needs the sha256 only for
@@ -392,14 +391,18 @@ class Archiver:
             if prefix in self._listed:
                 self._listed[prefix].add(key)
 
-    def _stored_form(self, unit, prefer, stamp=None):
+    def _stored_form(self, unit, prefer, stamp=None, local=None):
         """((key, size, sha256), uncompressed sha256 or None) of the unit's
-        object in the store, preferring the key `prefer`; None if absent."""
+        object in the store, preferring the key `prefer`; None if absent.
+        The object must be whole (verify); a broken one is repaired from
+        `local` (hashed here) when that holds the same bytes."""
         forms = self._store_forms(unit, stamp)
         if not forms:
             return None
         other = prefer if prefer in forms else forms[0]
-        info = self.backend.stat(other)
+        if local is not None:
+            _hash(local)
+        info = self._confirm(other, local if other == prefer else None)
         content = info.sha256 if unit_id(other) == other else info.metadata.get("uncompressed-sha256")
         return (other, info.size, info.sha256), content
 
@@ -452,21 +455,74 @@ class Archiver:
             else:
                 self.ledger.record_file(self.dest, unit, cand.path, local.st)
             return "present"
-        if stored_key == key and not (cand.ext and stored_content):
+        if stored_key == key and not cand.ext:
             raise Conflict(f"{escape(cand.path)} (sha256 {local.sha256[:12]}..., {size} bytes) differs from "
                            f"the archived {escape(stored_key)} (sha256 {(stored_sha or '?')[:12]}..., "
                            f"{stored_size} bytes); not overwriting",
                            "compare the two; move one aside if both must be kept")
-        # Two forms of one rotation (X and X.gz, or our .gz and logrotate's):
-        # the same unit when the uncompressed content is the same.
+        # Two forms of one rotation (X and X.gz, our .gz and logrotate's, or a
+        # .gz compressed again with another header): the same unit when the
+        # uncompressed content is the same, whichever form went first.
         content, _ = content_sha256(local, cand.ext)
-        if content is not None and content == (stored_content or (stored_sha if not stored_key.endswith(
-                tuple(COMPRESS_SUFFIXES)) else None)):
+        if stored_content is None and content is not None:
+            stored_content = self._content_of(cand, stored_key, stored_size, stored_sha, unit)
+        if content is not None and content == stored_content:
             self.ledger.record_file(self.dest, unit, cand.path, local.st)
             return "twin"
         raise Conflict(f"{escape(cand.path)} and the archived {escape(stored_key)} are two forms of one "
                        "rotation but their content differs; not overwriting",
                        "the log was probably written to after it was archived; compare the two")
+
+    def _content_of(self, cand, key, size, sha256, unit):
+        """The uncompressed sha256 of the stored `key` (size, sha256): a plain
+        object's own; for a compressed one, from a local file with its exact
+        bytes, else from a verified download. Kept in the ledger."""
+        ext = next((s for s in COMPRESS_SUFFIXES if key.endswith(s)), "")
+        if not ext:
+            return sha256
+        content = None
+        sibling = cand.path[: len(cand.path) - len(cand.ext)] + ext
+        try:
+            twin = open_rotated(sibling)
+        except (SwiftrotateError, OSError):
+            twin = None
+        if twin is not None:
+            try:
+                if (twin.st.st_size, _hash(twin)) == (size, sha256):
+                    content, _ = content_sha256(twin, ext)
+            except SwiftrotateError:
+                pass
+            finally:
+                os.close(twin.fd)
+        if content is None:
+            content = self._downloaded_content(key, ext)
+        if content is not None:
+            self.ledger.set_content(self.dest, unit, key, content)
+        return content
+
+    def _downloaded_content(self, key, ext):
+        """Download `key` into an unlinked temp file (verified against its
+        sha256 metadata) and hash what it decompresses to."""
+        import tempfile
+
+        from .backends.base import check_content
+
+        info, chunks = self.backend.open_read(key)
+        fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=ext,
+                                   dir=os.path.dirname(os.path.abspath(self.ledger.path)))
+        os.unlink(tmp)
+        try:
+            digest, size = hashlib.sha256(), 0
+            with os.fdopen(os.dup(fd), "wb") as out:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+            check_content(key, info, size, digest.hexdigest())
+            stored = LocalFile(tmp, fd, os.fstat(fd), sha256=digest.hexdigest())
+            return content_sha256(stored, ext)[0]
+        finally:
+            os.close(fd)
 
     def _upload(self, cand, local, key, unit, origin=None, sha256=None):
         """Upload `local`; `origin` is the rotated file it was compressed from.
@@ -483,6 +539,11 @@ class Archiver:
             meta["uncompressed-size"] = str(origin.st.st_size)
             meta["uncompressed-sha256"] = origin.sha256
         taken = False  # the object at the key is not (known to be) from this upload: never _drop it
+        # Before the first byte: a killed run's segments or multipart upload
+        # are then found and cleared by the next run (clear_leftovers).
+        parts = self.backend.needs_cleanup(size)
+        if parts:
+            self.ledger.intent_add(self.dest, key)
         try:
             self.backend.put(key, local.io_path, size=size, sha256=sha256 or local.sha256, metadata=meta,
                              expire_after=self.expire_after(cand), exclusive=True)
@@ -490,7 +551,7 @@ class Archiver:
             taken = True
             if sha256 is not None:
                 local.sha256 = sha256.result()
-            info = self.backend.stat(key)
+            info = self._confirm(key, local)
             if (info.size, info.sha256) != (size, local.sha256):
                 raise Conflict(f"{escape(cand.path)} (sha256 {local.sha256[:12]}..., {size} bytes) differs from "
                                f"{escape(key)} (sha256 {(info.sha256 or '?')[:12]}..., {info.size} bytes), which "
@@ -514,7 +575,7 @@ class Archiver:
             if not taken:
                 self._drop(key)
             raise TransientError(f"{escape(cand.path)} changed while it was uploaded; the next run retries")
-        info = self.backend.stat(key)
+        info = self._confirm(key, local)
         if info.size != size or info.sha256 != local.sha256:
             if not taken:
                 self._drop(key)
@@ -528,9 +589,29 @@ class Archiver:
             self.ledger.record(self.dest, unit, key, size, local.sha256, origin.sha256, origin.st.st_size,
                                cand.path, origin.st)
         self._listed_add(key, cand.stamp)
+        if parts and self.backend.clear_leftovers(key):
+            self.ledger.intent_remove(self.dest, key)
         self.log.info("archived %s -> %s (%d bytes, sha256 %s)", escape(cand.path), escape(key), size,
                       local.sha256[:12])
         return "uploaded"
+
+    def _confirm(self, key, local=None):
+        """The store's word that `key` is whole (Backend.verify). A broken
+        object of ours is repaired from `local` when that holds the bytes
+        its metadata names; otherwise it is never counted as archived."""
+        try:
+            return self.backend.verify(key)
+        except Incomplete as exc:
+            info = exc.info
+            if local is None or not local.sha256 or info is None or \
+                    (info.size, info.sha256) != (local.st.st_size, local.sha256):
+                raise Incomplete(f"{exc}; no local copy with its bytes is here to repair it from",
+                                 "fetch cannot read it; if a copy exists elsewhere, delete the object and upload "
+                                 "that copy", info=info, missing=exc.missing) from None
+            self.backend.repair(key, local.io_path, exc)
+            self.log.warning("repaired %s: put back %d missing part(s) from %s", escape(key), len(exc.missing),
+                             escape(local.path))
+            return self.backend.verify(key)
 
     def _drop(self, key):
         try:

@@ -43,6 +43,17 @@ class Conflict(IntegrityError):
     """The store holds different content under a key we must not overwrite."""
 
 
+class Incomplete(IntegrityError):
+    """An object of ours whose parts are not all there (a Swift SLO with a
+    missing or wrong segment): HEAD shows our metadata, GET fails. Never
+    counts as archived. `info` is what HEAD showed; `missing` names the
+    parts; `manifest` is the backend's record of every part, for repair()."""
+
+    def __init__(self, message, hint=None, *, info=None, missing=(), manifest=None):
+        super().__init__(message, hint)
+        self.info, self.missing, self.manifest = info, list(missing), manifest
+
+
 class UnsafeInput(SwiftrotateError):
     """A symlink, a non-regular file, or a key that would escape a folder."""
 

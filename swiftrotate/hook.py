@@ -260,12 +260,13 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
                     report.outcomes.append(Outcome(cand.path, key, "known", st.st_size))
                 else:
                     pending.append((cand, key, st))
+            stale = [] if dry_run else stale_intents(ledger, dest)
             if dry_run:
                 for cand, key, st in pending:
                     report.outcomes.append(Outcome(cand.path, key, "would-upload", st.st_size))
-            elif pending:
+            elif pending or stale:
                 _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend,
-                             remove, spooled)
+                             remove, spooled, stale)
                 _drain_spool(report, spooled, ledger, log)
             if not dry_run and not remove:
                 _tidy_leftovers(found, report, log)
@@ -277,9 +278,9 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
 
 
 def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend, remove,
-                 spooled=()):
+                 spooled=(), stale=()):
     ready = _wait_settled(settings, pending, report, deadline, start, log)
-    if not ready:
+    if not ready and not stale:
         return
     backend = open_backend()
     # Spooled files, and with --remove every file, are deleted once archived:
@@ -291,9 +292,13 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
     except SwiftrotateError as exc:  # e.g. refused credentials: every file fails alike
         for cand, key, _ in ready:
             report.outcomes.append(Outcome(cand.path, key, "failed", error=exc))
-        log.error("not archived: %s", exc.line())
+        if ready:
+            log.error("not archived: %s", exc.line())
+        else:
+            report.warnings.append(f"leftovers of interrupted uploads not cleared: {exc.line()}")
         backend.close()
         return
+    clear_stale(backend, ledger, dest, stale, report)
 
     def one(item):
         cand, key, _ = item
@@ -315,6 +320,40 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
         report.outcomes += _in_threads(one, ready, jobs, log)
     finally:
         backend.close()
+
+
+def stale_intents(ledger, dest):
+    """(key, pid) of uploads started by a run that is gone (killed, or
+    failed before it could clear up): their leftovers are ours to clear."""
+    return [(key, pid) for key, pid in ledger.intents(dest) if not _running(pid)]
+
+
+def _running(pid):
+    """Is `pid` a swiftrotate that is still running (a gate, which takes no lock)?"""
+    if pid == os.getpid():
+        return False  # a row of an earlier run whose pid this run now has
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"swiftrotate" in f.read()
+    except OSError:
+        return False
+
+
+def clear_stale(backend, ledger, dest, stale, report):
+    """Remove what killed uploads left (segments, multipart uploads) that no
+    object references; a row stays until that is proven done."""
+    for key, pid in stale:
+        try:
+            done = backend.clear_leftovers(key)
+        except SwiftrotateError as exc:
+            done, why = False, exc.line()
+        else:
+            why = "the store could not tell what is in use"
+        if done:
+            ledger.intent_remove(dest, key, pid)
+        else:
+            report.warnings.append(f"leftovers of an interrupted upload of {escape(key)} not cleared yet ({why}); "
+                                   "the next run retries")
 
 
 def _in_threads(fn, items, jobs, log):

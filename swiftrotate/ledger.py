@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS files (
     dest TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, unit TEXT NOT NULL,
     PRIMARY KEY (dest, path));
+CREATE TABLE IF NOT EXISTS intents (
+    dest TEXT NOT NULL, key TEXT NOT NULL, pid INTEGER NOT NULL, started_at REAL NOT NULL,
+    PRIMARY KEY (dest, key, pid));
 CREATE TABLE IF NOT EXISTS spool (
     spool_path TEXT PRIMARY KEY, original TEXT NOT NULL,
     size INTEGER NOT NULL, spooled_at REAL NOT NULL);
@@ -192,6 +195,29 @@ class Ledger:
     def _file_row(dest, unit, path, st):
         return ("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?)",
                 (dest, path, st.st_size, st.st_mtime_ns, st.st_ino, unit))
+
+    def set_content(self, dest, unit, key, content_sha256):
+        """Remember the uncompressed sha256 of the unit's stored compressed form."""
+        self._write(("UPDATE units SET content_sha256=? WHERE dest=? AND unit=? AND key=?",
+                     (content_sha256, dest, unit, key)))
+
+    def intent_add(self, dest, key):
+        """An upload of `key` that may leave parts behind is about to start."""
+        self._write(("INSERT OR REPLACE INTO intents VALUES (?,?,?,?)", (dest, key, os.getpid(), time.time())))
+
+    def intent_remove(self, dest, key, pid=None):
+        self._write(("DELETE FROM intents WHERE dest=? AND key=? AND pid=?",
+                     (dest, key, os.getpid() if pid is None else pid)))
+
+    def intents(self, dest):
+        """(key, pid) of uploads that started and were not seen through, by
+        any run: a killed one's leftovers are for clear_leftovers."""
+        with self._lock:
+            try:
+                return self.db.execute("SELECT key, pid FROM intents WHERE dest=? ORDER BY key",
+                                       (dest,)).fetchall()
+            except sqlite3.Error:
+                return []
 
     def spool_add(self, spool_path, original, size):
         # Durable before the gate lets logrotate unlink the original name.

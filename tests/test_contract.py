@@ -170,8 +170,10 @@ def test_interrupted_put_leaves_no_object(store, tmp_path, monkeypatch):
 
 def test_leftovers_of_a_killed_upload_are_cleared_by_the_next_one(store, tmp_path):
     """A run killed with -9 leaves segments (Swift), an open multipart
-    upload (S3) or a temp file (folder store); the next upload that commits
-    there removes them, so nothing stays billed forever."""
+    upload (S3) or a temp file (folder store); once the next upload there
+    commits, clear_leftovers removes them (the Archiver calls it, and every
+    run calls it for the uploads its ledger saw start and not finish), so
+    nothing stays billed forever; it never touches what the object uses."""
     key = "h/var/log/app.log-20261126"
     if store.target == "swift":
         segments = make_backend("swift", f"swift://{store.backend.segment_container}", store.options)
@@ -192,7 +194,10 @@ def test_leftovers_of_a_killed_upload_are_cleared_by_the_next_one(store, tmp_pat
         store.backend.client.create_multipart_upload(Bucket=store.backend.bucket, Key=key)
     path, n, sha = write(tmp_path / "in", os.urandom(12 * MIB))
     store.backend.put(key, path, size=n, sha256=sha)
+    assert store.backend.needs_cleanup(n) == (store.target != "local")
+    assert store.backend.clear_leftovers(key) is True
     left = store.leftovers()
+    assert store.backend.verify(key).sha256 == sha  # the committed object is untouched
     if store.target == "swift":
         assert left and not any("/slo/1.000000/" in k for k in left), left  # only the committed set
     elif store.target == "local":

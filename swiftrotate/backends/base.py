@@ -65,6 +65,32 @@ class Backend(ABC):
     def stat(self, key) -> ObjectInfo:
         """Size and metadata of `key` (a HEAD). Raises NotFound."""
 
+    def verify(self, key) -> ObjectInfo:
+        """stat(), plus proof that a GET would return every byte: what
+        "archived" means. Raises Incomplete for an object whose parts are
+        not all there (a Swift SLO with a missing segment), NotFound, or a
+        TransientError when that cannot be told now. Stores that assemble
+        an object before it becomes visible (S3 multipart, a folder) need
+        nothing beyond the HEAD."""
+        return self.stat(key)
+
+    def repair(self, key, path, incomplete) -> None:
+        """Put back the parts `incomplete` (raised by verify) names, from the
+        local file at `path` that holds the same bytes. Default: cannot."""
+        raise incomplete
+
+    def needs_cleanup(self, size) -> bool:
+        """Would a put of `size` bytes store parts that a killed or failed
+        run can leave behind (segments, multipart uploads)?"""
+        return False
+
+    def clear_leftovers(self, key) -> bool:
+        """Remove what uploads of `key` left that no object references
+        (segments no manifest at `key` lists, open multipart uploads of
+        `key`). True when that is proven done; False when it could not be
+        told (the next run tries again). Never removes what `key` uses."""
+        return True
+
     @abstractmethod
     def open_read(self, key):
         """Return (ObjectInfo, iterator of byte chunks). Raises NotFound.

@@ -15,7 +15,7 @@ upload of a run reads the tag back, because some stores drop tags silently.
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import lifecycle
-from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
+from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, SwiftrotateError, TransientError
 from .base import (Backend, CHUNK, ObjectInfo, RangeReader, content_type,
                    file_md5, integrity_metadata, md5_of, parse_metadata, resolve, SMALL, small_body,
                    tls_refusal)
@@ -147,7 +147,12 @@ class S3Backend(Backend):
             if not self.create_bucket:
                 raise NotFound(f"S3 bucket {self.bucket} does not exist",
                                "create it, or allow create_bucket in [s3]") from None
-            self._call(f"create bucket {self.bucket}", self.client.create_bucket, Bucket=self.bucket)
+            try:
+                self._call(f"create bucket {self.bucket}", self.client.create_bucket, Bucket=self.bucket)
+            except BackendError as exc:
+                # the answer to our first CreateBucket was lost and the retry met our own bucket
+                if "BucketAlreadyOwnedByYou" not in str(exc):
+                    raise
         self._bucket_ok = True
 
     # -- the contract --------------------------------------------------------
@@ -243,27 +248,52 @@ class S3Backend(Backend):
             resp = self._call(f"complete upload {name}", self.client.complete_multipart_upload,
                               Bucket=self.bucket, Key=name, UploadId=upload_id,
                               MultipartUpload={"Parts": parts})
-        except BaseException:
+        except NotFound:
+            # NoSuchUpload: the answer to our Complete was lost and botocore's
+            # retry found the upload already assembled. HEAD tells.
             try:
-                self.client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload_id)
-            except Exception:
-                pass
+                info = self._info(name, self._call(f"HEAD {name}", self.client.head_object, Bucket=self.bucket,
+                                                   Key=name))
+            except SwiftrotateError:
+                info = None
+            if info is None or (info.size, info.sha256) != (size, args["Metadata"]["sha256"]):
+                self._abort_quietly(name, upload_id)
+                raise
+            return info.etag
+        except BaseException:
+            self._abort_quietly(name, upload_id)
             raise
-        self._abort_orphan_uploads(name, upload_id)
         return resp.get("ETag")
 
-    def _abort_orphan_uploads(self, name, keep):
-        """Multipart uploads an earlier attempt at this key left open (killed
-        with -9 before it could abort): their parts are billed until aborted.
-        The key is ours and create-only, so any other upload of it is an
-        orphan. Best effort: a leftover costs space, never correctness."""
+    def _abort_quietly(self, name, upload_id):
         try:
-            uploads = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=name).get("Uploads", [])
-            for upload in uploads:
-                if upload.get("Key") == name and upload.get("UploadId") != keep:
-                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload["UploadId"])
-        except (self._bexc.BotoCoreError, self._bexc.ClientError):
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload_id)
+        except Exception:
             pass
+
+    def needs_cleanup(self, size):
+        return size > self.multipart_threshold
+
+    def clear_leftovers(self, key):
+        """Abort every open multipart upload of `key`: a completed one is no
+        longer listed, so whatever is listed is a killed run's (billed until
+        aborted). Callers hold the state lock, so no run of ours is under way."""
+        name = self._full(key)
+        try:
+            uploads = self._call(f"list uploads of {name}", self.client.list_multipart_uploads,
+                                 Bucket=self.bucket, Prefix=name).get("Uploads", [])
+            for upload in uploads:
+                if upload.get("Key") == name:
+                    try:
+                        self._call(f"abort upload of {name}", self.client.abort_multipart_upload,
+                                   Bucket=self.bucket, Key=name, UploadId=upload["UploadId"])
+                    except NotFound:
+                        pass
+        except NotFound:
+            return True
+        except SwiftrotateError:
+            return False
+        return True
 
     def stat(self, key):
         name = self._full(key)

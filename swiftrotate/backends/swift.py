@@ -15,8 +15,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
-from ..errors import (AuthError, BackendError, ConfigError, Conflict, IntegrityError, NotFound, SwiftrotateError,
-                      TransientError)
+from ..errors import (AuthError, BackendError, ConfigError, Conflict, Incomplete, IntegrityError, NotFound,
+                      SwiftrotateError, TransientError)
 from .base import (Backend, CHUNK, ObjectInfo, RangeChunks, content_type, file_md5,
                    integrity_metadata, md5_of, parse_metadata, resolve, SMALL, small_body, tls_refusal)
 
@@ -237,6 +237,9 @@ class SwiftBackend(Backend):
             raise IntegrityError(f"{path} changed while it was uploaded")
         return etag
 
+    def needs_cleanup(self, size):
+        return size > self.segment_threshold
+
     def _put_slo(self, name, path, size, headers, expire_after):
         self._ensure_container(self.segment_container)
         stamp = "%.6f" % time.time()
@@ -249,73 +252,175 @@ class SwiftBackend(Backend):
         def upload(item):
             idx, off, length = item
             seg = f"{seg_base}/{idx:08d}"
-            with RangeChunks(path, off, length) as body:
-                etag = self._call(f"upload segment {seg}", self._conn().put_object,
-                                  self.segment_container, seg, body, content_length=length,
-                                  headers=seg_headers)
-                sent = body.md5.hexdigest()
-            done.append(seg)
-            if etag.strip('"') != sent:
-                raise IntegrityError(f"Swift: segment {seg} stored with ETag {etag}, we sent MD5 {sent}")
+            done.append(seg)  # before the PUT: its answer may be lost after Swift stored it
+            sent = self._put_segment(self.segment_container, seg, path, off, length, seg_headers)
             return {"path": f"/{self.segment_container}/{seg}", "etag": sent, "size_bytes": length}
 
         try:
             with ThreadPoolExecutor(self.segment_threads) as pool:
                 manifest = list(pool.map(upload, ranges))
-            body = json.dumps(manifest)
-            try:
-                etag = self._call(f"upload manifest {name}", self._conn().put_object, self.container,
-                                  name, body, headers=headers(), query_string="multipart-manifest=put")
-            except Conflict:
-                # A 412 may answer swiftclient's retry of our own manifest PUT whose
-                # first answer was lost: then the manifest is ours, keep its segments.
-                if not self._manifest_lists(name, manifest):
-                    raise
-                etag = '"%s"' % hashlib.md5("".join(m["etag"] for m in manifest).encode()).hexdigest()
-        except BaseException as exc:
-            # The manifest PUT may have been committed although we saw an error
-            # (a read timeout while Swift checks the segments): remove it first,
-            # or a HEAD would later show our metadata over missing segments.
-            # Not after a 412: the object at the key is someone else's.
-            if not isinstance(exc, Conflict):
-                try:
-                    self._conn().delete_object(self.container, name, query_string="multipart-manifest=delete")
-                except Exception:
-                    pass
+        except BaseException:
+            # No manifest was sent, so nothing can reference these segments.
             for seg in done:
                 self._delete_quietly(seg, self.segment_container)
             raise
         expect = hashlib.md5("".join(m["etag"] for m in manifest).encode()).hexdigest()
+        try:
+            etag = self._call(f"upload manifest {name}", self._conn().put_object, self.container,
+                              name, json.dumps(manifest), headers=headers(), query_string="multipart-manifest=put")
+        except SwiftrotateError as exc:
+            self._after_manifest_failure(name, manifest, exc)
+            etag = '"%s"' % expect  # the manifest at the key is ours: a lost answer, not a failure
         if etag.strip('"') != expect:
             self._delete_quietly(name)
             raise IntegrityError(f"Swift: manifest {name} has ETag {etag}, expected {expect}")
-        self._delete_orphan_segments(name, seg_base)
         return etag
 
-    def _delete_orphan_segments(self, name, keep):
-        """Segments an earlier attempt at this key left behind (killed with -9
-        before it could clean up): the key is ours and create-only, so any
-        segment set under it other than the one just committed is an orphan.
-        Best effort: a leftover costs space, never correctness."""
+    def _put_segment(self, container, seg, path, off, length, headers):
+        """PUT one segment from a byte range; returns the MD5 we sent."""
+        with RangeChunks(path, off, length) as body:
+            etag = self._call(f"upload segment {seg}", self._conn().put_object,
+                              container, seg, body, content_length=length, headers=headers)
+            sent = body.md5.hexdigest()
+        if etag.strip('"') != sent:
+            raise IntegrityError(f"Swift: segment {seg} stored with ETag {etag}, we sent MD5 {sent}")
+        return sent
+
+    def _after_manifest_failure(self, name, manifest, exc):
+        """The manifest PUT failed, or seemed to. Its segments may be deleted
+        only when it is proven that no manifest at the key lists them: a lost
+        answer (swiftclient's retry then meets our own manifest: 412), or a
+        read timeout while Swift checks the segments, can hide a committed
+        manifest. Returns when the key holds our manifest; raises otherwise."""
+        ours = [m["path"] for m in manifest]
+        if not isinstance(exc, (Conflict, TransientError)):
+            # Swift answered and stored nothing (400 bad segments, 422, 401, 404)
+            self._delete_segments(ours)
+            raise exc
         try:
+            stored = self._read_manifest(name)
+        except SwiftrotateError:
+            raise TransientError(f"{exc} (and the manifest could not be read back, so its segments are kept "
+                                 "until a run can tell whether they are used)",
+                                 "the next run decides and cleans up") from None
+        if stored == ours:
+            return
+        if isinstance(exc, Conflict):  # another object holds the key: ours are unreferenced
+            self._delete_segments(ours)
+        # else nothing of ours is at the key now, but a PUT still running in
+        # the proxy may yet commit it: the segments stay for the next run's
+        # clear_leftovers, which the caller's intent record triggers.
+        raise exc
+
+    def _delete_segments(self, paths):
+        for path in paths:
+            self._delete_quietly(path.split("/", 2)[2], self.segment_container)
+
+    def _read_manifest(self, name):
+        """Segment paths ("/container/segment") the SLO at `name` lists;
+        [] for a plain object, None when nothing is at the key. Raises
+        TransientError (or another error) when that cannot be told."""
+        try:
+            headers, body = self._call(f"GET manifest {name}", self._conn().get_object, self.container, name,
+                                       query_string="multipart-manifest=get")
+        except NotFound:
+            return None
+        if str(headers.get("x-static-large-object", "")).lower() != "true":
+            return []
+        try:
+            stored = json.loads(body)
+            return [s["name"] for s in stored]
+        except (ValueError, TypeError, KeyError):
+            raise TransientError(f"Swift: manifest {name} is not readable JSON") from None
+
+    def verify(self, key):
+        name = self._full(key)
+        headers = self._call(f"HEAD {name}", self._conn().head_object, self.container, name)
+        info = self._info(key, headers)
+        if str(headers.get("x-static-large-object", "")).lower() != "true":
+            return info
+        _, body = self._call(f"GET manifest {name}", self._conn().get_object, self.container, name,
+                             query_string="multipart-manifest=get")
+        try:
+            entries = [(s["name"], int(s["bytes"]), s["hash"]) for s in json.loads(body)]
+        except (ValueError, TypeError, KeyError):
+            raise TransientError(f"Swift: manifest {name} is not readable JSON") from None
+        missing = self._absent_segments(entries)
+        if missing or sum(size for _, size, _ in entries) != info.size:
+            what = (f"{len(missing)} of {len(entries)} segments missing or changed, first {missing[0]}"
+                    if missing else f"its segments add up to {sum(s for _, s, _ in entries)} bytes, not {info.size}")
+            raise Incomplete(f"Swift: {name} is broken in the store: {what}", info=info, missing=missing,
+                             manifest=entries)
+        return info
+
+    def _absent_segments(self, entries):
+        """Manifest entries with no segment of that size and MD5: one listing
+        of their common prefix, and a HEAD for any the listing lacks (a
+        listing may lag behind a PUT)."""
+        by_container = {}
+        for path, size, md5 in entries:
+            container, seg = path.lstrip("/").split("/", 1)
+            by_container.setdefault(container, []).append((seg, size, md5, path))
+        missing = []
+        for container, segs in by_container.items():
+            prefix = os.path.commonprefix([seg for seg, _, _, _ in segs])
+            try:
+                _, listing = self._call(f"list {container}", self._conn().get_container, container,
+                                        prefix=prefix, full_listing=True)
+            except NotFound:
+                listing = []
+            have = {item.get("name"): (int(item.get("bytes", -1)), item.get("hash")) for item in listing}
+            for seg, size, md5, path in segs:
+                if have.get(seg) == (size, md5):
+                    continue
+                try:
+                    head = self._call(f"HEAD {seg}", self._conn().head_object, container, seg)
+                    if (int(head.get("content-length", -1)), head.get("etag", "").strip('"')) == (size, md5):
+                        continue
+                except NotFound:
+                    pass
+                missing.append(path)
+        return missing
+
+    def repair(self, key, path, incomplete):
+        """Put the missing segments back under the names the manifest lists,
+        from the local copy, each checked against the MD5 the manifest holds."""
+        if not incomplete.manifest or sum(s for _, s, _ in incomplete.manifest) != os.stat(path).st_size:
+            raise incomplete
+        wanted = set(incomplete.missing)
+        offset = 0
+        for seg_path, size, md5 in incomplete.manifest:
+            if seg_path in wanted:
+                container, seg = seg_path.lstrip("/").split("/", 1)
+                self._ensure_container(container)
+                sent = self._put_segment(container, seg, path, offset, size, {})
+                if sent != md5:
+                    self._delete_quietly(seg, container)
+                    raise IntegrityError(f"Swift: cannot repair {self._full(key)}: the local copy's bytes for "
+                                         f"segment {seg_path} differ from the manifest's")
+            offset += size
+
+    def clear_leftovers(self, key):
+        name = self._full(key)
+        try:
+            keep = set(self._read_manifest(name) or [])
             _, page = self._call(f"list {self.segment_container}", self._conn().get_container,
                                  self.segment_container, prefix=f"{name}/slo/", full_listing=True)
+        except NotFound:  # no segment container: nothing to clear
+            return True
         except SwiftrotateError:
-            return
+            return False
+        done = True
         for item in page:
             seg = item.get("name", "")
-            if seg and not seg.startswith(keep + "/"):
-                self._delete_quietly(seg, self.segment_container)
-
-    def _manifest_lists(self, name, manifest):
-        """Is the SLO at `name` the one listing exactly these segments?"""
-        try:
-            _, body = self._call(f"GET manifest {name}", self._conn().get_object, self.container, name,
-                                 query_string="multipart-manifest=get")
-            stored = json.loads(body)
-        except (SwiftrotateError, ValueError):
-            return False
-        return isinstance(stored, list) and [s.get("name") for s in stored] == [m["path"] for m in manifest]
+            if seg and f"/{self.segment_container}/{seg}" not in keep:
+                try:
+                    self._call(f"DELETE {seg}", self._conn().delete_object, self.segment_container, seg)
+                except NotFound:
+                    pass
+                except SwiftrotateError:
+                    done = False
+        return done
 
     def stat(self, key):
         name = self._full(key)
