@@ -245,7 +245,7 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
                     pending.append((cand, key, os.lstat(cand.path)))
                 except FileNotFoundError:
                     ledger.spool_remove(cand.path)
-            spooled = {cand.path for cand, _, _ in pending}
+            spooled = {cand.path: cand.live for cand, _, _ in pending}
             found = collect(settings, args, report)
             warn_near_misses(report, settings, ledger, log)
             for outcome in report.outcomes:  # refused before any upload: said now, each on its line
@@ -268,6 +268,7 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
                 _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend,
                              remove, spooled, stale)
                 _drain_spool(report, spooled, ledger, log)
+                _spool_failures_of_other_logs(report, spooled, settings, args)
             if not dry_run and not remove:
                 _tidy_leftovers(found, report, log)
         finally:
@@ -425,6 +426,26 @@ def _drain_spool(report, spooled, ledger, log):
                     pass
             ledger.spool_remove(outcome.path)
             log.info("archived spooled %s", escape(outcome.path))
+
+
+def _spool_failures_of_other_logs(report, spooled, settings, args):
+    """Every run archives the whole spool, but a spooled file that fails
+    (a true conflict) fails only the runs that cover its log: it is said on
+    every run, and the other logs' hooks still exit 0, so logrotate goes on
+    compressing and rotating them."""
+    import fnmatch
+
+    layouts = _layouts(settings)
+    patterns = [discover.rotated_arg_to_live(p, layouts) for p in discover.split_patterns(args)]
+    keep = []
+    for outcome in report.outcomes:
+        live = spooled.get(outcome.path)
+        if outcome.error is not None and live and not any(fnmatch.fnmatchcase(live, p) for p in patterns):
+            report.warnings.append(f"spooled {escape(outcome.path)} (of {escape(live)}, not covered by this run) "
+                                   f"is still not archived: {outcome.error.line()}")
+            continue
+        keep.append(outcome)
+    report.outcomes = keep
 
 
 def _wait_settled(settings, pending, report, deadline, start, log):
