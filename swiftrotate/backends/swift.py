@@ -172,6 +172,9 @@ class SwiftBackend(Backend):
                              "check ST_USER/ST_KEY or OS_* credentials")
         if status == 422:
             return IntegrityError(f"Swift: {what}: server rejected our MD5 (422 Unprocessable Entity)")
+        if status == 409 and what.startswith("GET "):  # a large object whose segment is gone
+            return Incomplete(f"Swift: {what}: 409 Conflict: a segment of this large object is missing",
+                              "it cannot be read; an upload run on the host that still has the log repairs it")
         if status == 412:  # only our exclusive PUT sends a precondition
             return Conflict(f"Swift: {what}: the key was taken meanwhile (412); not overwriting")
         if status is None or status >= 500 or status in (408, 429, 498, 499):
