@@ -1,8 +1,13 @@
+import re
+
 from setuptools import find_packages, setup
+
+# the one place the version is written: swiftrotate/__init__.py
+VERSION = re.search(r'__version__ = "([^"]+)"', open("swiftrotate/__init__.py", encoding="utf-8").read()).group(1)
 
 setup(
     name="swiftrotate",
-    version="0.1.0",
+    version=VERSION,
     description="Archive logrotate's rotated logs to OpenStack Swift, S3 or a folder, verified, and fetch them back by date",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",

@@ -4,7 +4,7 @@ No I/O here, so every rule can be tested exhaustively and reused by the hook,
 the renamer and fetch.
 """
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 COMPRESS_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z", ".zip")
@@ -131,15 +131,6 @@ def match_rotated(name, live_name, dateformat=DEFAULT_DATEFORMAT):
     return stamp, ext
 
 
-def rotated_glob(live_name):
-    """A glob that finds candidates cheaply; match_rotated decides."""
-    return glob_escape(live_name) + "?*"
-
-
-def glob_escape(text):
-    return re.sub(r"([*?\[])", r"[\1]", text)
-
-
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
@@ -185,15 +176,3 @@ def _escape_char(c):
 def unit_id(key):
     """The unit a key belongs to: X and X.gz are one rotation."""
     return split_compression(key)[0]
-
-
-def stamp_day_range(first_day, last_day, yesterday=False):
-    """Content days [first, last] -> stamp days that hold their lines.
-
-    Without dateyesterday logrotate stamps the rotation day, so day D's lines
-    sit mostly in the file stamped D+1 (and a few, written before the
-    rotation, in the file stamped D).
-    """
-    if yesterday:
-        return first_day, last_day
-    return first_day, last_day + timedelta(days=1)

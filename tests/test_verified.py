@@ -9,7 +9,6 @@ import gzip
 import os
 import uuid
 
-import pytest
 
 from clirun import rotated, run_cli, write_config
 from invariant import check_objects, stray_leftovers
@@ -219,7 +218,7 @@ def test_s3_lost_answers_to_create_bucket_and_multipart_start_leave_nothing(tmp_
     upload exists; with the cleanup listing also lost, the next run (with
     nothing new to upload) still aborts it."""
     data = os.urandom(7 * MIB)
-    path = rotated(tmp_path / "logs", "app.log-20261125", data)
+    rotated(tmp_path / "logs", "app.log-20261125", data)
     proxy, conf, direct = setup(tmp_path, swift_server, target="s3")
     try:
         proxy.lose("PUT", f"/{direct.bucket}")

@@ -8,7 +8,6 @@ import errno
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import time
 
@@ -174,10 +173,6 @@ class LocalBackend(Backend):
         except OSError as exc:
             raise _translate(exc, dest) from exc
         _unlink_quietly(dest + META_SUFFIX)
-
-    def destroy(self):
-        """Remove the whole store folder (tests only)."""
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def _write_temp(folder, data):
