@@ -22,6 +22,26 @@ Modes (read whenever data arrives, so they also hit open keep-alive connections)
 Counters: `connections` = accepted connections; `requests` = HTTP request
 heads seen from clients in any mode (the client->server stream is framed by
 Content-Length / chunked encoding, so keep-alive requests are counted too).
+`seen` = the request line ("METHOD target", e.g. "PUT /v1/AUTH_test/c/o?x=y")
+of every request whose head arrived, in order.
+
+Lost requests and lost answers (in "pass" mode, stacked on top of it):
+    fp.lose("PUT", "multipart-manifest=put")            # lose the next answer
+    fp.lose("GET", "/auth/", what="request", count=2)   # lose the next 2 requests
+    fp.lost        # request lines lost so far;  fp.clear_lose() disarms all
+A rule matches a request whose method equals `method` (if given) and whose
+target contains `contains` (if given); it fires for the next `count` such
+requests, then is gone. The first armed rule that matches wins.
+  what="request"  the client connection is reset (RST) before any byte of
+                  that request reaches the server: the server never acts.
+  what="answer"   the whole request is forwarded; once the server's final
+                  response head has arrived (the server acted), the client
+                  connection is reset and the upstream closed, without
+                  forwarding a byte of that response. Interim 1xx responses
+                  ("100 Continue" to Expect: 100-continue) are forwarded.
+A request head is held back until it is complete (to match it), so no byte of
+a lost request reaches the server; other requests pass normally (keep-alive
+included).
 """
 import select
 import socket
@@ -39,13 +59,21 @@ _BUF_LIMIT = 4 * _CHUNK  # back-pressure: stop reading a side while its output i
 
 class _RequestFramer:
     """Follows the client->server bytes of HTTP/1.x requests just enough to
-    find request boundaries. Gives up (state "opaque") on non-HTTP input."""
+    find request boundaries. Gives up (state "opaque") on non-HTTP input.
 
-    def __init__(self, on_request):
-        self.on_request = on_request
+    feed() returns the heads it completed, as (offset, request line): offset
+    is where that request starts in the client stream (bytes fed so far
+    count from 0). on_head(request line) is also called for each."""
+
+    def __init__(self, on_request, on_head=None):
+        self.on_request, self.on_head = on_request, on_head
         self.state, self.buf, self.remaining = "head", b"", 0
         self.started = self.finished = 0
         self.expect_continue = False
+        self.pos = 0  # stream offset of buf[0]
+        self.start = 0  # stream offset where the current request starts
+        self.line = None  # request line of the current (or last) request
+        self._events = []
 
     @property
     def idle(self):  # between requests: the next byte starts a new one
@@ -55,35 +83,51 @@ class _RequestFramer:
     def head_done(self):
         return self.state != "head" or self.finished == self.started
 
+    @property
+    def hold_from(self):
+        """Stream offset of a request whose head is still incomplete, else None."""
+        if self.state == "head" and self.finished < self.started:
+            return self.start
+        return None
+
+    def _consume(self, n):
+        self.buf = self.buf[n:]
+        self.pos += n
+
     def feed(self, data):
+        self._events = events = []
         if self.state == "opaque":
-            return
+            return events
         self.buf += data
         while self.buf:
             if self.state == "head":
                 if self.finished == self.started:  # first bytes of a new request
-                    self.buf = self.buf.lstrip(b"\r\n")  # stray CRLF between requests
+                    # stray CRLF between requests
+                    self._consume(len(self.buf) - len(self.buf.lstrip(b"\r\n")))
                     if not self.buf:
-                        return
+                        return events
                     self.started += 1
+                    self.start = self.pos
                     self.on_request()
                 end = self.buf.find(b"\r\n\r\n")
                 if end < 0:
                     if len(self.buf) > 65536:
-                        self.state, self.buf = "opaque", b""
-                    return
+                        self._opaque()
+                    return events
                 self._head(self.buf[:end])
-                self.buf = self.buf[end + 4:]
+                self._consume(end + 4)
             elif self.state in ("body", "chunk-data"):
                 take = min(self.remaining, len(self.buf))
-                self.buf, self.remaining = self.buf[take:], self.remaining - take
+                self._consume(take)
+                self.remaining -= take
                 if not self.remaining:
                     self._done() if self.state == "body" else self._set("chunk-size")
             else:  # chunk-size line, or trailer lines after the 0 chunk
                 end = self.buf.find(b"\r\n")
                 if end < 0:
-                    return
-                line, self.buf = self.buf[:end], self.buf[end + 2:]
+                    return events
+                line = self.buf[:end]
+                self._consume(end + 2)
                 if self.state == "trailer":
                     if not line:
                         self._done()
@@ -91,19 +135,30 @@ class _RequestFramer:
                 try:
                     size = int(line.split(b";")[0].strip() or b"x", 16)
                 except ValueError:
-                    self.state, self.buf = "opaque", b""
-                    return
+                    self._opaque()
+                    return events
                 if size:
                     self.state, self.remaining = "chunk-data", size + 2  # data + CRLF
                 else:
                     self.state = "trailer"
+        return events
+
+    def _opaque(self):
+        self.pos += len(self.buf)
+        self.state, self.buf = "opaque", b""
 
     def _head(self, head):
+        lines = head.split(b"\r\n")
+        parts = lines[0].decode("latin-1").split(" ")
+        self.line = " ".join(parts[:2])  # "METHOD target", without the HTTP version
         headers = {}
-        for line in head.split(b"\r\n")[1:]:
+        for line in lines[1:]:
             name, _, value = line.partition(b":")
             headers[name.strip().lower()] = value.strip().lower()
         self.expect_continue = headers.get(b"expect") == b"100-continue"
+        self._events.append((self.start, self.line))
+        if self.on_head is not None:
+            self.on_head(self.line)
         if b"chunked" in headers.get(b"transfer-encoding", b""):
             self.state = "chunk-size"
         elif int(headers.get(b"content-length") or 0) > 0:
@@ -144,6 +199,8 @@ class FaultProxy:
         self.reset_after_bytes = 0
         self.status_code, self.status_count, self.status_headers = 503, 1, {}
         self.connections = self.requests = 0
+        self.seen, self.lost = [], []  # request lines: every one seen; the ones lost
+        self._lose_rules = []  # [method or None, contains or None, what, count left]
         self._mode, self._closed = "pass", False
         self._cond = threading.Condition()
         self._socks = set()  # every open socket, so close()/refuse can drop them
@@ -186,6 +243,46 @@ class FaultProxy:
             if not self._cond.wait_for(lambda: self._listening == want or self._closed, 5):
                 raise RuntimeError("FaultProxy could not %s listening on port %d"
                                    % ("start" if want else "stop", self.port))
+
+    # -- lost requests / lost answers
+    def lose(self, method=None, contains=None, what="answer", count=1):
+        """Lose the next `count` requests (what="request") or their answers
+        (what="answer") whose method is `method` and whose target contains
+        `contains` (either may be None: any)."""
+        if what not in ("answer", "request"):
+            raise ValueError("what must be 'answer' or 'request'")
+        if int(count) < 1:
+            raise ValueError("count must be at least 1")
+        with self._cond:
+            self._lose_rules.append([method.upper() if method else None, contains, what, int(count)])
+
+    def clear_lose(self):
+        with self._cond:
+            self._lose_rules.clear()
+
+    def _saw(self, line):
+        with self._cond:
+            self.seen.append(line)
+
+    def _take_lose(self, line):
+        """What to lose of the request `line` ("request", "answer" or None);
+        consumes the rule that fires."""
+        method, _, target = line.partition(" ")
+        with self._cond:
+            if self._mode != "pass":
+                return None
+            for rule in self._lose_rules:
+                want_method, contains, what, _ = rule
+                if want_method is not None and want_method != method.upper():
+                    continue
+                if contains is not None and contains not in target:
+                    continue
+                rule[3] -= 1
+                if rule[3] <= 0:
+                    self._lose_rules.remove(rule)
+                self.lost.append(line)
+                return what
+        return None
 
     def drop_connections(self):
         """Cut every open connection (like a server restart would)."""
@@ -297,9 +394,13 @@ class FaultProxy:
     def _relay(self, client):
         """Pipe both ways with non-blocking sockets in one thread (no deadlock
         when both sides send at once). Returns the upstream socket to close."""
-        framer = _RequestFramer(self._count_request)
+        framer = _RequestFramer(self._count_request, self._saw)
         client.setblocking(False)
         upstream, to_up, to_cl = None, bytearray(), bytearray()
+        # client bytes not yet forwarded: an incomplete request head is held
+        # back until it can be matched against the lose rules
+        held, held_at = bytearray(), 0  # held_at: stream offset of held[0]
+        losing = None  # while an answer is to be lost: the response bytes so far
         c_eof = u_eof = up_shut = False
         reset_count = 0
         while not self._closed:
@@ -322,32 +423,59 @@ class FaultProxy:
             if data is not None:
                 if not data:
                     c_eof = True
-                elif framer.idle and self._take_status():
+                    to_up += held  # a half-sent head: nothing left to match it against
+                    held_at += len(held)
+                    del held[:]
+                elif framer.idle and not held and self._take_status():
                     if upstream is not None:
                         _rst(upstream)
                     self._answer_status(client, framer, data)
                     return upstream
                 else:
-                    framer.feed(data)
-                    if upstream is None:
-                        upstream = socket.create_connection(self.target, timeout=5)
-                        upstream.setblocking(False)
-                        with self._cond:
-                            self._socks.add(upstream)
+                    events = framer.feed(data)
+                    held += data
+                    new = bytearray()
+                    for start, line in events:
+                        new += held[:start - held_at]  # what came before this request
+                        del held[:start - held_at]
+                        held_at = start
+                        what = self._take_lose(line)
+                        if what == "request":
+                            if new:  # rare (pipelining): the end of an earlier request
+                                upstream = upstream or self._connect()
+                                upstream.setblocking(True)
+                                upstream.sendall(bytes(to_up) + new)
+                            _rst(client)
+                            return upstream
+                        if what == "answer":
+                            losing = bytearray()
+                    hold = framer.hold_from
+                    if hold is None or self._mode == "reset_after":
+                        hold = held_at + len(held)
+                    new += held[:hold - held_at]
+                    del held[:hold - held_at]
+                    held_at = hold
+                    if new and upstream is None:
+                        upstream = self._connect()
                     if self._mode == "reset_after":
                         room = max(self.reset_after_bytes - reset_count, 0)
-                        reset_count += len(data)
+                        reset_count += len(new)
                         if reset_count >= self.reset_after_bytes:
                             upstream.setblocking(True)
-                            upstream.sendall(bytes(to_up) + data[:room])
+                            upstream.sendall(bytes(to_up) + new[:room])
                             _rst(client)
                             _rst(upstream)
                             return upstream
                     else:
                         reset_count = 0
-                    to_up += data
+                    to_up += new
             data = _recv(upstream) if upstream is not None and upstream in r else None
-            if data:
+            if data and losing is not None:
+                losing += data
+                if self._lose_answer(losing, to_cl):
+                    _rst(client)  # the server acted; its answer never reaches the client
+                    return upstream
+            elif data:
                 to_cl += data
             elif data is not None:
                 u_eof = True
@@ -355,6 +483,8 @@ class FaultProxy:
                 if s in w and buf:
                     del buf[:s.send(buf)]
             if u_eof and not to_cl:
+                if losing is not None:
+                    _rst(client)
                 return upstream  # server closed: close the client too
             if c_eof and not to_up:
                 if upstream is None:
@@ -363,6 +493,32 @@ class FaultProxy:
                     upstream.shutdown(socket.SHUT_WR)
                     up_shut = True
         return upstream
+
+    def _connect(self):
+        upstream = socket.create_connection(self.target, timeout=5)
+        upstream.setblocking(False)
+        with self._cond:
+            self._socks.add(upstream)
+        return upstream
+
+    @staticmethod
+    def _lose_answer(buf, to_cl):
+        """Response bytes of a request whose answer is to be lost: pass
+        interim 1xx responses on to the client (moved from buf to to_cl);
+        True once the final response head has arrived."""
+        while True:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return False
+            status = buf[:buf.find(b"\r\n")].split(b" ")
+            try:
+                code = int(status[1])
+            except (IndexError, ValueError):
+                return True  # not HTTP: lose it all the same
+            if not 100 <= code < 200 or code == 101:
+                return True
+            to_cl += buf[:end + 4]
+            del buf[:end + 4]
 
     def _stall(self, client, framer):
         while not self._closed:
