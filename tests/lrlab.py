@@ -92,6 +92,24 @@ class Lab:
         path = self.logs_dir / name
         return path.read_text().splitlines(keepends=True) if path.exists() else []
 
+    def hook_command_via(self, wrapper, arg='"$1"', extra="", command="upload"):
+        """hook_command, with the swiftrotate command line handed as arguments
+        to `wrapper` (a command line of its own), e.g. one that may kill -9 it."""
+        run = f"{sys.executable} -m swiftrotate"
+        return self.hook_command(arg, extra, command).replace(run, f"{wrapper} {run}", 1)
+
+    def configure_scripts(self, scripts, directives=(), rotate=2):
+        """One `*.log` stanza like configure()'s, whose scripts are given as
+        {"postrotate": command, "preremove": command, ...}."""
+        lines = [f"{self.logs_dir}/*.log {{", "    daily", f"    rotate {rotate}", "    dateext", "    missingok",
+                 "    notifempty", "    create 0640 root root"]
+        lines += [f"    {d}" for d in directives]
+        for hook, command in scripts.items():
+            lines += [f"    {hook}", "        " + command, "    endscript"]
+        lines.append("}")
+        self.conf.write_text("\n".join(lines) + "\n")
+        os.chmod(self.conf, 0o644)
+
 
 def content(path_or_bytes, name):
     data = path_or_bytes if isinstance(path_or_bytes, bytes) else open(path_or_bytes, "rb").read()
