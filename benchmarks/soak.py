@@ -30,7 +30,8 @@ def main():
     parser.add_argument("--store", choices=["swift", "s3", "both"], default="both")
     parser.add_argument("--seed", type=int, help="seed of the first round (later rounds: seed+1, ...)")
     parser.add_argument("--big-mb", type=float, default=10, help="MB written to the big log per day (default 10)")
-    parser.add_argument("--keep", action="store_true", help="keep each round's folder (logs, ledger, hook.log)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep each round's folder (logs, ledger, hook.log); a failed round's is always kept")
     args = parser.parse_args()
     first = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
     stores = ["swift", "s3"] if args.store == "both" else [args.store]
@@ -42,15 +43,17 @@ def main():
             for store in stores:
                 folder = tempfile.mkdtemp(prefix=f"soak-{store}-{seed}-")
                 start = time.monotonic()
+                keep = args.keep
                 try:
                     run_soak(server, store, seed, args.days, folder, big_mb=args.big_mb)
                     print(f"round {n + 1} {store} seed {seed}: ok, {time.monotonic() - start:.0f}s", flush=True)
                 except AssertionError as exc:
                     failed.append((store, seed))
+                    keep = True  # its logs, ledger and hook.log explain the failure
                     print(f"round {n + 1} {store} seed {seed}: FAILED, {time.monotonic() - start:.0f}s\n{exc}",
                           flush=True)
                 finally:
-                    if args.keep:
+                    if keep:
                         print(f"  kept {folder}")
                     else:
                         shutil.rmtree(folder, ignore_errors=True)

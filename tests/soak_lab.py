@@ -491,7 +491,7 @@ class Soak:
                 violations.append(f"unexpected file {path}")
                 continue
             try:
-                seqs = self.lines[name].parse(_content(path.read_bytes(), path.name))
+                seqs = self.lines[name].parse(_content(path.read_bytes(), path.name, sniff=True))
             except (ValueError, OSError, EOFError, zlib.error) as exc:
                 violations.append(f"local file {path} is not whole: {exc}")
                 continue
@@ -526,8 +526,11 @@ class Soak:
         return out
 
 
-def _content(data, name):
-    if name.endswith(".gz"):
+def _content(data, name, sniff=False):
+    """The uncompressed bytes of an object or file. With `sniff`, gzip data
+    under any name: logrotate moves an X.gz in its way aside as
+    X.gz-YYYYMMDDHH.backup (when a vetoed gate left X and X.gz both)."""
+    if name.endswith(".gz") or (sniff and data[:2] == b"\x1f\x8b"):
         return gzip.decompress(data)
     return data
 
