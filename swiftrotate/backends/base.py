@@ -340,6 +340,27 @@ class RangeChunks:
         self.close()
 
 
+class BytesBody:
+    """A small body in memory that an HTTP client library can send again:
+    python-swiftclient retries only bodies it can rewind (str, seek/tell, or
+    reset()), and a bare bytes object it refuses to resend after a lost answer."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __iter__(self):
+        yield self.data
+
+    def reset(self, *args, **kwargs):
+        pass
+
+    def __len__(self):
+        return len(self.data)
+
+    def __bool__(self):
+        return True
+
+
 class _NoDigest:
     def update(self, data):
         pass

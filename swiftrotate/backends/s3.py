@@ -64,7 +64,7 @@ class S3Backend(Backend):
             self.extra["StorageClass"] = storage_class
         config = Config(
             connect_timeout=float(connect_timeout), read_timeout=float(read_timeout),
-            retries={"mode": "standard", "max_attempts": int(retries) + 1},
+            retries={"mode": "standard", "total_max_attempts": int(retries) + 1},  # retries = N: N after the first
             max_pool_connections=max(10, self.concurrency + 2),
             s3={"addressing_style": addressing_style or "auto"},
             request_checksum_calculation=checksum, response_checksum_validation=checksum,

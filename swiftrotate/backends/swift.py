@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from ..errors import (AuthError, BackendError, ConfigError, Conflict, Incomplete, IntegrityError, NotFound,
                       SwiftrotateError, TransientError)
-from .base import (Backend, CHUNK, ObjectInfo, RangeChunks, content_type, file_md5,
+from .base import (Backend, BytesBody, CHUNK, ObjectInfo, RangeChunks, content_type, file_md5,
                    integrity_metadata, md5_of, parse_metadata, resolve, SMALL, small_body, tls_refusal)
 
 MIB = 1024 * 1024
@@ -33,7 +33,7 @@ def _send_chunks_as_is(swiftclient):
     original = client.iter_wrapper
 
     def iter_wrapper(iterable):
-        return iterable if isinstance(iterable, RangeChunks) else original(iterable)
+        return iterable if isinstance(iterable, (RangeChunks, BytesBody)) else original(iterable)
 
     iter_wrapper._swiftrotate = True
     client.iter_wrapper = iter_wrapper
@@ -230,7 +230,7 @@ class SwiftBackend(Backend):
         if size <= SMALL:  # one read: the body and both hashes come from the same bytes
             data = small_body(path, size, sha256)
             return self._call(f"upload {name}", self._conn().put_object, self.container, name,
-                              data, content_length=size, etag=md5_of(data).hexdigest(), headers=headers)
+                              BytesBody(data), content_length=size, etag=md5_of(data).hexdigest(), headers=headers)
         md5 = file_md5(path).hexdigest()
         with RangeChunks(path, 0, size) as body:
             etag = self._call(f"upload {name}", self._conn().put_object, self.container, name,
