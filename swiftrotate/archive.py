@@ -320,12 +320,19 @@ class Archiver:
             method = None if cand.ext else self.compress(cand)
             # X and X.gz of one rotation may both be found in one run: one at a time
             with self._unit_lock(unit):
-                if method:
-                    _hash(local)
-                    outcome.key = key + COMPRESSORS[method][0]
-                    outcome.status, stored = self._decide_compressed(cand, local, outcome.key, unit, method)
-                else:
-                    outcome.status, stored = self._decide(cand, local, key, unit, cand.stamp)
+                try:
+                    if method:
+                        _hash(local)
+                        outcome.key = key + COMPRESSORS[method][0]
+                        outcome.status, stored = self._decide_compressed(cand, local, outcome.key, unit, method)
+                    else:
+                        outcome.status, stored = self._decide(cand, local, key, unit, cand.stamp)
+                except BaseException:
+                    # A failed upload may still have been stored (its answer lost):
+                    # the other form of this rotation, next in this run, must
+                    # list the store again instead of trusting the run's listing.
+                    self._forget_listing(unit, cand.stamp)
+                    raise
             if self.remove:
                 self._remove(cand, local, outcome.status, stored)
                 outcome.removed = True
@@ -384,6 +391,10 @@ class Archiver:
             return self._upload(cand, local, key, unit), (key, local.st.st_size, local.sha256)
         status = self._upload(cand, local, key, unit, sha256=_hash_in_background(local))
         return status, (key, local.st.st_size, local.sha256)
+
+    def _forget_listing(self, unit, stamp):
+        with self._lock:
+            self._listed.pop(_log_prefix(unit, stamp), None)
 
     def _listed_add(self, key, stamp):
         prefix = _log_prefix(unit_id(key), stamp)

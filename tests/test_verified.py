@@ -247,3 +247,29 @@ def _segments(direct):
         return list(seg.list())
     finally:
         seg.close()
+
+
+def test_lost_complete_answer_of_x_then_its_gz_in_the_same_run_is_one_object(tmp_path, swift_server):
+    """Soak seed 2 (S3): a run holds X and X.gz; X's CompleteMultipartUpload
+    answer is lost twice (stored, but the run says 75), then X.gz came next
+    and, trusting the run's first listing, went up as a second object."""
+    text = b"".join(b"line %d of the day, some padding to make it long\n" % i for i in range(200000))
+    logs = tmp_path / "logs"
+    plain = rotated(logs, "app.log-20261125", text)
+    gz = rotated(logs, "app.log-20261125.gz", gzip.compress(text, mtime=1))
+    proxy, conf, direct = setup(tmp_path, swift_server, target="s3", retries="1")
+    try:
+        proxy.lose("POST", "app.log-20261125?uploadId", count=2)
+        first = run_cli("--config", conf, "upload", "--jobs", "1", "--remove", str(logs / "app.log"))
+        assert len(proxy.lost) == 2, proxy.seen
+        assert first.returncode == 75 and plain.exists(), first.stderr
+        proxy.clear_lose()
+        assert upload(conf, "--remove", str(logs / "app.log")).returncode == 0
+        assert not plain.exists() and not gz.exists()
+        stored = check_objects(direct)
+        assert [k.rsplit("/", 1)[1] for k in stored] == ["app.log-20261125"], list(stored)
+        assert list(stored.values()) == [text]
+        assert stray_leftovers(direct) == []
+    finally:
+        proxy.close()
+        direct.close()
