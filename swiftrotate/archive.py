@@ -309,6 +309,7 @@ class Archiver:
         self.compress = compress or (lambda cand: None)
         self._lock = threading.Lock()
         self._listed = {}  # log key prefix -> keys in the store, listed once per run
+        self._stale_units = set()  # units whose failed upload may have been stored after all
         self.expire_after = expire_after or (lambda cand: None)  # cand -> seconds or None
 
     def archive(self, cand, key):
@@ -320,19 +321,12 @@ class Archiver:
             method = None if cand.ext else self.compress(cand)
             # X and X.gz of one rotation may both be found in one run: one at a time
             with self._unit_lock(unit):
-                try:
-                    if method:
-                        _hash(local)
-                        outcome.key = key + COMPRESSORS[method][0]
-                        outcome.status, stored = self._decide_compressed(cand, local, outcome.key, unit, method)
-                    else:
-                        outcome.status, stored = self._decide(cand, local, key, unit, cand.stamp)
-                except BaseException:
-                    # A failed upload may still have been stored (its answer lost):
-                    # the other form of this rotation, next in this run, must
-                    # list the store again instead of trusting the run's listing.
-                    self._forget_listing(unit, cand.stamp)
-                    raise
+                if method:
+                    _hash(local)
+                    outcome.key = key + COMPRESSORS[method][0]
+                    outcome.status, stored = self._decide_compressed(cand, local, outcome.key, unit, method)
+                else:
+                    outcome.status, stored = self._decide(cand, local, key, unit, cand.stamp)
             if self.remove:
                 self._remove(cand, local, outcome.status, stored)
                 outcome.removed = True
@@ -393,8 +387,9 @@ class Archiver:
         return status, (key, local.st.st_size, local.sha256)
 
     def _forget_listing(self, unit, stamp):
+        """Only this unit's keys are listed again, not the whole log."""
         with self._lock:
-            self._listed.pop(_log_prefix(unit, stamp), None)
+            self._stale_units.add(unit)
 
     def _listed_add(self, key, stamp):
         prefix = _log_prefix(unit_id(key), stamp)
@@ -448,6 +443,9 @@ class Archiver:
             keys = self._listed.get(prefix)
             if keys is None:
                 keys = self._listed[prefix] = {o.key for o in self.backend.list(prefix)}
+            elif unit in self._stale_units:
+                keys |= {o.key for o in self.backend.list(unit)}
+            self._stale_units.discard(unit)
         wanted = [unit] + [unit + s for s in COMPRESS_SUFFIXES]
         return [k for k in wanted if k in keys]
 
@@ -519,10 +517,11 @@ class Archiver:
         from .backends.base import check_content
 
         info, chunks = self.backend.open_read(key)
-        fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=ext,
-                                   dir=os.path.dirname(os.path.abspath(self.ledger.path)))
-        os.unlink(tmp)
+        fd = None
         try:
+            fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=ext,
+                                       dir=os.path.dirname(os.path.abspath(self.ledger.path)))
+            os.unlink(tmp)  # at once: a killed run leaves nothing behind
             digest, size = hashlib.sha256(), 0
             with os.fdopen(os.dup(fd), "wb") as out:
                 for chunk in chunks:
@@ -533,7 +532,9 @@ class Archiver:
             stored = LocalFile(tmp, fd, os.fstat(fd), sha256=digest.hexdigest())
             return content_sha256(stored, ext)[0]
         finally:
-            os.close(fd)
+            getattr(chunks, "close", lambda: None)()  # the connection, if we stopped early
+            if fd is not None:
+                os.close(fd)
 
     def _upload(self, cand, local, key, unit, origin=None, sha256=None):
         """Upload `local`; `origin` is the rotated file it was compressed from.
@@ -570,6 +571,7 @@ class Archiver:
                                "compare the two; move one aside if both must be kept") from None
             # the same bytes: recorded below like our own upload
         except IntegrityError:
+            self._forget_listing(unit, cand.stamp)
             if sha256 is not None:
                 sha256.exception()
             if local.changed() or origin.changed():  # a writer, not the store: retry, like below
@@ -577,6 +579,10 @@ class Archiver:
                     from None
             raise
         except BaseException:
+            # A failed upload may still have been stored (its answer lost): the
+            # other form of this rotation, next in this run, must list the
+            # store again instead of trusting the run's listing.
+            self._forget_listing(unit, cand.stamp)
             if sha256 is not None:
                 sha256.exception()  # let the hash finish before the descriptor is closed
             raise
@@ -600,8 +606,11 @@ class Archiver:
             self.ledger.record(self.dest, unit, key, size, local.sha256, origin.sha256, origin.st.st_size,
                                cand.path, origin.st)
         self._listed_add(key, cand.stamp)
-        if parts and self.backend.clear_leftovers(key):
-            self.ledger.intent_remove(self.dest, key)
+        try:  # the file is archived whatever this says; a row left here is retried by the next run
+            if parts and self.backend.clear_leftovers(key, busy=lambda: self.ledger.busy(self.dest, key)):
+                self.ledger.intent_remove(self.dest, key)
+        except SwiftrotateError:
+            pass
         self.log.info("archived %s -> %s (%d bytes, sha256 %s)", escape(cand.path), escape(key), size,
                       local.sha256[:12])
         return "uploaded"

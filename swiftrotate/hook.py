@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from . import discover
 from .archive import Archiver, Outcome, build_key, check_template
 from .discover import insecure_folder
-from .errors import (ConfigError, DeadlineExceeded, LocalIOError, LockBusy, SourceMissing, SwiftrotateError,
+from .errors import (AuthError, ConfigError, DeadlineExceeded, LocalIOError, LockBusy, SourceMissing, SwiftrotateError,
                      TransientError, worst_exit)
-from .ledger import Ledger
+from .ledger import Ledger, running
 from .naming import escape
 
 @dataclass
@@ -299,7 +299,7 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
             report.warnings.append(f"leftovers of interrupted uploads not cleared: {exc.line()}")
         backend.close()
         return
-    clear_stale(backend, ledger, dest, stale, report)
+    clear_stale(backend, ledger, dest, stale, report, deadline, start)
 
     def one(item):
         cand, key, _ = item
@@ -326,30 +326,29 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
 def stale_intents(ledger, dest):
     """(key, pid) of uploads started by a run that is gone (killed, or
     failed before it could clear up): their leftovers are ours to clear."""
-    return [(key, pid) for key, pid in ledger.intents(dest) if not _running(pid)]
+    # a row with this run's own pid is an earlier run's, whose pid this one now has
+    return [(key, pid) for key, pid in ledger.intents(dest) if pid == os.getpid() or not running(pid)]
 
 
-def _running(pid):
-    """Is `pid` a swiftrotate that is still running (a gate, which takes no lock)?"""
-    if pid == os.getpid():
-        return False  # a row of an earlier run whose pid this run now has
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return b"swiftrotate" in f.read()
-    except OSError:
-        return False
-
-
-def clear_stale(backend, ledger, dest, stale, report):
+def clear_stale(backend, ledger, dest, stale, report, deadline=0, start=0.0):
     """Remove what killed uploads left (segments, multipart uploads) that no
-    object references; a row stays until that is proven done."""
+    object references; a row stays until that is proven done, except where
+    the store refuses to tell (a policy without the listing): said once."""
     for key, pid in stale:
+        if deadline and time.monotonic() - start > deadline:
+            report.warnings.append("deadline reached: some leftovers of interrupted uploads wait for the next run")
+            return
         try:
-            done = backend.clear_leftovers(key)
+            done = backend.clear_leftovers(key, busy=lambda: ledger.busy(dest, key))
+        except (AuthError, ConfigError) as exc:  # no retry will change it: stop asking on every run
+            ledger.intent_remove(dest, key, pid)
+            report.warnings.append(f"leftovers of an interrupted upload of {escape(key)} cannot be cleared here "
+                                   f"({exc.line()}); remove them by hand, or allow listing them")
+            continue
         except SwiftrotateError as exc:
             done, why = False, exc.line()
         else:
-            why = "the store could not tell what is in use"
+            why = "the store could not tell what is in use, or another run is uploading it"
         if done:
             ledger.intent_remove(dest, key, pid)
         else:

@@ -33,6 +33,16 @@ CREATE TABLE IF NOT EXISTS spool (
 """
 
 
+def running(pid):
+    """Is `pid` a swiftrotate that is still running? (A pid the kernel gave
+    to another program since is not.)"""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"swiftrotate" in f.read()
+    except OSError:
+        return False
+
+
 def _corrupt(exc):
     """Is this the file's fault (not SQLite's, the disk's or the folder's)?"""
     name = getattr(exc, "sqlite_errorname", "")  # Python >= 3.11
@@ -208,6 +218,17 @@ class Ledger:
     def intent_remove(self, dest, key, pid=None):
         self._write(("DELETE FROM intents WHERE dest=? AND key=? AND pid=?",
                      (dest, key, os.getpid() if pid is None else pid)))
+
+    def busy(self, dest, key):
+        """Is another swiftrotate that is still running uploading `key`
+        (a gate, which takes no lock; or a run still under way)?"""
+        with self._lock:
+            try:
+                pids = [r[0] for r in self.db.execute("SELECT pid FROM intents WHERE dest=? AND key=?",
+                                                      (dest, key)).fetchall()]
+            except sqlite3.Error:
+                return True  # cannot tell: leave its parts alone
+        return any(pid != os.getpid() and running(pid) for pid in pids)
 
     def intents(self, dest):
         """(key, pid) of uploads that started and were not seen through, by

@@ -84,11 +84,13 @@ class Backend(ABC):
         run can leave behind (segments, multipart uploads)?"""
         return False
 
-    def clear_leftovers(self, key) -> bool:
+    def clear_leftovers(self, key, busy=lambda: False) -> bool:
         """Remove what uploads of `key` left that no object references
         (segments no manifest at `key` lists, open multipart uploads of
         `key`). True when that is proven done; False when it could not be
-        told (the next run tries again). Never removes what `key` uses."""
+        told (the next run tries again). Never removes what `key` uses.
+        `busy()` is asked after the listing and before any removal: True
+        means another process is uploading `key` now, so nothing is removed."""
         return True
 
     @abstractmethod

@@ -258,7 +258,9 @@ class S3Backend(Backend):
                 info = None
             if info is None or (info.size, info.sha256) != (size, args["Metadata"]["sha256"]):
                 self._abort_quietly(name, upload_id)
-                raise
+                # aborted under us (another run's cleanup), or cannot be told now
+                raise TransientError(f"S3: upload of {name} was no longer open, and the object is not ours "
+                                     "(or could not be checked)", "the next run retries") from None
             return info.etag
         except BaseException:
             self._abort_quietly(name, upload_id)
@@ -274,14 +276,17 @@ class S3Backend(Backend):
     def needs_cleanup(self, size):
         return size > self.multipart_threshold
 
-    def clear_leftovers(self, key):
+    def clear_leftovers(self, key, busy=lambda: False):
         """Abort every open multipart upload of `key`: a completed one is no
         longer listed, so whatever is listed is a killed run's (billed until
-        aborted). Callers hold the state lock, so no run of ours is under way."""
+        aborted), unless busy() says another process is uploading it now."""
         name = self._full(key)
         try:
-            uploads = self._call(f"list uploads of {name}", self.client.list_multipart_uploads,
-                                 Bucket=self.bucket, Prefix=name).get("Uploads", [])
+            uploads = [u for u in self._call(f"list uploads of {name}", self.client.list_multipart_uploads,
+                                             Bucket=self.bucket, Prefix=name).get("Uploads", [])
+                       if u.get("Key") == name]
+            if uploads and busy():
+                return False
             for upload in uploads:
                 if upload.get("Key") == name:
                     try:
@@ -291,6 +296,8 @@ class S3Backend(Backend):
                         pass
         except NotFound:
             return True
+        except (AuthError, ConfigError):
+            raise  # e.g. a policy without s3:ListBucketMultipartUploads: the caller says so
         except SwiftrotateError:
             return False
         return True

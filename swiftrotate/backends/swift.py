@@ -230,7 +230,8 @@ class SwiftBackend(Backend):
         if size <= SMALL:  # one read: the body and both hashes come from the same bytes
             data = small_body(path, size, sha256)
             return self._call(f"upload {name}", self._conn().put_object, self.container, name,
-                              BytesBody(data), content_length=size, etag=md5_of(data).hexdigest(), headers=headers)
+                              BytesBody(data) if data else data, content_length=size, etag=md5_of(data).hexdigest(),
+                              headers=headers)
         md5 = file_md5(path).hexdigest()
         with RangeChunks(path, 0, size) as body:
             etag = self._call(f"upload {name}", self._conn().put_object, self.container, name,
@@ -296,10 +297,8 @@ class SwiftBackend(Backend):
         read timeout while Swift checks the segments, can hide a committed
         manifest. Returns when the key holds our manifest; raises otherwise."""
         ours = [m["path"] for m in manifest]
-        if not isinstance(exc, (Conflict, TransientError)):
-            # Swift answered and stored nothing (400 bad segments, 422, 401, 404)
-            self._delete_segments(ours)
-            raise exc
+        # Even a definite refusal (400, 422, 401) may answer swiftclient's
+        # retry of a first attempt that was stored: read back before deleting.
         try:
             stored = self._read_manifest(name)
         except SwiftrotateError:
@@ -308,11 +307,10 @@ class SwiftBackend(Backend):
                                  "the next run decides and cleans up") from None
         if stored == ours:
             return
-        if isinstance(exc, Conflict):  # another object holds the key: ours are unreferenced
+        if not isinstance(exc, TransientError):  # Swift answered: our PUT is over, and not at the key
             self._delete_segments(ours)
-        # else nothing of ours is at the key now, but a PUT still running in
-        # the proxy may yet commit it: the segments stay for the next run's
-        # clear_leftovers, which the caller's intent record triggers.
+        # else a PUT still running in the proxy may yet commit: the segments
+        # stay for a later run's clear_leftovers (the caller's intent row).
         raise exc
 
     def _delete_segments(self, paths):
@@ -324,14 +322,20 @@ class SwiftBackend(Backend):
         [] for a plain object, None when nothing is at the key. Raises
         TransientError (or another error) when that cannot be told."""
         try:
+            # streamed: a plain object at the key is not read into memory
             headers, body = self._call(f"GET manifest {name}", self._conn().get_object, self.container, name,
-                                       query_string="multipart-manifest=get")
+                                       query_string="multipart-manifest=get", resp_chunk_size=CHUNK)
         except NotFound:
             return None
-        if str(headers.get("x-static-large-object", "")).lower() != "true":
-            return []
         try:
-            stored = json.loads(body)
+            if str(headers.get("x-static-large-object", "")).lower() != "true":
+                return []
+            stored = json.loads(b"".join(self._guard(body, name)))
+        except (ValueError, TypeError, KeyError):
+            raise TransientError(f"Swift: manifest {name} is not readable JSON") from None
+        finally:
+            getattr(body, "close", lambda: None)()
+        try:
             return [s["name"] for s in stored]
         except (ValueError, TypeError, KeyError):
             raise TransientError(f"Swift: manifest {name} is not readable JSON") from None
@@ -352,8 +356,10 @@ class SwiftBackend(Backend):
         if missing or sum(size for _, size, _ in entries) != info.size:
             what = (f"{len(missing)} of {len(entries)} segments missing or changed, first {missing[0]}"
                     if missing else f"its segments add up to {sum(s for _, s, _ in entries)} bytes, not {info.size}")
-            raise Incomplete(f"Swift: {name} is broken in the store: {what}", info=info, missing=missing,
-                             manifest=entries)
+            broken = Incomplete(f"Swift: {name} is broken in the store: {what}", info=info, missing=missing,
+                                manifest=entries)
+            broken.delete_at = headers.get("x-delete-at")  # repaired segments expire with the manifest
+            raise broken
         return info
 
     def _absent_segments(self, entries):
@@ -396,14 +402,16 @@ class SwiftBackend(Backend):
             if seg_path in wanted:
                 container, seg = seg_path.lstrip("/").split("/", 1)
                 self._ensure_container(container)
-                sent = self._put_segment(container, seg, path, offset, size, {})
+                delete_at = getattr(incomplete, "delete_at", None)
+                sent = self._put_segment(container, seg, path, offset, size,
+                                         {"x-delete-at": delete_at} if delete_at else {})
                 if sent != md5:
                     self._delete_quietly(seg, container)
                     raise IntegrityError(f"Swift: cannot repair {self._full(key)}: the local copy's bytes for "
                                          f"segment {seg_path} differ from the manifest's")
             offset += size
 
-    def clear_leftovers(self, key):
+    def clear_leftovers(self, key, busy=lambda: False):
         name = self._full(key)
         try:
             keep = set(self._read_manifest(name) or [])
@@ -411,7 +419,11 @@ class SwiftBackend(Backend):
                                  self.segment_container, prefix=f"{name}/slo/", full_listing=True)
         except NotFound:  # no segment container: nothing to clear
             return True
+        except (AuthError, ConfigError):
+            raise
         except SwiftrotateError:
+            return False
+        if page and busy():  # its segments may be in this listing: they are not leftovers
             return False
         done = True
         for item in page:
