@@ -64,9 +64,9 @@ class _Hooked:
     def __getattr__(self, name):
         return getattr(self.real, name)
 
-    def stat(self, key):
+    def verify(self, key):  # the verb the Archiver asks "is it archived?" (stat for a plain object)
         self.stats += 1
-        info = self.real.stat(key)
+        info = self.real.verify(key)
         return self.on_stat(self.stats, info)
 
 
