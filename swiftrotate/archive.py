@@ -17,7 +17,7 @@ from urllib.parse import quote
 from . import __version__
 from .errors import Conflict, Incomplete, IntegrityError, NotFound, SwiftrotateError, TransientError, UnsafeInput
 from .discover import Candidate, insecure_folder
-from .naming import COMPRESS_SUFFIXES, escape, unit_id, validate_key
+from .naming import COMPRESS_SUFFIXES, escape, split_compression, unit_id, validate_key
 
 CHUNK = 1024 * 1024
 BACKGROUND_HASH_MIN = 16 * CHUNK
@@ -486,7 +486,7 @@ class Archiver:
         """The uncompressed sha256 of the stored `key` (size, sha256): a plain
         object's own; for a compressed one, from a local file with its exact
         bytes, else from a verified download. Kept in the ledger."""
-        ext = next((s for s in COMPRESS_SUFFIXES if key.endswith(s)), "")
+        _, ext = split_compression(key)
         if not ext:
             return sha256
         content = None

@@ -103,6 +103,11 @@ def _layouts(settings):
     return out
 
 
+def _live_patterns(args, layouts):
+    """The live-log patterns the arguments name ($1, $2, pattern text)."""
+    return [discover.rotated_arg_to_live(p, layouts) for p in discover.split_patterns(args)]
+
+
 def collect(settings, args, report=None):
     """(candidate, key) pairs for every rotated file the arguments name; a
     file whose key cannot be built is a failed outcome, not a crash.
@@ -121,7 +126,7 @@ def collect(settings, args, report=None):
         return (settings.dateformat(live), settings.get("olddir", live)), \
             check_template(settings.get("key_template", live))
 
-    patterns = [discover.rotated_arg_to_live(p, layouts) for p in discover.split_patterns(args)]
+    patterns = _live_patterns(args, layouts)
     folders = {p: os.path.dirname(p) for p in patterns}  # rotated_arg_to_live made them absolute
     missing = [p for p in patterns if not discover.GLOB_CHARS.search(folders[p]) and not os.path.isdir(folders[p])]
     for pattern in missing:
@@ -434,8 +439,7 @@ def _spool_failures_of_other_logs(report, spooled, settings, args):
     compressing and rotating them."""
     import fnmatch
 
-    layouts = _layouts(settings)
-    patterns = [discover.rotated_arg_to_live(p, layouts) for p in discover.split_patterns(args)]
+    patterns = _live_patterns(args, _layouts(settings))
     keep = []
     for outcome in report.outcomes:
         live = spooled.get(outcome.path)

@@ -305,7 +305,7 @@ class SwiftBackend(Backend):
             raise TransientError(f"{exc} (and the manifest could not be read back, so its segments are kept "
                                  "until a run can tell whether they are used)",
                                  "the next run decides and cleans up") from None
-        if stored == ours:
+        if stored is not None and [path for path, _, _ in stored] == ours:
             return
         if not isinstance(exc, TransientError):  # Swift answered: our PUT is over, and not at the key
             self._delete_segments(ours)
@@ -318,9 +318,10 @@ class SwiftBackend(Backend):
             self._delete_quietly(path.split("/", 2)[2], self.segment_container)
 
     def _read_manifest(self, name):
-        """Segment paths ("/container/segment") the SLO at `name` lists;
-        [] for a plain object, None when nothing is at the key. Raises
-        TransientError (or another error) when that cannot be told."""
+        """(segment path "/container/segment", size, MD5) of each segment the
+        SLO at `name` lists; [] for a plain object, None when nothing is at
+        the key. Raises TransientError (or another error) when that cannot
+        be told."""
         try:
             # streamed: a plain object at the key is not read into memory
             headers, body = self._call(f"GET manifest {name}", self._conn().get_object, self.container, name,
@@ -330,15 +331,11 @@ class SwiftBackend(Backend):
         try:
             if str(headers.get("x-static-large-object", "")).lower() != "true":
                 return []
-            stored = json.loads(b"".join(self._guard(body, name)))
+            return [(s["name"], int(s["bytes"]), s["hash"]) for s in json.loads(b"".join(self._guard(body, name)))]
         except (ValueError, TypeError, KeyError):
             raise TransientError(f"Swift: manifest {name} is not readable JSON") from None
         finally:
             getattr(body, "close", lambda: None)()
-        try:
-            return [s["name"] for s in stored]
-        except (ValueError, TypeError, KeyError):
-            raise TransientError(f"Swift: manifest {name} is not readable JSON") from None
 
     def verify(self, key):
         name = self._full(key)
@@ -346,12 +343,11 @@ class SwiftBackend(Backend):
         info = self._info(key, headers)
         if str(headers.get("x-static-large-object", "")).lower() != "true":
             return info
-        _, body = self._call(f"GET manifest {name}", self._conn().get_object, self.container, name,
-                             query_string="multipart-manifest=get")
-        try:
-            entries = [(s["name"], int(s["bytes"]), s["hash"]) for s in json.loads(body)]
-        except (ValueError, TypeError, KeyError):
-            raise TransientError(f"Swift: manifest {name} is not readable JSON") from None
+        entries = self._read_manifest(name)
+        if entries is None:
+            raise NotFound(f"Swift: {name}: deleted while it was checked")
+        if not entries:  # replaced by a plain object meanwhile
+            return self.stat(key)
         missing = self._absent_segments(entries)
         if missing or sum(size for _, size, _ in entries) != info.size:
             what = (f"{len(missing)} of {len(entries)} segments missing or changed, first {missing[0]}"
@@ -414,7 +410,7 @@ class SwiftBackend(Backend):
     def clear_leftovers(self, key, busy=lambda: False):
         name = self._full(key)
         try:
-            keep = set(self._read_manifest(name) or [])
+            keep = {path for path, _, _ in self._read_manifest(name) or []}
             _, page = self._call(f"list {self.segment_container}", self._conn().get_container,
                                  self.segment_container, prefix=f"{name}/slo/", full_listing=True)
         except NotFound:  # no segment container: nothing to clear
