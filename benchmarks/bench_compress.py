@@ -6,7 +6,7 @@ default 1 GiB) named app.log-20261126 next to its live app.log:
 
   swiftrotate  `swiftrotate --config CFG upload --compress gzip DIR/app.log`
                (Python's gzip module at swiftrotate's own level, read from
-               swiftrotate.archive.COMPRESSORS; SLO with 64 MiB segments)
+               swiftrotate.codecs.WRITERS; SLO with 64 MiB segments)
   peer         `sh -c 'gzip -6 -c FILE | swift upload C - --object-name N -S 67108864'`
                (the same level; `swift upload -` buffers each 64 MiB segment
                of stdin in memory, then PUTs it, then an SLO manifest)
@@ -48,9 +48,9 @@ from servers import SwiftServer  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
-from swiftrotate.archive import COMPRESSORS  # noqa: E402  (only to read the gzip level it uses)
+from swiftrotate.codecs import WRITERS  # noqa: E402  (only to read the gzip level it uses)
 
-LEVEL = COMPRESSORS["gzip"][2]
+LEVEL = WRITERS[".gz"][1]
 STAMP = "-20261126"
 SR, PEER = "swiftrotate --compress", "gzip -%d | swift upload" % LEVEL
 
@@ -277,7 +277,7 @@ def main():
     print("machine: %d cpus, python %s, zlib %s, %s, swiftrotate from %s, RSS via %s" % (
         os.cpu_count(), sys.version.split()[0], zlib.ZLIB_RUNTIME_VERSION,
         os.popen("gzip --version").readline().strip(), ROOT, TIME or "os.wait4 (upper bound!)"), flush=True)
-    print("gzip level: swiftrotate %d (swiftrotate.archive.COMPRESSORS), peer gzip -%d; logrotate's "
+    print("gzip level: swiftrotate %d (swiftrotate.codecs.WRITERS), peer gzip -%d; logrotate's "
           "default compressoptions is -6" % (LEVEL, LEVEL))
     print("pipeline RSS: GNU time around `sh -c 'A | B'` = max over sh and its children (not a sum); "
           "CPU = the sum" if TIME else "pipeline RSS: os.wait4 (upper bound)", flush=True)

@@ -11,8 +11,14 @@ import os
 import socket
 import stat
 
+import logging
+import warnings
+
+from .backends import check_scheme, get_backend, parse_size, parse_url
 from .errors import ConfigError
-from .naming import DEFAULT_DATEFORMAT, check_dateformat
+from .naming import DEFAULT_DATEFORMAT, check_dateformat, check_template
+
+log = logging.getLogger("swiftrotate")
 
 DEFAULT_CONFIG = "/etc/swiftrotate.conf"
 DEFAULT_STATE_DIR = "/var/lib/swiftrotate"
@@ -123,8 +129,6 @@ class Settings:
             raise ConfigError(f"setting {name} = {value!r} is not a number") from None
 
     def get_size(self, name, log=None):
-        from .backends import parse_size
-
         value = str(self.get(name, log))
         try:
             return parse_size(value)
@@ -173,8 +177,34 @@ class Section(str):
 
 def open_store(settings, dest=None):
     """The backend named by --dest / config, with its options."""
-    from .backends import get_backend, parse_url
-
     url = dest or settings.get("dest")
     scheme = parse_url(url)[0]
-    return get_backend(url, settings.backend_options(scheme))
+    options = settings.backend_options(scheme)
+    flags = {k: str(v).lower() for k, v in options.items()}
+    if flags.get("insecure") in ("1", "yes", "true", "on") or flags.get("verify_tls") in ("0", "no", "false", "off"):
+        log.warning("TLS certificate verification is OFF for %s: anyone on the path can read and change "
+                    "archives; use cacert/ca_bundle instead", scheme)
+        # Said once here; urllib3 would add two lines per request.
+        warnings.filterwarnings("ignore", message="Unverified HTTPS request")
+    return get_backend(url, options)
+
+
+def check_settings(settings):
+    """Every setting a run may need, checked before it starts: a typo must
+    fail the quiet day's run (exit 78), not the day something finally needs it."""
+    check_scheme(settings.get("dest"))  # a typo'd scheme must not wait for the first new file
+    for section in [None] + settings.log_sections():
+        settings.dateformat(section)
+        settings.get_bool("dateyesterday", section)
+        check_template(settings.get("key_template", section))
+        for name in ("settle_seconds", "expire_after"):
+            if settings.get_int(name, section) < 0:
+                raise ConfigError(f"setting {name} = {settings.get(name, section)!r} is negative")
+        if (settings.get("compress", section) or None) not in (None, "gzip", "zstd"):
+            raise ConfigError(f"compress = {settings.get('compress', section)!r} is neither gzip nor zstd")
+    for name in ("deadline", "lock_timeout", "gate_deadline", "gate_max_age"):
+        settings.get_int(name)
+    settings.get_size("spool_cap")
+    if settings.get("gate_mode") not in ("spool", "veto"):
+        raise ConfigError(f"gate_mode = {settings.get('gate_mode')!r} is neither spool nor veto")
+

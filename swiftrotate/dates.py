@@ -4,6 +4,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from .errors import UsageError
+from .naming import escape
 
 RELATIVE = re.compile(r"([0-9]+)\s*([dw])", re.ASCII)
 
@@ -62,14 +63,16 @@ def today_in(tz):
 
 
 def zone(name):
+    """--tz: an IANA zone, or None for the local one."""
     if not name or name == "local":
         return None
-    try:
-        from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo
 
+    try:
         return ZoneInfo(name)
-    except Exception:
-        raise UsageError(f"unknown time zone {name!r}", "use a name like UTC or Europe/Berlin") from None
+    except (ValueError, OSError, LookupError):  # ZoneInfoNotFoundError is a KeyError
+        raise UsageError(f"--tz {escape(name)}: no such time zone", "use an IANA name, e.g. UTC or Europe/Paris") \
+            from None
 
 
 def as_date(value):

@@ -1,11 +1,31 @@
-"""Typed errors. Backends translate their library's exceptions into these;
-only cli.py turns them into exit codes (sysexits values, see README)."""
+"""Typed errors and the exit codes they map to.
+
+Backends translate their library's exceptions into these; commands raise
+them; only cli/ turns them into exit codes (sysexits values, see README).
+Must not: import anything of swiftrotate's (everything imports this).
+"""
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    VETO = 1  # gate: logrotate keeps the file
+    USAGE = 2
+    DATAERR = 65  # bytes or names that cannot be archived or trusted
+    NOINPUT = 66
+    UNAVAILABLE = 69
+    SOFTWARE = 70  # a bug: report it
+    IOERR = 74  # the local disk
+    TEMPFAIL = 75  # the next run retries
+    NOPERM = 77
+    CONFIG = 78
+    INTERRUPTED = 130
 
 
 class SwiftrotateError(Exception):
     """Root of every error swiftrotate reports on purpose."""
 
-    exit_code = 70
+    exit_code = ExitCode.SOFTWARE
     hint = ""
 
     def __init__(self, message, hint=None):
@@ -20,23 +40,23 @@ class SwiftrotateError(Exception):
 
 
 class UsageError(SwiftrotateError):
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 class ConfigError(SwiftrotateError):
-    exit_code = 78
+    exit_code = ExitCode.CONFIG
 
 
 class SourceMissing(SwiftrotateError):
     """A local input (file, folder, archive range) does not exist."""
 
-    exit_code = 66
+    exit_code = ExitCode.NOINPUT
 
 
 class IntegrityError(SwiftrotateError):
     """Bytes do not match their checksum or size."""
 
-    exit_code = 65
+    exit_code = ExitCode.DATAERR
 
 
 class Conflict(IntegrityError):
@@ -57,31 +77,31 @@ class Incomplete(IntegrityError):
 class UnsafeInput(SwiftrotateError):
     """A symlink, a non-regular file, or a key that would escape a folder."""
 
-    exit_code = 65
+    exit_code = ExitCode.DATAERR
 
 
 class BackendError(SwiftrotateError):
     """The store failed in a way a retry will not fix by itself."""
 
-    exit_code = 69
+    exit_code = ExitCode.UNAVAILABLE
 
 
 class NotFound(BackendError):
     """The key, container or bucket does not exist."""
 
-    exit_code = 66
+    exit_code = ExitCode.NOINPUT
 
 
 class AuthError(BackendError):
     """Credentials refused or missing (HTTP 401/403)."""
 
-    exit_code = 77
+    exit_code = ExitCode.NOPERM
 
 
 class TransientError(BackendError):
     """Network trouble, timeouts, 5xx after retries: the next run retries."""
 
-    exit_code = 75
+    exit_code = ExitCode.TEMPFAIL
 
 
 class DeadlineExceeded(TransientError):
@@ -95,13 +115,14 @@ class LockBusy(TransientError):
 class LocalIOError(SwiftrotateError):
     """The local disk failed us (ENOSPC, EIO, permissions on our own files)."""
 
-    exit_code = 74
+    exit_code = ExitCode.IOERR
 
 
 # When several things fail, the exit code names the one that most needs a
 # human: a refused credential, a bug or a conflict before a timeout, which
 # only needs the next run.
-SEVERITY = [77, 78, 70, 65, 69, 74, 66, 75]
+SEVERITY = [ExitCode.NOPERM, ExitCode.CONFIG, ExitCode.SOFTWARE, ExitCode.DATAERR, ExitCode.UNAVAILABLE,
+            ExitCode.IOERR, ExitCode.NOINPUT, ExitCode.TEMPFAIL]
 
 
 def worst_exit(errors):
@@ -109,4 +130,4 @@ def worst_exit(errors):
     for code in SEVERITY:
         if code in codes:
             return code
-    return max(codes) if codes else 0
+    return max(codes) if codes else ExitCode.OK

@@ -11,30 +11,12 @@ delaycompress it is uncompressed on purpose.
 import os
 from collections import defaultdict
 
-from .archive import copy_fd, open_rotated
+from .codecs import compressor
+from .localfile import copy_fd, open_rotated
 from .naming import escape
 
-def _gzip(f):
-    import gzip
-
-    return gzip.GzipFile(filename="", mode="wb", fileobj=f, compresslevel=6)
-
-
-def _bz2(f):
-    import bz2
-
-    return bz2.BZ2File(f, "wb")
-
-
-def _xz(f):
-    import lzma
-
-    return lzma.LZMAFile(f, "wb")
-
-
-# The compressors load only when a leftover is really compressed, not on
-# every (usually no-op) hook run.
-WRITERS = {".gz": _gzip, ".bz2": _bz2, ".xz": _xz}
+# What logrotate's own compress options make, and we can write the same way.
+SUFFIXES = (".gz", ".bz2", ".xz")
 
 
 def find_leftovers(cands):
@@ -46,7 +28,7 @@ def find_leftovers(cands):
     out = []
     for group in groups.values():
         suffixes = {c.ext for c in group if c.ext}
-        if len(suffixes) != 1 or next(iter(suffixes)) not in WRITERS:
+        if len(suffixes) != 1 or next(iter(suffixes)) not in SUFFIXES:
             continue
         suffix = suffixes.pop()
         newest = max(c.stamp for c in group)
@@ -65,7 +47,7 @@ def compress_in_place(cand, suffix, log):
     fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
-            with WRITERS[suffix](out) as packer:
+            with compressor(suffix, out) as packer:
                 copy_fd(local.fd, packer)
             out.flush()
             os.fsync(out.fileno())

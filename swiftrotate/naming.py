@@ -7,6 +7,8 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
+from .errors import ConfigError, UnsafeInput
+
 COMPRESS_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z", ".zip")
 DEFAULT_DATEFORMAT = "-%Y%m%d"
 
@@ -176,3 +178,26 @@ def _escape_char(c):
 def unit_id(key):
     """The unit a key belongs to: X and X.gz are one rotation."""
     return split_compression(key)[0]
+
+
+def build_key(template, host, live, stamp, ext):
+    key = template.format(host=host, path=live.lstrip("/"), stamp=stamp, ext=ext)
+    try:
+        return validate_key(key)
+    except ValueError as exc:
+        raise UnsafeInput(f"object key for {escape(live + stamp + ext)}: {exc}",
+                          "only printable UTF-8 names can be archived: rename the file (and the log), "
+                          "then rerun") from None
+
+
+def check_template(template):
+    """One log's archives must sort by date: {stamp}{ext} come last."""
+    if not template.endswith("{stamp}{ext}") or "{path}" not in template:
+        raise ConfigError(f"key_template {template!r} must contain {{path}} and end with {{stamp}}{{ext}}",
+                          "fetch lists one log's archives by key range, so the date must sort last")
+    try:
+        template.format(host="h", path="p", stamp="s", ext="e")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"key_template {template!r}: unknown field {exc}",
+                          "use only {host} {path} {stamp} {ext}") from None
+    return template

@@ -347,7 +347,7 @@ def test_object_appearing_between_listing_and_upload_is_not_overwritten(tmp_path
     both, the other object kept. The same bytes: archived, no error."""
     import logging
 
-    from swiftrotate.archive import Archiver
+    from swiftrotate.archiver import Archiver
     from swiftrotate.discover import find
     from swiftrotate.errors import Conflict
     from swiftrotate.ledger import Ledger
@@ -391,7 +391,7 @@ def test_fifo_swapped_in_after_the_check_does_not_hang(tmp_path, monkeypatch):
     block open() forever, and logrotate with it. The lstat is made to lie
     (the swap's timing cannot be hit otherwise): the open must not block and
     the file must be refused."""
-    from swiftrotate import archive
+    from swiftrotate import localfile
     from swiftrotate.errors import UnsafeInput
 
     fifo = tmp_path / "app.log-20261125"
@@ -399,7 +399,7 @@ def test_fifo_swapped_in_after_the_check_does_not_hang(tmp_path, monkeypatch):
     real = os.stat(fifo)
     looks_regular = os.stat_result((0o100644,) + tuple(real)[1:])
     real_lstat = os.lstat
-    monkeypatch.setattr(archive.os, "lstat",
+    monkeypatch.setattr(localfile.os, "lstat",
                         lambda p, *a, **k: looks_regular if p == str(fifo) else real_lstat(p, *a, **k))
     def hung(*_):
         raise TimeoutError("open_rotated blocked on a FIFO")
@@ -408,7 +408,7 @@ def test_fifo_swapped_in_after_the_check_does_not_hang(tmp_path, monkeypatch):
     signal.alarm(10)  # a hang fails this test, not the whole run
     try:
         with pytest.raises(UnsafeInput, match="replaced while being opened"):
-            archive.open_rotated(str(fifo))
+            localfile.open_rotated(str(fifo))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
@@ -424,7 +424,7 @@ def test_lost_answer_to_our_own_manifest_put_keeps_the_upload(tmp_path, swift_se
     import requests
     import swiftclient.client
 
-    from swiftrotate.archive import Archiver
+    from swiftrotate.archiver import Archiver
     from swiftrotate.discover import find
     from swiftrotate.ledger import Ledger
 

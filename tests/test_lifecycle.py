@@ -9,7 +9,7 @@ import pytest
 import swiftclient
 
 from clirun import rotated, run_cli, write_config
-from swiftrotate.archive import Archiver
+from swiftrotate.archiver import Archiver
 from swiftrotate.backends.local import LocalBackend
 from swiftrotate.backends.swift import SwiftBackend
 from swiftrotate.discover import find

@@ -49,7 +49,7 @@ def test_bad_dateformats_raise(fmt):
 
 
 def test_default_key_layout_and_twin_identity():
-    from swiftrotate.archive import build_key
+    from swiftrotate.naming import build_key
     from swiftrotate.config import GENERAL
 
     key = build_key(GENERAL["key_template"], "web01", "/var/log/nginx/access.log", "-20261126", ".gz")

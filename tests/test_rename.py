@@ -20,11 +20,11 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from clirun import run_cli, write_config
-from swiftrotate import rename_apply
-from swiftrotate import renamer
+from swiftrotate.commands.rename import apply as rename_apply
+from swiftrotate.commands.rename import plan as renamer
 from swiftrotate.naming import format_stamp, match_rotated, parse_stamp, split_compression
-from swiftrotate.rename_dates import line_time
-from swiftrotate.renamer import Rotation, classify, finer_format, plan_folder
+from swiftrotate.commands.rename.dates import line_time
+from swiftrotate.commands.rename.plan import Rotation, classify, finer_format, plan_folder
 
 UTC = timezone.utc
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ dateext name each gets, collisions, and the order check. No I/O.
 The plan is pure (names, dates and the folder's existing names in, renames
 out), so its promises (injective, nothing existing is a target, nothing
 leaves the folder, a second run is a no-op) are property-tested. Dating
-the files is rename_dates.py; scanning, renaming and undo are rename_apply.py.
+the files is dates.py; scanning, renaming and undo are apply.py.
 """
 import functools
 import itertools
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Optional
 
-from .errors import Conflict, IntegrityError, SwiftrotateError, UnsafeInput
-from .naming import COMPRESS_SUFFIXES, escape, format_stamp, parse_stamp
+from ...errors import Conflict, IntegrityError, SwiftrotateError, UnsafeInput
+from ...naming import COMPRESS_SUFFIXES, escape, format_stamp, parse_stamp
 
 EXTS = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
 # `<log>.<N>[<ext>]`: N is ASCII digits, no leading zero (savelog's .0 aside),

@@ -10,9 +10,10 @@ import re
 import stat
 from datetime import datetime, timedelta
 
-from .errors import IntegrityError, LocalIOError, UnsafeInput
-from .naming import escape
-from .renamer import Rotation
+from ...errors import IntegrityError, LocalIOError, UnsafeInput
+from ...codecs import decompress_errors, decompressor
+from ...naming import escape
+from .plan import Rotation
 
 
 def dated(fd, folder, entry, kind, log_settings, opts):
@@ -108,9 +109,6 @@ def last_timestamp(fd, name, ext, st, written, zone, path):
 
 def _tail(fd, name, ext, st, path):
     """The last TAIL bytes (decompressed), and whether anything came before."""
-
-    from .archive import decompress_errors, decompressor
-
     opener = decompressor(ext) if ext else None
     if ext and opener is None:
         raise IntegrityError(f"{escape(path)}: cannot read {ext} content here",

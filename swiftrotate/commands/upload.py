@@ -4,21 +4,25 @@ Every run archives every dateext rotation of the named logs that the ledger
 does not already know, whatever logrotate passed ($1, $2, or the pattern
 text of a sharedscripts block). The no-op path reads only the ledger and
 the file system: no store, no network, no boto3/swiftclient import.
+
+Owns: the run (lock, spool first, discovery, settling, parallel archiving,
+the report). Must not: print or exit; cli/upload.py renders the Report.
 """
-import fcntl
+import fnmatch
 import functools
 import os
 import threading
 import time
 from dataclasses import dataclass, field
 
-from . import discover
-from .archive import Archiver, Outcome, build_key, check_template
-from .discover import insecure_folder
-from .errors import (AuthError, ConfigError, DeadlineExceeded, LocalIOError, LockBusy, SourceMissing, SwiftrotateError,
-                     TransientError, worst_exit)
-from .ledger import Ledger, running
-from .naming import escape
+from .. import discover, spool
+from ..archiver import Outcome, from_settings
+from ..config import check_settings
+from ..errors import DeadlineExceeded, LocalIOError, SourceMissing, SwiftrotateError, TransientError, worst_exit
+from ..leftovers import compress_in_place, find_leftovers
+from ..naming import build_key, check_template, escape
+from ..state import StateLock, clear_stale, open_ledger, stale_intents, state_folder
+
 
 @dataclass
 class Report:
@@ -47,51 +51,6 @@ class Report:
                 + f"{len(self.failures)} failed, {self.seconds:.2f}s")
 
 
-class StateLock:
-    """flock on a file in the state folder (not /tmp: PrivateTmp makes /tmp
-    private to each logrotate.service run), with a bounded wait."""
-
-    def __init__(self, folder, timeout):
-        self.path = os.path.join(folder, "lock")
-        self.timeout = timeout
-
-    def __enter__(self):
-        try:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-        except OSError as exc:
-            raise LocalIOError(f"cannot open the lock file {self.path}: {exc.strerror}",
-                               "make state_dir writable for this user (under systemd: ReadWritePaths=)") from None
-        end = time.monotonic() + self.timeout
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
-            except BlockingIOError:
-                if time.monotonic() >= end:
-                    os.close(self.fd)
-                    raise LockBusy(f"another swiftrotate holds {self.path} for more than {self.timeout}s",
-                                   "the next run retries; raise lock_timeout if runs overlap often")
-                time.sleep(0.1)
-
-    def __exit__(self, *exc):
-        os.close(self.fd)
-
-
-def state_folder(settings):
-    folder = os.path.abspath(settings.get("state_dir"))
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError as exc:
-        raise LocalIOError(f"cannot create state folder {folder}: {exc.strerror}",
-                           "set state_dir (or SWIFTROTATE_STATE_DIR) to a writable folder") from None
-    if os.geteuid() == 0 and insecure_folder(folder):
-        # whoever can write there can plant ledger rows ("archived") or a
-        # symlink that root's SQLite would follow
-        raise ConfigError(f"state folder {folder} is writable by other users",
-                          f"chmod 700 {folder}, or set state_dir to a folder only root can write")
-    return folder
-
-
 def _layouts(settings):
     """Each distinct (dateformat, olddir) that some log may use: the general
     one and those of the [log GLOB] sections."""
@@ -108,7 +67,7 @@ def _live_patterns(args, layouts):
     return [discover.rotated_arg_to_live(p, layouts) for p in discover.split_patterns(args)]
 
 
-def collect(settings, args, report=None):
+def collect(settings, args, report):
     """(candidate, key) pairs for every rotated file the arguments name; a
     file whose key cannot be built is a failed outcome, not a crash.
 
@@ -136,10 +95,7 @@ def collect(settings, args, report=None):
         error = SourceMissing(f"no folder {escape(folders[pattern])} (for {escape(pattern)})",
                               "check the path in the cron line or logrotate stanza")
         if len(missing) < len(patterns):
-            if report is not None:
-                report.warnings.append(error.line())
-        elif report is None:
-            raise error
+            report.warnings.append(error.line())
         else:
             report.outcomes.append(Outcome(pattern, "", "failed", error=error))
     for pattern in patterns:
@@ -158,11 +114,8 @@ def collect(settings, args, report=None):
                 try:
                     pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
                 except SwiftrotateError as exc:
-                    if report is None:
-                        raise
                     report.outcomes.append(Outcome(cand.path, "", "failed", error=exc))
-        if report is not None:
-            report.near_misses += discover.near_misses(pattern, [o for _, o in layouts], seen)
+        report.near_misses += discover.near_misses(pattern, [o for _, o in layouts], seen)
     return pairs
 
 
@@ -184,51 +137,8 @@ def warn_near_misses(report, settings, ledger, log):
                     "upload it with --dateformat)", escape(path), escape(live), settings.dateformat(live))
 
 
-def check_settings(settings):
-    """Every setting a run may need, checked before it starts: a typo must
-    fail the quiet day's run (exit 78), not the day something finally needs it."""
-    from .backends import check_scheme
-
-    check_scheme(settings.get("dest"))  # a typo'd scheme must not wait for the first new file
-    for log in [None] + settings.log_sections():
-        settings.dateformat(log)
-        settings.get_bool("dateyesterday", log)
-        check_template(settings.get("key_template", log))
-        for name in ("settle_seconds", "expire_after"):
-            if settings.get_int(name, log) < 0:
-                raise ConfigError(f"setting {name} = {settings.get(name, log)!r} is negative")
-        if (settings.get("compress", log) or None) not in (None, "gzip", "zstd"):
-            raise ConfigError(f"compress = {settings.get('compress', log)!r} is neither gzip nor zstd")
-    for name in ("deadline", "lock_timeout", "gate_deadline", "gate_max_age"):
-        settings.get_int(name)
-    settings.get_size("spool_cap")
-    if settings.get("gate_mode") not in ("spool", "veto"):
-        raise ConfigError(f"gate_mode = {settings.get('gate_mode')!r} is neither spool nor veto")
-
-
-def make_archiver(settings, backend, ledger, log, remove=False, verify=False):
-    """The one Archiver setup, shared by upload and the gate."""
-
-    @functools.lru_cache(maxsize=None)  # per live log, not per file: a backlog has thousands
-    def expire_seconds(pattern):
-        days = settings.get_int("expire_after", pattern)
-        return days * 86400 if days > 0 else None
-
-    @functools.lru_cache(maxsize=None)
-    def compress_method(pattern):  # a bad value never gets here: check_settings ran first
-        return settings.get("compress", pattern) or None
-
-    def expire_after(cand):
-        return expire_seconds(cand.pattern)
-
-    def compress(cand):
-        return compress_method(cand.pattern)
-
-    return Archiver(backend, ledger, settings.get("dest"), settings.get("host"), log, remove=remove,
-                    expire_after=expire_after, compress=compress, verify=verify)
-
-
-def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=False):
+def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=False):
+    """Archive what `args` name; returns the Report (exit_code included)."""
     start = time.monotonic()
     check_settings(settings)
     report = Report()
@@ -239,13 +149,11 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
     if deadline > 0:  # --deadline bounds the whole run, the wait for another run included
         lock_wait = min(lock_wait, deadline)
     with StateLock(folder, lock_wait):
-        ledger = Ledger(os.path.join(folder, "ledger.sqlite"))
+        ledger = open_ledger(folder)
         try:
-            from .gate import spool_candidates
-
             # What the gate spooled during an outage goes first.
             pending = []
-            for cand, key in spool_candidates(settings, ledger, report):
+            for cand, key in spool.spool_candidates(settings, ledger, report):
                 try:
                     pending.append((cand, key, os.lstat(cand.path)))
                 except FileNotFoundError:
@@ -272,7 +180,7 @@ def run_upload(settings, args, *, dry_run=False, jobs=8, log, open_backend, remo
             elif pending or stale:
                 _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start, log, open_backend,
                              remove, spooled, stale)
-                _drain_spool(report, spooled, ledger, log)
+                spool.drain(report, spooled, ledger, log)
                 _spool_failures_of_other_logs(report, spooled, settings, args)
             if not dry_run and not remove:
                 _tidy_leftovers(found, report, log)
@@ -292,7 +200,7 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
     # Spooled files, and with --remove every file, are deleted once archived:
     # that needs the store's word (a HEAD), not the ledger's. A ledger row whose
     # archive is gone is then uploaded again instead of failing every run.
-    archiver = make_archiver(settings, backend, ledger, log, remove=remove, verify=bool(spooled) or remove)
+    archiver = from_settings(settings, backend, ledger, log, remove=remove, verify=bool(spooled) or remove)
     try:
         backend.prepare()
     except SwiftrotateError as exc:  # e.g. refused credentials: every file fails alike
@@ -326,39 +234,6 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
         report.outcomes += _in_threads(one, ready, jobs, log)
     finally:
         backend.close()
-
-
-def stale_intents(ledger, dest):
-    """(key, pid) of uploads started by a run that is gone (killed, or
-    failed before it could clear up): their leftovers are ours to clear."""
-    # a row with this run's own pid is an earlier run's, whose pid this one now has
-    return [(key, pid) for key, pid in ledger.intents(dest) if pid == os.getpid() or not running(pid)]
-
-
-def clear_stale(backend, ledger, dest, stale, report, deadline=0, start=0.0):
-    """Remove what killed uploads left (segments, multipart uploads) that no
-    object references; a row stays until that is proven done, except where
-    the store refuses to tell (a policy without the listing): said once."""
-    for key, pid in stale:
-        if deadline and time.monotonic() - start > deadline:
-            report.warnings.append("deadline reached: some leftovers of interrupted uploads wait for the next run")
-            return
-        try:
-            done = backend.clear_leftovers(key, busy=lambda: ledger.busy(dest, key))
-        except (AuthError, ConfigError) as exc:  # no retry will change it: stop asking on every run
-            ledger.intent_remove(dest, key, pid)
-            report.warnings.append(f"leftovers of an interrupted upload of {escape(key)} cannot be cleared here "
-                                   f"({exc.line()}); remove them by hand, or allow listing them")
-            continue
-        except SwiftrotateError as exc:
-            done, why = False, exc.line()
-        else:
-            why = "the store could not tell what is in use, or another run is uploading it"
-        if done:
-            ledger.intent_remove(dest, key, pid)
-        else:
-            report.warnings.append(f"leftovers of an interrupted upload of {escape(key)} not cleared yet ({why}); "
-                                   "the next run retries")
 
 
 def _in_threads(fn, items, jobs, log):
@@ -406,8 +281,6 @@ def _in_threads(fn, items, jobs, log):
 
 def _tidy_leftovers(found, report, log):
     """Compress archived leftovers of failed runs, as logrotate would have."""
-    from .leftovers import compress_in_place, find_leftovers
-
     archived = {o.path for o in report.outcomes if o.error is None}
     for cand, suffix in find_leftovers([cand for cand, _ in found]):
         if cand.path in archived:
@@ -417,28 +290,11 @@ def _tidy_leftovers(found, report, log):
                 report.warnings.append(f"could not compress leftover {escape(cand.path)}: {exc}")
 
 
-def _drain_spool(report, spooled, ledger, log):
-    """A spooled copy is removed once its archive is verified."""
-    for outcome in report.outcomes:
-        if outcome.path in spooled and outcome.error is None:
-            from .gate import ORIGIN
-
-            for path in (outcome.path, outcome.path + ORIGIN):
-                try:
-                    os.unlink(path)
-                except FileNotFoundError:
-                    pass
-            ledger.spool_remove(outcome.path)
-            log.info("archived spooled %s", escape(outcome.path))
-
-
 def _spool_failures_of_other_logs(report, spooled, settings, args):
     """Every run archives the whole spool, but a spooled file that fails
     (a true conflict) fails only the runs that cover its log: it is said on
     every run, and the other logs' hooks still exit 0, so logrotate goes on
     compressing and rotating them."""
-    import fnmatch
-
     patterns = _live_patterns(args, _layouts(settings))
     keep = []
     for outcome in report.outcomes:
@@ -478,3 +334,4 @@ def _mtime(path):
         return os.lstat(path).st_mtime
     except FileNotFoundError:
         return 0.0
+

@@ -1,69 +1,31 @@
-"""Archive rotated files: hash, check the store, upload, verify, record.
+"""Archive one rotated file: hash, check the store, upload, verify, record.
 
-A file counts as archived only when a HEAD of its key shows our size and our
-sha256 metadata, either after our own upload or because the same bytes were
-already there. A different object at the key is never overwritten. X and
-X.gz are one unit: whichever form is archived first is kept, and the other
-form is recognised by its uncompressed content.
+A file counts as archived only when the store's verify() of its key shows
+our size and our sha256 metadata, either after our own upload or because
+the same bytes were already there. A different object at the key is never
+overwritten. X and X.gz are one unit: whichever form is archived first is
+kept, and the other form is recognised by its uncompressed content.
+
+Owns: the decision per file (upload, present, twin, conflict) and the
+ledger rows it proves. Must not: find files, parse settings beyond
+from_settings(), or print.
 """
-import hashlib
+import functools
 import os
-import stat
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import quote
 
 from . import __version__
-from .errors import Conflict, Incomplete, IntegrityError, NotFound, SwiftrotateError, TransientError, UnsafeInput
-from .discover import Candidate, insecure_folder
-from .naming import COMPRESS_SUFFIXES, escape, split_compression, unit_id, validate_key
+from .backends.base import check_content
+from .codecs import COMPRESSORS, compress_to_temp, content_sha256
+from .discover import Candidate
+from .errors import Conflict, Incomplete, IntegrityError, NotFound, SwiftrotateError, TransientError
+from .localfile import CHUNK, LocalFile, hash_in_background, hash_pinned, open_rotated, sha256_of, written
+from .naming import COMPRESS_SUFFIXES, escape, split_compression, unit_id
 
-CHUNK = 1024 * 1024
 BACKGROUND_HASH_MIN = 16 * CHUNK
-
-
-def decompressor(ext):
-    """An opener (path, mode) for `ext` from Python itself, or None."""
-    # imported here: the no-op hook path never decompresses anything
-    import bz2
-    import gzip
-    import lzma
-
-    if ext == ".zst":
-        try:
-            import zstandard
-        except ImportError:
-            return None
-
-        def zstd_open(source, mode="rb"):  # like gzip.open: a path or a binary file
-            owned = isinstance(source, (str, bytes, os.PathLike))
-            raw = open(source, "rb") if owned else source
-            # read_across_frames: zstd -c of several inputs, or an appended frame, is one file
-            return zstandard.ZstdDecompressor().stream_reader(raw, closefd=owned, read_across_frames=True)
-
-        return zstd_open
-    return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(ext)
-
-
-def decompress_errors():
-    """What the decompressors raise on bytes that are not what their suffix says."""
-    import lzma
-    import zlib
-
-    errors = (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error)
-    try:
-        import zstandard
-    except ImportError:
-        return errors
-    return errors + (zstandard.ZstdError,)
-
-
-# Forms Python cannot read by itself (logrotate's compresscmd may make any of
-# them): the tool that can, writing the content to stdout.
-# The file goes in on stdin; unzip, which must seek, opens it as /dev/stdin.
-READERS = {".zst": ("zstd", "-dcq"), ".lz4": ("lz4", "-dcq"), ".Z": ("gzip", "-dc"),
-           ".zip": ("unzip", "-p", "/dev/stdin")}
 
 
 @dataclass
@@ -76,223 +38,9 @@ class Outcome:
     removed: bool = False
 
 
-@dataclass
-class LocalFile:
-    """An open rotated file, pinned by descriptor so it cannot be swapped."""
-
-    path: str
-    fd: int
-    st: os.stat_result
-    sha256: str = ""
-    io_path: str = field(init=False)
-
-    def __post_init__(self):
-        # Re-opening /proc/self/fd/N reaches the same inode even if someone
-        # replaces the name with a symlink after we checked it.
-        self.io_path = f"/proc/self/fd/{self.fd}" if os.path.exists(f"/proc/self/fd/{self.fd}") else self.path
-
-    def changed(self):
-        now = os.fstat(self.fd)
-        return (now.st_size, now.st_mtime_ns, now.st_ino) != (self.st.st_size, self.st.st_mtime_ns, self.st.st_ino)
-
-
-def open_rotated(path):
-    """Open a rotated file for reading; refuse symlinks and non-regular files."""
-    try:
-        before = os.lstat(path)
-    except FileNotFoundError:
-        raise TransientError(f"{escape(path)} vanished before it could be archived") from None
-    if stat.S_ISLNK(before.st_mode):
-        raise UnsafeInput(f"refusing symlink {escape(path)}",
-                          "rotated logs must be regular files; remove the link")
-    if not stat.S_ISREG(before.st_mode):
-        raise UnsafeInput(f"refusing {escape(path)}: not a regular file")
-    # O_NONBLOCK: a FIFO swapped in after the lstat would block open() forever
-    # (and logrotate with it); on a regular file it changes nothing.
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
-    st = os.fstat(fd)
-    if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(st.st_mode):
-        os.close(fd)
-        raise UnsafeInput(f"{escape(path)} was replaced while being opened")
-    if st.st_nlink > 1 and os.geteuid() == 0 and insecure_folder(os.path.dirname(path)):
-        # logrotate's own worry about such folders: whoever can write there can
-        # plant a hard link to a file they may not read, named like a rotation.
-        os.close(fd)
-        raise UnsafeInput(f"refusing {escape(path)}: it has {st.st_nlink} hard links and its folder is "
-                          "writable by others or by a group other than root, so it may be a planted link "
-                          "to someone else's file",
-                          "if it is a genuine log, remove its other link (find -samefile) and rerun")
-    return LocalFile(path, fd, st)
-
-
-def _hash(local):
-    """Set local.sha256; refuse a file that is still growing."""
-    local.sha256, size = sha256_fd(local.fd)
-    if size != local.st.st_size or local.changed():
-        raise TransientError(f"{escape(local.path)} is still being written; the next run retries")
-    return local.sha256
-
-
 def _log_prefix(unit, stamp):
     """The key prefix all of one log's archives share: the unit without its stamp."""
     return unit[: len(unit) - len(stamp)] if stamp and unit.endswith(stamp) else unit
-
-
-def _hash_in_background(local):
-    from concurrent.futures import Future  # only big uploads need it, never the no-op path
-
-    future = Future()
-
-    def work():
-        try:
-            future.set_result(_hash(local))
-        except BaseException as exc:
-            future.set_exception(exc)
-
-    threading.Thread(target=work, name="sha256", daemon=True).start()
-    return future
-
-
-def copy_fd(fd, out):
-    """Write all of a pinned file to `out` (a compressor), 1 MiB at a time."""
-    offset = 0
-    while True:
-        data = os.pread(fd, CHUNK, offset)
-        if not data:
-            return offset
-        out.write(data)
-        offset += len(data)
-
-
-def sha256_fd(fd):
-    digest, size, offset = hashlib.sha256(), 0, 0
-    while True:
-        data = os.pread(fd, CHUNK, offset)
-        if not data:
-            break
-        digest.update(data)
-        offset += len(data)
-    size = offset
-    return digest.hexdigest(), size
-
-
-def content_sha256(local, ext):
-    """sha256 and size of the uncompressed content, or (None, None) when the
-    file does not decompress (truncated, or not really compressed). Raises
-    ConfigError when nothing here can read `ext`: "cannot tell" is not
-    "differs"."""
-    if not ext:
-        return local.sha256, local.st.st_size
-    opener = decompressor(ext)
-    if opener is None:
-        return _content_sha256_by_tool(local, ext)
-    digest, size = hashlib.sha256(), 0
-    try:
-        with opener(local.io_path, "rb") as f:
-            while True:
-                data = f.read(CHUNK)
-                if not data:
-                    break
-                digest.update(data)
-                size += len(data)
-    except decompress_errors():
-        return None, None
-    return digest.hexdigest(), size
-
-
-def _content_sha256_by_tool(local, ext):
-    import shutil
-    import subprocess
-
-    from .errors import ConfigError
-
-    tool = READERS.get(ext)
-    if tool is None or shutil.which(tool[0]) is None:
-        if tool is None:
-            need = "compress with gzip, bzip2, xz, zstd or lz4"
-        elif ext == ".zst":
-            need = "install zstd or pip install 'swiftrotate[zstd]'"
-        else:
-            need = f"install {tool[0]}"
-        raise ConfigError(f"cannot compare {escape(local.path)} with its archived other form: nothing here reads "
-                          f"{ext} files", need)
-    # The child reads the same pinned file through a descriptor of its own
-    # (zstd and lz4 refuse a /proc/self/fd path: "is a symbolic link").
-    with open(local.io_path, "rb") as pinned:
-        proc = subprocess.Popen(tool, stdin=pinned, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        digest, size = hashlib.sha256(), 0
-        with proc.stdout:
-            for data in iter(lambda: proc.stdout.read(CHUNK), b""):
-                digest.update(data)
-                size += len(data)
-        return (digest.hexdigest(), size) if proc.wait() == 0 else (None, None)
-
-
-def _gzip_writer(out, level):
-    import gzip
-
-    # mtime=0 and no file name: the same input always gives the same bytes
-    return gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=level, mtime=0)
-
-
-def _zstd_writer(out, level):
-    try:
-        import zstandard
-    except ImportError:
-        from .errors import ConfigError
-
-        raise ConfigError("--compress zstd needs the zstandard package",
-                          "pip install 'swiftrotate[zstd]', or use --compress gzip") from None
-    return zstandard.ZstdCompressor(level=level).stream_writer(out, closefd=False)
-
-
-COMPRESSORS = {"gzip": (".gz", _gzip_writer, 6), "zstd": (".zst", _zstd_writer, 3)}
-
-
-def compress_to_temp(local, method, folder):
-    """Compress the pinned file into an unlinked-on-close temp file in
-    `folder`, streaming in 1 MiB chunks (memory stays flat). Returns an open
-    LocalFile of the result with its sha256 set."""
-    import tempfile
-
-    ext, writer, level = COMPRESSORS[method]
-    fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=ext, dir=folder)
-    os.unlink(tmp)  # at once: the descriptor keeps it, and a killed run leaves nothing behind
-    try:
-        with os.fdopen(os.dup(fd), "wb") as out:
-            with writer(out, level) as packer:
-                copy_fd(local.fd, packer)
-        packed = LocalFile(tmp, fd, os.fstat(fd))
-        packed.sha256, _ = sha256_fd(fd)
-        return packed
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def build_key(template, host, live, stamp, ext):
-    key = template.format(host=host, path=live.lstrip("/"), stamp=stamp, ext=ext)
-    try:
-        return validate_key(key)
-    except ValueError as exc:
-        raise UnsafeInput(f"object key for {escape(live + stamp + ext)}: {exc}",
-                          "only printable UTF-8 names can be archived: rename the file (and the log), "
-                          "then rerun") from None
-
-
-def check_template(template):
-    """One log's archives must sort by date: {stamp}{ext} come last."""
-    from .errors import ConfigError
-
-    if not template.endswith("{stamp}{ext}") or "{path}" not in template:
-        raise ConfigError(f"key_template {template!r} must contain {{path}} and end with {{stamp}}{{ext}}",
-                          "fetch lists one log's archives by key range, so the date must sort last")
-    try:
-        template.format(host="h", path="p", stamp="s", ext="e")
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(f"key_template {template!r}: unknown field {exc}",
-                          "use only {host} {path} {stamp} {ext}") from None
-    return template
 
 
 class Archiver:
@@ -322,8 +70,8 @@ class Archiver:
             # X and X.gz of one rotation may both be found in one run: one at a time
             with self._unit_lock(unit):
                 if method:
-                    _hash(local)
-                    outcome.key = key + COMPRESSORS[method][0]
+                    hash_pinned(local)
+                    outcome.key = key + COMPRESSORS[method]
                     outcome.status, stored = self._decide_compressed(cand, local, outcome.key, unit, method)
                 else:
                     outcome.status, stored = self._decide(cand, local, key, unit, cand.stamp)
@@ -369,7 +117,7 @@ class Archiver:
     def _decide(self, cand, local, key, unit, stamp):
         row = self._ledger_row(unit)
         if row:
-            _hash(local)
+            hash_pinned(local)
             stored = (row["key"], row["size"], row["sha256"])
             return self._against(cand, local, key, unit, *stored, row["content_sha256"],
                                  confirmed=self.verify), stored
@@ -381,9 +129,9 @@ class Archiver:
         # the manifest, which goes last, so a big file is read by the hash and
         # by the upload at the same time instead of one after the other.
         if local.st.st_size < BACKGROUND_HASH_MIN:  # small: a thread would cost more than it saves
-            _hash(local)
+            hash_pinned(local)
             return self._upload(cand, local, key, unit), (key, local.st.st_size, local.sha256)
-        status = self._upload(cand, local, key, unit, sha256=_hash_in_background(local))
+        status = self._upload(cand, local, key, unit, sha256=hash_in_background(local))
         return status, (key, local.st.st_size, local.sha256)
 
     def _forget_listing(self, unit, stamp):
@@ -407,7 +155,7 @@ class Archiver:
             return None
         other = prefer if prefer in forms else forms[0]
         if local is not None:
-            _hash(local)
+            hash_pinned(local)
         info = self._confirm(other, local if other == prefer else None)
         content = info.sha256 if unit_id(other) == other else info.metadata.get("uncompressed-sha256")
         return (other, info.size, info.sha256), content
@@ -425,9 +173,9 @@ class Archiver:
             self.ledger.record(self.dest, unit, stored[0], stored[1], stored[2], content,
                                local.st.st_size, cand.path, local.st)
             return "present", stored
-        packed = compress_to_temp(local, method, os.path.dirname(os.path.abspath(self.ledger.path)))
+        packed = compress_to_temp(local, COMPRESSORS[method], os.path.dirname(os.path.abspath(self.ledger.path)))
         try:
-            comp = Candidate(cand.path, cand.live, cand.stamp, COMPRESSORS[method][0], cand.pattern)
+            comp = Candidate(cand.path, cand.live, cand.stamp, COMPRESSORS[method], cand.pattern)
             status = self._upload(comp, packed, key, unit, origin=local)
         finally:
             os.close(packed.fd)
@@ -497,7 +245,7 @@ class Archiver:
             twin = None
         if twin is not None:
             try:
-                if (twin.st.st_size, _hash(twin)) == (size, sha256):
+                if (twin.st.st_size, hash_pinned(twin)) == (size, sha256):
                     content, _ = content_sha256(twin, ext)
             except SwiftrotateError:
                 pass
@@ -514,22 +262,16 @@ class Archiver:
         sha256 metadata) and hash what it decompresses to."""
         import tempfile
 
-        from .backends.base import check_content
-
         info, chunks = self.backend.open_read(key)
         fd = None
         try:
             fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=ext,
                                        dir=os.path.dirname(os.path.abspath(self.ledger.path)))
             os.unlink(tmp)  # at once: a killed run leaves nothing behind
-            digest, size = hashlib.sha256(), 0
             with os.fdopen(os.dup(fd), "wb") as out:
-                for chunk in chunks:
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-            check_content(key, info, size, digest.hexdigest())
-            stored = LocalFile(tmp, fd, os.fstat(fd), sha256=digest.hexdigest())
+                sha256, size = sha256_of(written(chunks, out.write))
+            check_content(key, info, size, sha256)
+            stored = LocalFile(tmp, fd, os.fstat(fd), sha256=sha256)
             return content_sha256(stored, ext)[0]
         finally:
             getattr(chunks, "close", lambda: None)()  # the connection, if we stopped early
@@ -541,51 +283,12 @@ class Archiver:
         `sha256` may be a Future still hashing `local`."""
         origin = origin or local
         size = local.st.st_size
-        meta = {
-            "host": quote(self.host), "path": quote(cand.path), "mtime": "%.6f" % origin.st.st_mtime,
-            "swiftrotate-version": __version__,
-        }
-        if not cand.ext:
-            meta["uncompressed-size"] = str(size)
-        elif origin is not local:
-            meta["uncompressed-size"] = str(origin.st.st_size)
-            meta["uncompressed-sha256"] = origin.sha256
-        taken = False  # the object at the key is not (known to be) from this upload: never _drop it
         # Before the first byte: a killed run's segments or multipart upload
         # are then found and cleared by the next run (clear_leftovers).
         parts = self.backend.needs_cleanup(size)
         if parts:
             self.ledger.intent_add(self.dest, key)
-        try:
-            self.backend.put(key, local.io_path, size=size, sha256=sha256 or local.sha256, metadata=meta,
-                             expire_after=self.expire_after(cand), exclusive=True)
-        except Conflict:  # the key was taken since we listed it (Swift refused to overwrite)
-            taken = True
-            if sha256 is not None:
-                local.sha256 = sha256.result()
-            info = self._confirm(key, local)
-            if (info.size, info.sha256) != (size, local.sha256):
-                raise Conflict(f"{escape(cand.path)} (sha256 {local.sha256[:12]}..., {size} bytes) differs from "
-                               f"{escape(key)} (sha256 {(info.sha256 or '?')[:12]}..., {info.size} bytes), which "
-                               "appeared in the store while we uploaded; not overwriting",
-                               "compare the two; move one aside if both must be kept") from None
-            # the same bytes: recorded below like our own upload
-        except IntegrityError:
-            self._forget_listing(unit, cand.stamp)
-            if sha256 is not None:
-                sha256.exception()
-            if local.changed() or origin.changed():  # a writer, not the store: retry, like below
-                raise TransientError(f"{escape(cand.path)} changed while it was uploaded; the next run retries") \
-                    from None
-            raise
-        except BaseException:
-            # A failed upload may still have been stored (its answer lost): the
-            # other form of this rotation, next in this run, must list the
-            # store again instead of trusting the run's listing.
-            self._forget_listing(unit, cand.stamp)
-            if sha256 is not None:
-                sha256.exception()  # let the hash finish before the descriptor is closed
-            raise
+        taken = self._put(cand, local, key, unit, origin, sha256)
         if sha256 is not None:
             local.sha256 = sha256.result()  # raises if the file was still being written
         if local.changed() or origin.changed():
@@ -615,6 +318,50 @@ class Archiver:
                       local.sha256[:12])
         return "uploaded"
 
+    def _put(self, cand, local, key, unit, origin, sha256):
+        """The PUT itself. Returns True when the key was taken meanwhile by
+        the same bytes (not ours to drop), False for our own object."""
+        size = local.st.st_size
+        meta = {
+            "host": quote(self.host), "path": quote(cand.path), "mtime": "%.6f" % origin.st.st_mtime,
+            "swiftrotate-version": __version__,
+        }
+        if not cand.ext:
+            meta["uncompressed-size"] = str(size)
+        elif origin is not local:
+            meta["uncompressed-size"] = str(origin.st.st_size)
+            meta["uncompressed-sha256"] = origin.sha256
+        try:
+            self.backend.put(key, local.io_path, size=size, sha256=sha256 or local.sha256, metadata=meta,
+                             expire_after=self.expire_after(cand), exclusive=True)
+            return False
+        except Conflict:  # the key was taken since we listed it (Swift refused to overwrite)
+            if sha256 is not None:
+                local.sha256 = sha256.result()
+            info = self._confirm(key, local)
+            if (info.size, info.sha256) != (size, local.sha256):
+                raise Conflict(f"{escape(cand.path)} (sha256 {local.sha256[:12]}..., {size} bytes) differs from "
+                               f"{escape(key)} (sha256 {(info.sha256 or '?')[:12]}..., {info.size} bytes), which "
+                               "appeared in the store while we uploaded; not overwriting",
+                               "compare the two; move one aside if both must be kept") from None
+            return True  # the same bytes: recorded like our own upload
+        except IntegrityError:
+            self._forget_listing(unit, cand.stamp)
+            if sha256 is not None:
+                sha256.exception()
+            if local.changed() or origin.changed():  # a writer, not the store: retry, like below
+                raise TransientError(f"{escape(cand.path)} changed while it was uploaded; the next run retries") \
+                    from None
+            raise
+        except BaseException:
+            # A failed upload may still have been stored (its answer lost): the
+            # other form of this rotation, next in this run, must list the
+            # store again instead of trusting the run's listing.
+            self._forget_listing(unit, cand.stamp)
+            if sha256 is not None:
+                sha256.exception()  # let the hash finish before the descriptor is closed
+            raise
+
     def _confirm(self, key, local=None):
         """The store's word that `key` is whole (Backend.verify). A broken
         object of ours is repaired from `local` when that holds the bytes
@@ -638,3 +385,22 @@ class Archiver:
             self.backend.delete(key)
         except SwiftrotateError:
             pass
+
+
+def from_settings(settings, backend, ledger, log, remove=False, verify=False):
+    """The one Archiver setup, shared by upload and the gate: per-log
+    settings are looked up once per live log, not per file (a backlog has
+    thousands of files of one log)."""
+
+    @functools.lru_cache(maxsize=None)
+    def expire_seconds(live):
+        days = settings.get_int("expire_after", live)
+        return days * 86400 if days > 0 else None
+
+    @functools.lru_cache(maxsize=None)
+    def compress_method(live):  # a bad value never gets here: check_settings ran first
+        return settings.get("compress", live) or None
+
+    return Archiver(backend, ledger, settings.get("dest"), settings.get("host"), log, remove=remove,
+                    expire_after=lambda cand: expire_seconds(cand.pattern),
+                    compress=lambda cand: compress_method(cand.pattern), verify=verify)

@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _q
 
-from .errors import Conflict, LocalIOError, SourceMissing, SwiftrotateError, UnsafeInput, UsageError
-from .naming import escape, stamp_pattern
-from .rename_dates import dated
-from .renamer import EXTS, NUMBERED, Folder, classify, safe_name
+from ...errors import Conflict, LocalIOError, SourceMissing, SwiftrotateError, UnsafeInput, UsageError
+from ...naming import escape, stamp_pattern
+from .dates import dated
+from .plan import EXTS, NUMBERED, Folder, classify, safe_name
 
 JOURNAL_KIND = "swiftrotate-rename"
 

@@ -1,124 +1,30 @@
-"""`swiftrotate gate FILE`: logrotate's preremove hook, so that no rotated log
-is deleted before a verified copy exists.
+"""The spool: rotated files the gate let logrotate delete before they were
+archived, kept as hard links (or synced copies) until the next upload
+archives them.
 
-logrotate 3.21 calls preremove for every expiry (rotate N, maxage) and also
-for the uncompressed original right after gzip wrote FILE.gz. A non-zero
-exit keeps the file but also stops that log from rotating in that run, so a
-plain veto turns an outage into a live log that grows without bound. The
-default is therefore "spool and allow": hard-link the file into a spool
-folder (instant, no extra space on the same filesystem), record it, and
-allow the deletion; the next `upload` archives the spool first. Beyond the
-spool's size cap the gate vetoes on purpose: a stalled rotation beats a
-lost log.
+Owns: the spool folder, its ledger rows and the ORIGIN files beside each
+copy (they survive a ledger rebuilt from scratch), and mapping a spooled
+copy back to its log and key. Must not: upload anything itself.
 """
+import fnmatch
 import os
 import shutil
-import stat
 import time
 
 from . import discover
-from .archive import build_key, check_template, content_sha256, open_rotated, sha256_fd
-from .errors import ConfigError, SwiftrotateError, UnsafeInput
-from .ledger import Ledger
-from .naming import COMPRESS_SUFFIXES, escape
+from .archiver import Outcome
+from .errors import ConfigError, ExitCode, SwiftrotateError
+from .naming import build_key, check_template, escape, match_rotated
 
-ALLOW, VETO = 0, 1
 # Beside each spooled copy, the path it was spooled from: the ledger's spool
 # rows are the first record, this one survives a ledger rebuilt from scratch.
 ORIGIN = ".origin"
+ALLOW, VETO = ExitCode.OK, ExitCode.VETO
 
 
-def gate(settings, path, *, mode, log, open_backend):
-    """Return 0 (logrotate may delete `path`) or 1 (keep it)."""
-    from .hook import check_settings
-
-    check_settings(settings)  # a typo keeps the file (78) today, not during the next outage
-    path = os.path.abspath(path)
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return ALLOW  # nothing left to protect
-    if not stat.S_ISREG(st.st_mode):
-        return ALLOW  # a link or special file holds no log data of its own
-    if _compressed_twin_complete(path):
-        return ALLOW  # logrotate's own cleanup after gzip (notes §5)
-    dateformat, live = dateformat_for(settings, path)
-    if live is None:
-        # Nothing archives a name no dateformat parses, so its deletion would
-        # lose it: most often the dateformat differs from logrotate's.
-        log.error("gate: keeping %s: its name is not a dateext rotation for dateformat %s, so it cannot be "
-                  "archived (set dateformat to logrotate's; rename numbered rotations with swiftrotate rename)",
-                  escape(path), dateformat)
-        return VETO
-    cand = _candidate(path, live, dateformat)
-    try:
-        key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
-                        cand.stamp, cand.ext)
-    except UnsafeInput as exc:  # a name no key can hold: kept, like any file we cannot archive
-        log.error("gate: keeping %s: %s", escape(path), exc.line())
-        return VETO
-    from .hook import state_folder
-
-    folder = state_folder(settings)
-    ledger = Ledger(os.path.join(folder, "ledger.sqlite"))
-    try:
-        if _recently_verified(settings, ledger, path, st):
-            return ALLOW
-        try:
-            from .hook import make_archiver
-
-            with open_backend() as backend:
-                # verify: allow the deletion only on what the store shows now
-                make_archiver(settings, backend, ledger, log, verify=True).archive(cand, key)
-            return ALLOW
-        except UnsafeInput as exc:  # e.g. a planted hard link: never into the spool, never archived
-            log.error("gate: keeping %s: %s", escape(path), exc.line())
-            return VETO
-        except (SwiftrotateError, OSError) as exc:
-            reason = exc.line() if isinstance(exc, SwiftrotateError) else str(exc)
-        if mode == "veto":
-            log.error("gate: keeping %s: not archived (%s)", escape(path), reason)
-            return VETO
-        return _spool(settings, ledger, path, st, reason, log)
-    finally:
-        ledger.close()
-
-
-def _candidate(path, live, dateformat):
-    from .naming import match_rotated
-
+def candidate_of(path, live, dateformat):
     stamp, ext = match_rotated(os.path.basename(path), os.path.basename(live), dateformat)
     return discover.Candidate(path, live, stamp, ext, live)
-
-
-def _compressed_twin_complete(path):
-    """True when path + .gz (etc.) exists and holds exactly path's bytes."""
-    for suffix in COMPRESS_SUFFIXES:
-        twin = path + suffix
-        if os.path.isfile(twin) and not os.path.islink(twin):
-            try:
-                original, twin_file = open_rotated(path), open_rotated(twin)
-            except (SwiftrotateError, OSError):
-                return False
-            try:
-                original.sha256, _ = sha256_fd(original.fd)
-                content, _ = content_sha256(twin_file, suffix)
-                return content is not None and content == original.sha256
-            finally:
-                os.close(original.fd)
-                os.close(twin_file.fd)
-    return False
-
-
-def _recently_verified(settings, ledger, path, st):
-    dest = settings.get("dest")
-    unit = ledger.known_file(dest, path, st)
-    if not unit:
-        return False
-    row = ledger.unit(dest, unit)
-    max_age = settings.get_int("gate_max_age")
-    # An old ledger row is re-confirmed by the archive flow (a HEAD).
-    return bool(row) and time.time() - row["verified_at"] <= max_age
 
 
 def spool_folder(settings):
@@ -132,7 +38,7 @@ def spool_folder(settings):
     return folder
 
 
-def _spool(settings, ledger, path, st, reason, log):
+def spool(settings, ledger, path, st, reason, log):
     folder = spool_folder(settings)
     cap = settings.get_size("spool_cap")
     used = sum(size for _, _, size in ledger.spooled())
@@ -203,8 +109,6 @@ def _copy_synced(path, target):
 def spool_candidates(settings, ledger, report=None):
     """(candidate, key) for each spooled file, archived under its original
     name. An entry that no longer parses stays spooled and is reported."""
-    from .archive import Outcome
-
     out = []
     rows = [(spool_path, original) for spool_path, original, _ in ledger.spooled()]
     for spool_path, original in rows + _unrecorded_spool(settings, {row[0] for row in rows}):
@@ -216,7 +120,7 @@ def spool_candidates(settings, ledger, report=None):
             if live is None:
                 raise ConfigError(f"spooled {escape(spool_path)} ({escape(original)}) does not match the "
                                   "dateformat any more", "set the dateformat it was rotated with")
-            cand = _candidate(original, live, dateformat)
+            cand = candidate_of(original, live, dateformat)
             cand = discover.Candidate(spool_path, live, cand.stamp, cand.ext, live)
             key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
                             cand.stamp, cand.ext)
@@ -231,8 +135,6 @@ def spool_candidates(settings, ledger, report=None):
 def dateformat_for(settings, path):
     """(dateformat, live log) of a rotated file: [log GLOB] sections are keyed
     by the live log, which is known only once a section's format parses."""
-    import fnmatch
-
     def outside_olddir(live, olddir):
         """A file in the log's olddir belongs to the log in the folder above;
         where an absolute olddir does not say which folder: as named."""
@@ -245,3 +147,18 @@ def dateformat_for(settings, path):
             return fmt, live
     fmt = settings.dateformat()
     return fmt, outside_olddir(discover.live_of(path, fmt), settings.get("olddir"))
+
+
+
+def drain(report, spooled, ledger, log):
+    """A spooled copy is removed once its archive is verified."""
+    for outcome in report.outcomes:
+        if outcome.path in spooled and outcome.error is None:
+            for path in (outcome.path, outcome.path + ORIGIN):
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
+            ledger.spool_remove(outcome.path)
+            log.info("archived spooled %s", escape(outcome.path))
+

@@ -1,0 +1,79 @@
+"""What every command shares: the settings, the logging set-up, and the
+-v/-q/--debug options, accepted before the command name and after it.
+
+Must not: run a command.
+"""
+import logging
+import os
+import sys
+
+import click
+
+from ..config import Settings, open_store
+from ..errors import ConfigError
+
+log = logging.getLogger("swiftrotate")
+
+
+class Context:
+    def __init__(self, config, dest, state_dir, debug, verbose, quiet):
+        self.settings = Settings(config)
+        self.settings.set_flags(dest=dest, state_dir=state_dir)
+        self.debug, self.verbose, self.quiet = debug, verbose, quiet
+        setup_logging(self.settings, debug, verbose, quiet)
+        for warning in self.settings.warnings:
+            log.warning("%s", warning)
+
+    def open_backend(self):
+        return open_store(self.settings)
+
+
+def setup_logging(settings, debug, verbose, quiet):
+    log.handlers.clear()
+    log.propagate = False
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING
+    log.setLevel(logging.DEBUG if debug else logging.INFO)
+    err = logging.StreamHandler(sys.stderr)
+    err.setFormatter(logging.Formatter("swiftrotate: %(message)s"))
+    err.setLevel(level)
+    log.addHandler(err)
+    address = settings.get("syslog_socket")
+    if not sys.stderr.isatty() and os.path.exists(address):
+        # Under cron and logrotate nobody reads stderr live: keep a record.
+        from logging.handlers import SysLogHandler  # stdlib, but not worth its import on a terminal
+
+        name = str(settings.get("syslog_facility")).lower()
+        if name not in SysLogHandler.facility_names:
+            raise ConfigError(f"syslog_facility = {name!r} is not a syslog facility",
+                              "use user, daemon, local0 ... local7")
+        try:
+            sys_handler = SysLogHandler(address, facility=SysLogHandler.facility_names[name])
+            sys_handler.setFormatter(logging.Formatter("swiftrotate[%(process)d]: %(message)s"))
+            sys_handler.setLevel(logging.INFO)
+            log.addHandler(sys_handler)
+        except OSError:
+            pass
+    # Their DEBUG output can carry tokens and response bodies: never shown.
+    for noisy in ("swiftclient", "botocore", "boto3", "urllib3", "s3transfer"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def verbosity(command):
+    """-v/-q/--debug also after the command name, where operators type them."""
+
+    def apply(ctx, param, value):
+        if value:
+            obj = ctx.find_object(Context)
+            setattr(obj, param.name, True)
+            setup_logging(obj.settings, obj.debug, obj.verbose, obj.quiet)
+        return value
+
+    for name, flags, text in (("quiet", ("-q", "--quiet"), "Report errors only."),
+                              ("verbose", ("-v", "--verbose"), "Report every file."),
+                              ("debug", ("--debug",), "Show tracebacks and debug messages.")):
+        command = click.option(*flags, name, is_flag=True, expose_value=False, callback=apply,
+                               help=text)(command)
+    return command

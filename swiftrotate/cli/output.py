@@ -1,0 +1,106 @@
+"""How results look: one line per file or archive, summaries, the table of
+a rename plan, the fetch listing (text or JSON) and its progress bar.
+
+Owns: stdout and the report lines on stderr. Must not: decide anything.
+"""
+import json
+import logging
+import sys
+
+import click
+
+from ..naming import escape
+
+log = logging.getLogger("swiftrotate")
+
+
+def upload_report(report, patterns, *, dry_run, verbose):
+    for warning in report.warnings:
+        log.warning("%s", warning)
+    if dry_run:
+        for o in report.outcomes:
+            click.echo(f"{o.status:13} {o.size:>12}  {escape(o.path)} -> {escape(o.key)}")
+    elif verbose:
+        for o in report.outcomes:
+            if o.status not in ("uploaded", "failed"):  # those have had their own line already
+                click.echo(f"{o.status:9} {escape(o.path)} -> {escape(o.key)}", err=True)
+    if report.failures or not report.outcomes or verbose:
+        level = logging.ERROR if report.failures else logging.WARNING
+        if report.outcomes or report.failures:
+            log.log(level, "%s", report.summary())
+        else:
+            log.warning("no rotated files found for %s", escape(" ".join(patterns).strip()))
+    else:
+        log.info("%s", report.summary())
+
+
+def object_line(info):
+    click.echo(f"{info.size:>12}  {escape(info.key)}")
+
+
+def fetch_window(when):
+    click.echo(f"swiftrotate: lines of {when.first}..{when.last} are in files stamped {when.first}..{when.shown_end} "
+               "(stamped on rotation day; --by-stamp to match stamps exactly)", err=True)
+
+
+def fetch_plan(result, when, *, list_only, as_json):
+    """Problems and empty ranges on stderr; with --list the plan on stdout."""
+    for exc in result.plan.problems:
+        log.error("%s", exc.line())
+    if not result.plan.items:
+        for (host, x), (before, after) in sorted(result.plan.nearest.items()):
+            near = ", ".join(f"{w} {s}" for w, s in (("nearest before:", before), ("nearest after:", after)) if s)
+            log.error("no archives of %s on %s stamped %s..%s%s", x, host, when.start.date(), when.shown_end,
+                      f" ({near})" if near else " (none at all)")
+        return
+    if not list_only:
+        return
+    for item in result.plan.items:
+        if as_json:
+            click.echo(json.dumps({"key": item.key, "stamp": item.stamp, "size": item.size,
+                                   "host": item.host, "log": item.log, "date": item.when.isoformat()}))
+        else:
+            click.echo(f"{item.when:%Y-%m-%d %H:%M}  {item.size:>12}  {item.host}  {item.key}")
+
+
+class FetchProgress:
+    """A progress bar on a terminal (unless -v, -q or --stdout), the failures
+    as they happen, and with -v one line per archive."""
+
+    def __init__(self, show_bar, verbose):
+        self.bar, self.show_bar, self.verbose = None, show_bar, verbose
+
+    def start(self, result):
+        if self.show_bar and sys.stderr.isatty() and result.plan.items:
+            self.bar = click.progressbar(length=sum(i.size for i in result.plan.items), file=sys.stderr,
+                                         label=f"{len(result.plan.items)} file(s)", show_pos=True)
+
+    def done(self, item, status, error):
+        if self.bar is not None:
+            self.bar.update(item.size)
+        if error is not None:
+            log.error("not fetched: %s", error.line())
+        elif self.verbose:
+            click.echo(f"{status:9} {item.key}", err=True)
+
+    def finish(self):
+        if self.bar is not None:
+            self.bar.render_finish()
+
+
+def rename_table(steps):
+    steps = sorted(steps, key=lambda fs: (fs[0].path, fs[1].rot.log, fs[1].rot.number, fs[1].rot.ext))
+    rows = [(_show(f"{f.path}/{s.rot.name}"), _show(s.new),
+             f"{s.rot.source} {s.rot.moment.isoformat(' ', 'seconds')}" + (" dateyesterday" if s.rot.yesterday else "")
+             + (f" ({s.note})" if s.note else "")) for f, s in steps]
+    if not rows:
+        return
+    wide = [max(len(r[i]) for r in rows + [("OLD", "NEW")]) for i in (0, 1)]
+    out = [f"{'OLD':{wide[0]}}    {'NEW':{wide[1]}}  DATE FROM"]
+    out += [f"{a:{wide[0]}} -> {b:{wide[1]}}  {c}" for a, b, c in rows]
+    click.echo("\n".join(out))
+
+
+def _show(name):
+    # escape() (no newlines, no terminal escapes), skipped for the usual plain names: 100k rows.
+    return name if name.isascii() and name.isprintable() and '"' not in name and "\\" not in name else escape(name)
