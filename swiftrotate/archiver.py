@@ -18,14 +18,30 @@ from typing import Optional
 from urllib.parse import quote
 
 from . import __version__
-from .backends.base import check_content
 from .codecs import COMPRESSORS, compress_to_temp, content_sha256
 from .discover import Candidate
+from .download import downloaded_content
 from .errors import Conflict, Incomplete, IntegrityError, NotFound, SwiftrotateError, TransientError
-from .localfile import CHUNK, LocalFile, hash_in_background, hash_pinned, open_rotated, sha256_of, written
-from .naming import COMPRESS_SUFFIXES, escape, split_compression, unit_id
+from .listing import Listing
+from .localfile import CHUNK, hash_in_background, hash_pinned, open_rotated
+from .naming import escape, split_compression, unit_id
 
 BACKGROUND_HASH_MIN = 16 * CHUNK
+
+
+@dataclass(frozen=True)
+class StoredForm:
+    """One archived form of a unit (X or X.gz): its key, size and sha256, and
+    the sha256 of what it holds uncompressed (None: not known yet)."""
+
+    key: str
+    size: int
+    sha256: str
+    content: Optional[str] = None
+
+    @classmethod
+    def of_row(cls, row):
+        return cls(row["key"], row["size"], row["sha256"], row["content_sha256"])
 
 
 @dataclass
@@ -36,11 +52,6 @@ class Outcome:
     size: int = 0
     error: Optional[SwiftrotateError] = None
     removed: bool = False
-
-
-def _log_prefix(unit, stamp):
-    """The key prefix all of one log's archives share: the unit without its stamp."""
-    return unit[: len(unit) - len(stamp)] if stamp and unit.endswith(stamp) else unit
 
 
 class Archiver:
@@ -56,8 +67,7 @@ class Archiver:
         # cand -> None, "gzip" or "zstd": compress uncompressed files on the way
         self.compress = compress or (lambda cand: None)
         self._lock = threading.Lock()
-        self._listed = {}  # log key prefix -> keys in the store, listed once per run
-        self._stale_units = set()  # units whose failed upload may have been stored after all
+        self.listing = Listing(backend)
         self.expire_after = expire_after or (lambda cand: None)  # cand -> seconds or None
 
     def archive(self, cand, key):
@@ -85,7 +95,7 @@ class Archiver:
     def _remove(self, cand, local, status, stored):
         """Unlink a rotated file only after a fresh HEAD confirms its archive
         and only if it is still exactly the file we hashed."""
-        key, size, sha = stored
+        key, size, sha = stored.key, stored.size, stored.sha256
         if status != "uploaded":  # an upload was just verified
             info = self._confirm(key, local if (local.st.st_size, local.sha256) == (size, sha) else None)
             if (info.size, info.sha256) != (size, sha):
@@ -97,6 +107,10 @@ class Archiver:
             raise TransientError(f"{escape(cand.path)} changed after it was hashed; kept for the next run")
         os.unlink(cand.path)
         self.log.info("removed %s (archived as %s)", escape(cand.path), escape(key))
+
+    def _work_folder(self):
+        """Where temp files go: the state folder, ours and on a local disk."""
+        return os.path.dirname(os.path.abspath(self.ledger.path))
 
     def _unit_lock(self, unit):
         with self._lock:
@@ -118,39 +132,26 @@ class Archiver:
         row = self._ledger_row(unit)
         if row:
             hash_pinned(local)
-            stored = (row["key"], row["size"], row["sha256"])
-            return self._against(cand, local, key, unit, *stored, row["content_sha256"],
-                                 confirmed=self.verify), stored
+            stored = StoredForm.of_row(row)
+            return self._against(cand, local, key, unit, stored, confirmed=self.verify), stored
         found = self._stored_form(unit, prefer=key, stamp=stamp, local=local)
         if found:
-            stored, content = found
-            return self._against(cand, local, key, unit, *stored, content), stored
+            return self._against(cand, local, key, unit, found), found
         # A new unit: hash while uploading. Swift needs the sha256 only for
         # the manifest, which goes last, so a big file is read by the hash and
         # by the upload at the same time instead of one after the other.
         if local.st.st_size < BACKGROUND_HASH_MIN:  # small: a thread would cost more than it saves
             hash_pinned(local)
-            return self._upload(cand, local, key, unit), (key, local.st.st_size, local.sha256)
+            return self._upload(cand, local, key, unit), StoredForm(key, local.st.st_size, local.sha256)
         status = self._upload(cand, local, key, unit, sha256=hash_in_background(local))
-        return status, (key, local.st.st_size, local.sha256)
-
-    def _forget_listing(self, unit, stamp):
-        """Only this unit's keys are listed again, not the whole log."""
-        with self._lock:
-            self._stale_units.add(unit)
-
-    def _listed_add(self, key, stamp):
-        prefix = _log_prefix(unit_id(key), stamp)
-        with self._lock:
-            if prefix in self._listed:
-                self._listed[prefix].add(key)
+        return status, StoredForm(key, local.st.st_size, local.sha256)
 
     def _stored_form(self, unit, prefer, stamp=None, local=None):
-        """((key, size, sha256), uncompressed sha256 or None) of the unit's
-        object in the store, preferring the key `prefer`; None if absent.
+        """The StoredForm of the unit's object in the store, preferring the
+        key `prefer`; None if absent.
         The object must be whole (verify); a broken one is repaired from
         `local` (hashed here) when that holds the same bytes."""
-        forms = self._store_forms(unit, stamp)
+        forms = self.listing.forms(unit, stamp)
         if not forms:
             return None
         other = prefer if prefer in forms else forms[0]
@@ -158,85 +159,69 @@ class Archiver:
             hash_pinned(local)
         info = self._confirm(other, local if other == prefer else None)
         content = info.sha256 if unit_id(other) == other else info.metadata.get("uncompressed-sha256")
-        return (other, info.size, info.sha256), content
+        return StoredForm(other, info.size, info.sha256, content)
 
     def _decide_compressed(self, cand, local, key, unit, method):
         """--compress: the unit is identified by the uncompressed sha256."""
         row = self._ledger_row(unit)
-        found = ((row["key"], row["size"], row["sha256"]), row["content_sha256"]) if row else \
-            self._stored_form(unit, prefer=key)
+        found = StoredForm.of_row(row) if row else self._stored_form(unit, prefer=key)
         if found:
-            stored, content = found
-            if content != local.sha256:
-                raise Conflict(f"{escape(cand.path)} differs from the archived {escape(stored[0])}; "
+            if found.content != local.sha256:
+                raise Conflict(f"{escape(cand.path)} differs from the archived {escape(found.key)}; "
                                "not overwriting", "compare the two")
-            self.ledger.record(self.dest, unit, stored[0], stored[1], stored[2], content,
-                               local.st.st_size, cand.path, local.st)
-            return "present", stored
-        packed = compress_to_temp(local, COMPRESSORS[method], os.path.dirname(os.path.abspath(self.ledger.path)))
+            self.ledger.record(self.dest, unit, key=found.key, size=found.size, sha256=found.sha256,
+                               content_sha256=found.content, content_size=local.st.st_size, path=cand.path,
+                               st=local.st)
+            return "present", found
+        packed = compress_to_temp(local, COMPRESSORS[method], self._work_folder())
         try:
-            comp = Candidate(cand.path, cand.live, cand.stamp, COMPRESSORS[method], cand.pattern)
+            comp = Candidate(cand.path, cand.live, cand.stamp, COMPRESSORS[method])
             status = self._upload(comp, packed, key, unit, origin=local)
         finally:
             os.close(packed.fd)
-        return status, (key, packed.st.st_size, packed.sha256)
+        return status, StoredForm(key, packed.st.st_size, packed.sha256)
 
-    def _store_forms(self, unit, stamp=None):
-        """Keys of this unit already in the store (X, X.gz, ...).
-
-        One LIST per log and run, not one per file: a backlog of a thousand
-        rotations of one log costs one (paged) listing."""
-        prefix = _log_prefix(unit, stamp)
-        with self._lock:
-            keys = self._listed.get(prefix)
-            if keys is None:
-                keys = self._listed[prefix] = {o.key for o in self.backend.list(prefix)}
-            elif unit in self._stale_units:
-                keys |= {o.key for o in self.backend.list(unit)}
-            self._stale_units.discard(unit)
-        wanted = [unit] + [unit + s for s in COMPRESS_SUFFIXES]
-        return [k for k in wanted if k in keys]
-
-    def _against(self, cand, local, key, unit, stored_key, stored_size, stored_sha, stored_content,
-                 confirmed=True):
+    def _against(self, cand, local, key, unit, stored, confirmed=True):
         """Compare the local file with what the store (or, unconfirmed, the
         ledger) holds. Only a store answer refreshes the unit's verified_at."""
         size = local.st.st_size
-        if stored_key == key and stored_size == size and stored_sha == local.sha256:
+        if (stored.key, stored.size, stored.sha256) == (key, size, local.sha256):
             if confirmed:
                 seconds = self.expire_after(cand)
                 if seconds:  # e.g. archived before expiry was set
                     self.backend.ensure_expiry(key, seconds)
-                self.ledger.record(self.dest, unit, key, size, local.sha256,
-                                   local.sha256 if not cand.ext else stored_content, None, cand.path, local.st)
+                self.ledger.record(self.dest, unit, key=key, size=size, sha256=local.sha256,
+                                   content_sha256=local.sha256 if not cand.ext else stored.content, path=cand.path,
+                                   st=local.st)
             else:
                 self.ledger.record_file(self.dest, unit, cand.path, local.st)
             return "present"
-        if stored_key == key and not cand.ext:
+        if stored.key == key and not cand.ext:
             raise Conflict(f"{escape(cand.path)} (sha256 {local.sha256[:12]}..., {size} bytes) differs from "
-                           f"the archived {escape(stored_key)} (sha256 {(stored_sha or '?')[:12]}..., "
-                           f"{stored_size} bytes); not overwriting",
+                           f"the archived {escape(stored.key)} (sha256 {(stored.sha256 or '?')[:12]}..., "
+                           f"{stored.size} bytes); not overwriting",
                            "compare the two; move one aside if both must be kept")
         # Two forms of one rotation (X and X.gz, our .gz and logrotate's, or a
         # .gz compressed again with another header): the same unit when the
         # uncompressed content is the same, whichever form went first.
         content, _ = content_sha256(local, cand.ext)
+        stored_content = stored.content
         if stored_content is None and content is not None:
-            stored_content = self._content_of(cand, stored_key, stored_size, stored_sha, unit)
+            stored_content = self._content_of(cand, stored, unit)
         if content is not None and content == stored_content:
             self.ledger.record_file(self.dest, unit, cand.path, local.st)
             return "twin"
-        raise Conflict(f"{escape(cand.path)} and the archived {escape(stored_key)} are two forms of one "
+        raise Conflict(f"{escape(cand.path)} and the archived {escape(stored.key)} are two forms of one "
                        "rotation but their content differs; not overwriting",
                        "the log was probably written to after it was archived; compare the two")
 
-    def _content_of(self, cand, key, size, sha256, unit):
-        """The uncompressed sha256 of the stored `key` (size, sha256): a plain
-        object's own; for a compressed one, from a local file with its exact
-        bytes, else from a verified download. Kept in the ledger."""
-        _, ext = split_compression(key)
+    def _content_of(self, cand, stored, unit):
+        """The uncompressed sha256 of a StoredForm: a plain object's own; for a
+        compressed one, from a local file with its exact bytes, else from a
+        verified download. Kept in the ledger."""
+        _, ext = split_compression(stored.key)
         if not ext:
-            return sha256
+            return stored.sha256
         content = None
         sibling = cand.path[: len(cand.path) - len(cand.ext)] + ext
         try:
@@ -245,38 +230,17 @@ class Archiver:
             twin = None
         if twin is not None:
             try:
-                if (twin.st.st_size, hash_pinned(twin)) == (size, sha256):
+                if (twin.st.st_size, hash_pinned(twin)) == (stored.size, stored.sha256):
                     content, _ = content_sha256(twin, ext)
             except SwiftrotateError:
                 pass
             finally:
                 os.close(twin.fd)
         if content is None:
-            content = self._downloaded_content(key, ext)
+            content = downloaded_content(self.backend, stored.key, ext, self._work_folder())
         if content is not None:
-            self.ledger.set_content(self.dest, unit, key, content)
+            self.ledger.set_content(self.dest, unit, stored.key, content)
         return content
-
-    def _downloaded_content(self, key, ext):
-        """Download `key` into an unlinked temp file (verified against its
-        sha256 metadata) and hash what it decompresses to."""
-        import tempfile
-
-        info, chunks = self.backend.open_read(key)
-        fd = None
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=ext,
-                                       dir=os.path.dirname(os.path.abspath(self.ledger.path)))
-            os.unlink(tmp)  # at once: a killed run leaves nothing behind
-            with os.fdopen(os.dup(fd), "wb") as out:
-                sha256, size = sha256_of(written(chunks, out.write))
-            check_content(key, info, size, sha256)
-            stored = LocalFile(tmp, fd, os.fstat(fd), sha256=sha256)
-            return content_sha256(stored, ext)[0]
-        finally:
-            getattr(chunks, "close", lambda: None)()  # the connection, if we stopped early
-            if fd is not None:
-                os.close(fd)
 
     def _upload(self, cand, local, key, unit, origin=None, sha256=None):
         """Upload `local`; `origin` is the rotated file it was compressed from.
@@ -302,13 +266,15 @@ class Archiver:
             raise IntegrityError(f"{escape(key)}: after upload the store shows {info.size} bytes, sha256 "
                                  f"{(info.sha256 or 'missing')[:12]}...; we sent {size} bytes, "
                                  f"{local.sha256[:12]}...")
-        if origin is local:
-            self.ledger.record(self.dest, unit, key, size, local.sha256, local.sha256 if not cand.ext else None,
-                               size if not cand.ext else None, cand.path, local.st)
+        if origin is not local:  # compressed on the way: what it holds is the rotated file
+            content, content_size = origin.sha256, origin.st.st_size
+        elif not cand.ext:
+            content, content_size = local.sha256, size
         else:
-            self.ledger.record(self.dest, unit, key, size, local.sha256, origin.sha256, origin.st.st_size,
-                               cand.path, origin.st)
-        self._listed_add(key, cand.stamp)
+            content = content_size = None
+        self.ledger.record(self.dest, unit, key=key, size=size, sha256=local.sha256, content_sha256=content,
+                           content_size=content_size, path=cand.path, st=origin.st)
+        self.listing.add(key, cand.stamp)
         try:  # the file is archived whatever this says; a row left here is retried by the next run
             if parts and self.backend.clear_leftovers(key, busy=lambda: self.ledger.busy(self.dest, key)):
                 self.ledger.intent_remove(self.dest, key)
@@ -346,7 +312,7 @@ class Archiver:
                                "compare the two; move one aside if both must be kept") from None
             return True  # the same bytes: recorded like our own upload
         except IntegrityError:
-            self._forget_listing(unit, cand.stamp)
+            self.listing.forget(unit)
             if sha256 is not None:
                 sha256.exception()
             if local.changed() or origin.changed():  # a writer, not the store: retry, like below
@@ -357,7 +323,7 @@ class Archiver:
             # A failed upload may still have been stored (its answer lost): the
             # other form of this rotation, next in this run, must list the
             # store again instead of trusting the run's listing.
-            self._forget_listing(unit, cand.stamp)
+            self.listing.forget(unit)
             if sha256 is not None:
                 sha256.exception()  # let the hash finish before the descriptor is closed
             raise
@@ -402,5 +368,5 @@ def from_settings(settings, backend, ledger, log, remove=False, verify=False):
         return settings.get("compress", live) or None
 
     return Archiver(backend, ledger, settings.get("dest"), settings.get("host"), log, remove=remove,
-                    expire_after=lambda cand: expire_seconds(cand.pattern),
-                    compress=lambda cand: compress_method(cand.pattern), verify=verify)
+                    expire_after=lambda cand: expire_seconds(cand.live),
+                    compress=lambda cand: compress_method(cand.live), verify=verify)

@@ -14,7 +14,8 @@ import stat
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .naming import COMPRESS_SUFFIXES, parse_stamp, stamp_pattern
+from .errors import UsageError
+from .naming import COMPRESS_SUFFIXES, escape, parse_stamp, stamp_pattern
 
 GLOB_CHARS = re.compile(r"[*?\[]")
 
@@ -25,7 +26,6 @@ class Candidate:
     live: str  # absolute path of the live log it belongs to
     stamp: str
     ext: str  # compression suffix or ''
-    pattern: str  # the pattern that matched, for per-log settings
 
 
 def split_patterns(args):
@@ -68,9 +68,6 @@ def rotated_arg_to_live(pattern, layouts):
             continue
         outside = live_outside_olddir(live, olddir)
         if outside is None:
-            from .errors import UsageError
-            from .naming import escape
-
             raise UsageError(f"{escape(pattern)} is in the absolute olddir {escape(olddir)}, so its live log's "
                              "folder is unknown", 'pass the live log ("$1"), not the rotated file ("$2")')
         if outside != live:
@@ -90,7 +87,7 @@ def find(pattern, dateformat, olddir=None):
         if not _glob_match(live, pattern):
             continue
         path = os.path.join(where, name)
-        found[path] = Candidate(path, live, m.group("stamp"), m.group("ext") or "", pattern)
+        found[path] = Candidate(path, live, m.group("stamp"), m.group("ext") or "")
     return [found[p] for p in sorted(found)]
 
 

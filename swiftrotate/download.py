@@ -1,4 +1,5 @@
-"""Verified downloads: into a folder, or in date order to a stream.
+"""Verified downloads: into a folder, in date order to a stream, or into a
+temp file to learn what a stored compressed form holds.
 
 Every download is checked against our sha256 and size before it gets its
 final name (or before a single byte of it reaches the stream), and is
@@ -7,21 +8,21 @@ neither a crafted key nor a symlink planted in the output folder can make
 it write elsewhere.
 
 Owns: the output folder and the bytes. Must not: plan what to fetch.
+The upload path imports this module for downloaded_content() alone, so
+thread pools and temp files are imported where they are used.
 """
 import errno
 import itertools
 import os
 import shutil
 import stat
-import tempfile
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 from .backends.base import check_content
-from .codecs import decompress_errors, decompressor
+from .codecs import content_sha256, decompress_errors, decompressor
 from .errors import Conflict, IntegrityError, LocalIOError, NotFound, SourceMissing, SwiftrotateError, UnsafeInput, \
     UsageError
-from .localfile import CHUNK, chunks_of, sha256_of, written
+from .localfile import CHUNK, LocalFile, chunks_of, sha256_of, written
 from .naming import escape, validate_key
 
 
@@ -142,6 +143,8 @@ def _write_all(fd, chunk):
 
 
 def fetch_to_dir(backend, items, path, jobs, overwrite, on_done):
+    from concurrent.futures import ThreadPoolExecutor
+
     out = OutDir(path)
     try:
         def one(item):
@@ -161,6 +164,9 @@ def fetch_to_dir(backend, items, path, jobs, overwrite, on_done):
 def fetch_to_stream(backend, items, stream, jobs, decompress, on_done):
     """Bytes in date order. Each object is verified in a private temp file
     before a single byte of it is written, so grep never sees bad data."""
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
     workdir = tempfile.mkdtemp(prefix="swiftrotate-fetch-")
     try:
         def prefetch(item):
@@ -235,3 +241,23 @@ def _write_out(stream, item, data):
         raise LocalIOError(f"writing {escape(item.key)} to standard output: {exc.strerror or exc}",
                            "make room where the output goes, or fetch to a folder with -o") from None
 
+
+def downloaded_content(backend, key, ext, folder):
+    """The sha256 of what `key` decompresses to, from a download into an
+    unlinked temp file in `folder`, verified against its sha256 metadata."""
+    import tempfile
+
+    info, chunks = backend.open_read(key)
+    fd = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=ext, dir=folder)
+        os.unlink(tmp)  # at once: a killed run leaves nothing behind
+        with os.fdopen(os.dup(fd), "wb") as out:
+            sha256, size = sha256_of(written(chunks, out.write))
+        check_content(key, info, size, sha256)
+        stored = LocalFile(tmp, fd, os.fstat(fd), sha256=sha256)
+        return content_sha256(stored, ext)[0]
+    finally:
+        getattr(chunks, "close", lambda: None)()  # the connection, if we stopped early
+        if fd is not None:
+            os.close(fd)

@@ -193,7 +193,9 @@ class Ledger:
         keys = ("key", "size", "sha256", "content_sha256", "content_size", "verified_at")
         return dict(zip(keys, row))
 
-    def record(self, dest, unit, key, size, sha256, content_sha256, content_size, path, st):
+    def record(self, dest, unit, *, key, size, sha256, content_sha256=None, content_size=None, path, st):
+        """The unit is archived as `key` (verified now), and the file at
+        `path` with stat `st` is known to be it."""
         self._write(("INSERT OR REPLACE INTO units VALUES (?,?,?,?,?,?,?,?)",
                      (dest, unit, key, size, sha256, content_sha256, content_size, time.time())),
                     self._file_row(dest, unit, path, st))

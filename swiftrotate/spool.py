@@ -24,7 +24,7 @@ ALLOW, VETO = ExitCode.OK, ExitCode.VETO
 
 def candidate_of(path, live, dateformat):
     stamp, ext = match_rotated(os.path.basename(path), os.path.basename(live), dateformat)
-    return discover.Candidate(path, live, stamp, ext, live)
+    return discover.Candidate(path, live, stamp, ext)
 
 
 def spool_folder(settings):
@@ -121,7 +121,7 @@ def spool_candidates(settings, ledger, report=None):
                 raise ConfigError(f"spooled {escape(spool_path)} ({escape(original)}) does not match the "
                                   "dateformat any more", "set the dateformat it was rotated with")
             cand = candidate_of(original, live, dateformat)
-            cand = discover.Candidate(spool_path, live, cand.stamp, cand.ext, live)
+            cand = discover.Candidate(spool_path, live, cand.stamp, cand.ext)
             key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
                             cand.stamp, cand.ext)
         except SwiftrotateError as exc:

@@ -8,6 +8,7 @@ input, 69 unavailable, 70 internal, 74 local I/O, 75 temporary failure,
 
 Must not: hold a command's logic.
 """
+import importlib
 import sys
 
 import click
@@ -15,15 +16,25 @@ import click
 from .. import __version__
 from ..errors import ExitCode, SwiftrotateError
 from .context import Context, log
-from .fetch import fetch
-from .gate import gate
-from .lifecycle import lifecycle
-from .ls import ls
-from .rename import rename
-from .upload import upload
+
+COMMANDS = ("fetch", "gate", "lifecycle", "ls", "rename", "upload")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class Commands(click.Group):
+    """Each command's module (cli/<name>.py, and the core it calls) is
+    imported when that command runs: the logrotate hook, `upload`, must not
+    pay for fetch's or rename's imports on every no-op run."""
+
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        return getattr(importlib.import_module(f"{__name__}.{name}"), name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", metavar="FILE", envvar="SWIFTROTATE_CONFIG",
               help="INI file (default /etc/swiftrotate.conf when it exists).")
 @click.option("--dest", metavar="URL", help="Store: swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or "
@@ -50,10 +61,6 @@ def cli(ctx, config, dest, state_dir, debug, verbose, quiet):
     ctx.obj = Context(config, dest, state_dir, debug, verbose, quiet)
 
 
-for command in (upload, fetch, gate, ls, rename, lifecycle):
-    cli.add_command(command)
-
-
 GLOBAL_WITH_VALUE = ("--config", "--dest", "--state-dir")
 
 
@@ -62,7 +69,7 @@ def hoist_globals(args):
     of it, where click expects them: `swiftrotate upload --config F LOG`
     works like `swiftrotate --config F upload LOG`. Nothing after `--` moves."""
     args = list(args)
-    command = next((i for i, a in enumerate(args) if a in cli.commands
+    command = next((i for i, a in enumerate(args) if a in COMMANDS
                     and (i == 0 or args[i - 1] not in GLOBAL_WITH_VALUE)), None)
     if command is None:
         return args

@@ -3,7 +3,6 @@ a rename plan, the fetch listing (text or JSON) and its progress bar.
 
 Owns: stdout and the report lines on stderr. Must not: decide anything.
 """
-import json
 import logging
 import sys
 
@@ -55,6 +54,8 @@ def fetch_plan(result, when, *, list_only, as_json):
         return
     if not list_only:
         return
+    import json  # only --json needs it, never the hook
+
     for item in result.plan.items:
         if as_json:
             click.echo(json.dumps({"key": item.key, "stamp": item.stamp, "size": item.size,

@@ -1,12 +1,9 @@
-"""`swiftrotate rename`: options, then commands/rename, then output.
-
-commands/rename is loaded when the command runs, not with the CLI: the
-logrotate hook (`swiftrotate upload`) should not pay for it.
-"""
+"""`swiftrotate rename`: options, then commands/rename, then output."""
 import os
 
 import click
 
+from ..commands import rename as core
 from ..errors import IntegrityError, UsageError, worst_exit
 from ..naming import escape
 from . import output
@@ -46,12 +43,10 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
     a journal first; `swiftrotate rename --undo JOURNAL` reverses it.
     Exit 0 only when every numbered file found was renamed.
     """
-    from ..commands import rename as core  # lazy: see the module docstring
-
     if undo:
         if paths:
             raise UsageError("--undo takes a journal, not PATHs")
-        return _undo(core, undo, dry_run, obj)
+        return _undo(undo, dry_run, obj)
     if not paths:
         raise UsageError("rename needs at least one PATH (a folder, a numbered file or a live log)")
     opts = core.options(obj.settings, recursive=recursive, include=include, exclude=exclude, dateformat=dateformat,
@@ -75,7 +70,7 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
     _finish(result.problems, summary, obj.quiet)
 
 
-def _undo(core, path, dry_run, obj):
+def _undo(path, dry_run, obj):
     restored, problems = core.undo(path, dry_run=dry_run)
     if dry_run or obj.verbose:
         for r in restored:

@@ -109,8 +109,6 @@ def collect(settings, args, report):
                 if layout != (dateformat, olddir):
                     continue
                 seen.add(cand.path)
-                # per-log settings (compress, expire_after, settle) are looked up by the live log
-                cand = discover.Candidate(cand.path, cand.live, cand.stamp, cand.ext, cand.live)
                 try:
                     pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
                 except SwiftrotateError as exc:
@@ -312,7 +310,7 @@ def _wait_settled(settings, pending, report, deadline, start, log):
     wait (bounded) until they are quiet instead of uploading a moving target."""
     ready = []
     for cand, key, st in pending:
-        settle = settings.get_int("settle_seconds", cand.pattern)
+        settle = settings.get_int("settle_seconds", cand.live)
         give_up = time.monotonic() + 4 * settle
         if time.time() - _mtime(cand.path) < settle:
             log.info("waiting for %s to be quiet for %ds (settle_seconds)", escape(cand.path), settle)

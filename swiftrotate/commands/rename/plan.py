@@ -157,19 +157,7 @@ def plan_folder(rotations, existing, on_collision="finer", where=""):
             taken.add(unit)
             steps.append(Step(rot, new, fmt_of(rot), note))
 
-    groups = defaultdict(list)
-    for rot in rotations:
-        try:
-            new = stamped(rot, rot.dateformat)
-        except SwiftrotateError as exc:
-            problems.append(exc)
-            continue
-        # Room for a finer stamp or a -N suffix too, so no later step can fail on length.
-        if len(new) > 64 and len(os.fsencode(new)) > NAME_MAX - 16:
-            problems.append(UnsafeInput(f"{here(rot.name)}: its dateext name would be too long"))
-            continue
-        unit = _unit(new)
-        groups[unit].append((rot, new, unit))
+    groups = _by_unit(rotations, problems, here)
     clashing = []
     for unit, triples in groups.items():
         if free(triples):
@@ -192,6 +180,24 @@ def plan_folder(rotations, existing, on_collision="finer", where=""):
             problems.append(Conflict(f"{here(rot.name)} not renamed: {why}",
                                      "nothing was overwritten; see --on-collision"))
     return steps, problems
+
+
+def _by_unit(rotations, problems, here):
+    """unit -> [(rotation, new name, unit)] of the names by plain stamp."""
+    groups = defaultdict(list)
+    for rot in rotations:
+        try:
+            new = stamped(rot, rot.dateformat)
+        except SwiftrotateError as exc:
+            problems.append(exc)
+            continue
+        # Room for a finer stamp or a -N suffix too, so no later step can fail on length.
+        if len(new) > 64 and len(os.fsencode(new)) > NAME_MAX - 16:
+            problems.append(UnsafeInput(f"{here(rot.name)}: its dateext name would be too long"))
+            continue
+        unit = _unit(new)
+        groups[unit].append((rot, new, unit))
+    return groups
 
 
 def _plain(rot):
