@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from clirun import rotated, run_cli, write_config
-from servers import FaultProxy, free_port
+from tests.support.clirun import rotated, run_cli, write_config
+from tests.support.servers import FaultProxy, free_port
 
 CANARY = "canary-secret-5f1e2d"
 
@@ -560,7 +560,7 @@ def test_a_different_object_at_the_key_is_never_overwritten(store, tmp_path):
     exit 65 naming both, and stays as it was (with or without a ledger)."""
     import hashlib
 
-    from stores import config_for
+    from tests.support.stores import config_for
 
     logs = tmp_path / "logs"
     path = rotated(logs, "app.log-20261125", b"ours\n")

@@ -72,10 +72,10 @@ import uuid
 
 import pytest
 
-from clirun import rotated, run_cli, write_config
-from invariant import check_objects, stray_leftovers
-from servers import FaultProxy
-from stores import behind_proxy
+from tests.support.clirun import rotated, run_cli, write_config
+from tests.support.invariant import check_objects, stray_leftovers
+from tests.support.servers import FaultProxy
+from tests.support.stores import behind_proxy
 from swiftrotate.backends.s3 import S3Backend
 from swiftrotate.backends.swift import SwiftBackend
 

@@ -1,9 +1,9 @@
-"""A real OpenStack Keystone (identity API v3) for tests/test_keystone.py.
+"""A real OpenStack Keystone (identity API v3) for tests/integration/test_keystone.py.
 
 Keystone (oslo.*, SQLAlchemy, Flask) runs from its own venv, .venv-keystone
 next to .venv, with the exact versions in keystone-requirements.txt, so that
 its pins never fight swift==2.38.3 in .venv. ensure_venv() creates it once
-(scripts/test calls `python tests/keystone_server.py venv`); the fixture
+(scripts/test calls `python tests/support/keystone_server.py venv`); the fixture
 calls it too, which is a no-op when the venv is up to date.
 
 This file is two things:
@@ -28,7 +28,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REQUIREMENTS = os.path.join(HERE, "keystone-requirements.txt")
-VENV = os.path.join(os.path.dirname(HERE), ".venv-keystone")
+VENV = os.path.join(os.path.dirname(os.path.dirname(HERE)), ".venv-keystone")  # the repo root
 HOST = "127.0.0.1"
 ADMIN_USER, ADMIN_PASSWORD, ADMIN_PROJECT = "admin", "keystone-admin-pw", "admin"
 REGION = "RegionOne"
@@ -116,7 +116,7 @@ class KeystoneServer:
         self.stop()
 
     def start(self):
-        from servers import _make_data_dir, _spawn
+        from .servers import _make_data_dir, _spawn
         t0 = time.monotonic()
         python = ensure_venv(self.venv)
         self.venv_seconds = time.monotonic() - t0
@@ -133,7 +133,7 @@ class KeystoneServer:
         return self
 
     def _wait_ready(self):
-        from servers import _tail
+        from .servers import _tail
         deadline = time.monotonic() + self.start_timeout
         port_file = os.path.join(self.data_dir, "port")
         while True:
@@ -155,7 +155,7 @@ class KeystoneServer:
             time.sleep(0.1)
 
     def stop(self):
-        from servers import _kill
+        from .servers import _kill
         atexit.unregister(self.stop)
         _kill(self.proc)
         self.proc = None
@@ -234,7 +234,7 @@ class KeystoneSwift:
         self.startup_seconds = None
 
     def start(self):
-        from servers import FaultProxy
+        from .servers import FaultProxy
         t0 = time.monotonic()
         try:
             k = self.keystone.start()

@@ -14,10 +14,10 @@ import uuid
 
 import pytest
 
-from clirun import rotated, run_cli, write_config
-from lrlab import Lab, content
-from servers import FaultProxy
-from stores import behind_proxy
+from tests.support.clirun import rotated, run_cli, write_config
+from tests.support.lrlab import Lab, content
+from tests.support.servers import FaultProxy
+from tests.support.stores import behind_proxy
 from swiftrotate.backends.swift import SwiftBackend
 from swiftrotate.naming import unit_id
 

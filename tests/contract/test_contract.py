@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from stores import make_backend
+from tests.support.stores import make_backend
 from swiftrotate.backends import base as base_mod
 from swiftrotate.errors import AuthError, IntegrityError, NotFound, SwiftrotateError
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from clirun import rotated, run_cli, write_config
+from tests.support.clirun import rotated, run_cli, write_config
 
 MIB = 1024 * 1024
 TAG = "swiftrotate-expire-days"

@@ -10,10 +10,10 @@ import os
 import uuid
 
 
-from clirun import rotated, run_cli, write_config
-from invariant import check_objects, stray_leftovers
-from servers import FaultProxy
-from stores import behind_proxy
+from tests.support.clirun import rotated, run_cli, write_config
+from tests.support.invariant import check_objects, stray_leftovers
+from tests.support.servers import FaultProxy
+from tests.support.stores import behind_proxy
 
 MIB = 1024 * 1024
 

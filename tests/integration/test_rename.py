@@ -19,7 +19,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from clirun import run_cli, write_config
+from tests.support.clirun import run_cli, write_config
 from swiftrotate import rename_apply
 from swiftrotate import renamer
 from swiftrotate.naming import format_stamp, match_rotated, parse_stamp, split_compression
@@ -27,7 +27,7 @@ from swiftrotate.rename_dates import line_time
 from swiftrotate.renamer import Rotation, classify, finer_format, plan_folder
 
 UTC = timezone.utc
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "migrate-to-dateext"
 FORMATS = ["-%Y%m%d", "-%Y-%m-%d", ".%Y%m%d", "-%Y%m%d%H", "-%s"]
 

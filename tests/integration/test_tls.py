@@ -1,5 +1,5 @@
 """TLS against the real Swift (tempauth and s3api) behind a TLS-terminating
-proxy (tests/tlsproxy.py), with certificates from trustme.
+proxy (tests/support/tlsproxy.py), with certificates from trustme.
 
 A certificate the client refuses (CA not trusted, or issued for another host
 name) is something only a human can fix, in the config: exit 78, one error
@@ -13,8 +13,8 @@ import uuid
 import pytest
 import trustme
 
-from clirun import rotated, run_cli, write_config
-from tlsproxy import TLSProxy
+from tests.support.clirun import rotated, run_cli, write_config
+from tests.support.tlsproxy import TLSProxy
 
 # README "Exit codes": 78 = configuration, "fix the config". Not 75: no retry
 # makes an untrusted certificate trusted, so the next run would fail alike.

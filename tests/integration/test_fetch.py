@@ -6,8 +6,8 @@ import os
 import uuid
 
 
-from clirun import run_cli, write_config
-from stores import config_for
+from tests.support.clirun import run_cli, write_config
+from tests.support.stores import config_for
 from swiftrotate.backends.local import LocalBackend
 
 LOG = "/var/log/nginx/access.log"

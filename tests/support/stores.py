@@ -145,7 +145,7 @@ def cleanup(store):
 
 def config_for(store, tmp_path, sections_extra=None, **general):
     """An INI file that points the real command at this store."""
-    from clirun import write_config
+    from .clirun import write_config
 
     section = "file" if store.target == "local" else "swift" if store.target == "swift" else "s3"
     sections = {"swiftrotate": {"dest": store.url, "state_dir": str(tmp_path / "state"), "host": "web01",

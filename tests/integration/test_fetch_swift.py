@@ -11,8 +11,8 @@ import uuid
 import pytest
 import swiftclient
 
-from clirun import run_cli, write_config
-from servers import FaultProxy
+from tests.support.clirun import run_cli, write_config
+from tests.support.servers import FaultProxy
 from swiftrotate.backends.swift import SwiftBackend
 
 LOG = "/var/log/app.log"
@@ -169,7 +169,7 @@ def test_segmented_object_is_verified_as_a_whole(tmp_path, swift_env, swift_serv
 def test_listing_cost_on_s3_rclone(tmp_path, rclone_server):
     """The same proof on S3 (StartAfter plus an early stop): rclone serves
     plain files, so 10,000 unrelated objects are just files in its folder."""
-    from stores import make_store
+    from tests.support.stores import make_store
 
     store = make_store("s3-rclone", tmp_path, rclone=rclone_server)
     src = tmp_path / "one"

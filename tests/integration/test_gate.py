@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 
-from clirun import write_config
-from lrlab import Lab, content
-from servers import FaultProxy
-from stores import behind_proxy
+from tests.support.clirun import write_config
+from tests.support.lrlab import Lab, content
+from tests.support.servers import FaultProxy
+from tests.support.stores import behind_proxy
 from swiftrotate.naming import unit_id
 
 DAYS = [f"2026-11-{d:02d} 00:10:00" for d in range(1, 10)]

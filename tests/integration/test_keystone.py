@@ -14,7 +14,7 @@ import uuid
 import pytest
 import swiftclient
 
-from clirun import rotated, run_cli, write_config
+from tests.support.clirun import rotated, run_cli, write_config
 
 CANARY = "CANARY-wrong-pw-0d4b7e"
 

@@ -1,4 +1,4 @@
-"""Smoke tests for the test servers themselves (tests/servers.py, faultproxy.py)."""
+"""Smoke tests for the test servers themselves (tests/support/servers.py, faultproxy.py)."""
 import hashlib
 import http.client
 import json
@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 from swiftclient.client import ClientException, Connection
 
-from servers import FaultProxy, SwiftServer, free_port
+from tests.support.servers import FaultProxy, SwiftServer, free_port
 
 
 def _name(prefix="t"):

@@ -1,4 +1,4 @@
-"""The randomized soak of issue 11 (tests/soak_lab.py): 20 simulated days of
+"""The randomized soak of issue 11 (tests/support/soak_lab.py): 20 simulated days of
 real logrotate with lost answers, resets, stalls, 503s, outages, kill -9 of
 hooks, two hooks at once and `upload --remove` from cron, on Swift and on S3
 (Swift's s3api) behind the same FaultProxy; then a pass-through catch-up
@@ -16,7 +16,7 @@ import random
 
 import pytest
 
-from soak_lab import run_soak
+from tests.support.soak_lab import run_soak
 
 
 # seed 3 (Swift) left stray segments before 02bd2fb; seed 2 (S3) stored X and X.gz before 2e2cc27

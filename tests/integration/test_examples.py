@@ -5,10 +5,10 @@ import subprocess
 
 import pytest
 
-from lrlab import LOGROTATE
+from tests.support.lrlab import LOGROTATE
 from swiftrotate.config import Settings
 
-EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
 
 
 @pytest.mark.parametrize("conf", sorted(glob.glob(os.path.join(EXAMPLES, "logrotate.d", "*"))),

@@ -1,4 +1,4 @@
-"""The randomized soak of issue 11, in one place for tests/test_soak.py and
+"""The randomized soak of issue 11, in one place for tests/faults/test_soak.py and
 benchmarks/soak.py.
 
 Real logrotate (faked days: dateext, rotate 2, compress + delaycompress, a
@@ -167,10 +167,10 @@ class Lines:
 
 class Soak:
     def __init__(self, swift_server, target, seed, days, workdir, big_mb=6, out=print):
-        from clirun import write_config
-        from lrlab import Lab
-        from servers import FaultProxy
-        from stores import behind_proxy
+        from .clirun import write_config
+        from .lrlab import Lab
+        from .servers import FaultProxy
+        from .stores import behind_proxy
 
         self.target, self.seed, self.days, self.big_mb, self.out = target, seed, days, big_mb, out
         self.rng = random.Random(seed)
@@ -274,7 +274,7 @@ class Soak:
             self.proxy.mode = "pass"
 
     def cron(self):
-        from clirun import run_cli
+        from .clirun import run_cli
 
         return run_cli("--config", self.cfg, "upload", "-v", "--remove", f"{self.lab.logs_dir}/*.log", timeout=300)
 
@@ -373,7 +373,7 @@ class Soak:
         return violations
 
     def catch_up(self):
-        from clirun import run_cli
+        from .clirun import run_cli
 
         self.proxy.clear_lose()
         self.proxy.mode = "pass"
@@ -388,7 +388,7 @@ class Soak:
     # ------------------------------------------------------------ the invariant
     def check(self):
         """Every violation of the invariant, as one line each."""
-        from invariant import check_objects, stray_leftovers
+        from .invariant import check_objects, stray_leftovers
 
         violations = []
         proc = self.catch_ups[-1]

@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 from swiftclient.client import ClientException, Connection
 
-from servers import FaultProxy
+from tests.support.servers import FaultProxy
 
 
 def _name(prefix="lose"):

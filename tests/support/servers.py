@@ -22,7 +22,7 @@ import threading
 import time
 import urllib.parse
 
-from faultproxy import FaultProxy  # noqa: F401  (re-export)
+from .faultproxy import FaultProxy  # noqa: F401  (re-export)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAUNCHER = os.path.join(HERE, "saio_launch.py")

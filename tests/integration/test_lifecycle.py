@@ -8,7 +8,7 @@ import uuid
 import pytest
 import swiftclient
 
-from clirun import rotated, run_cli, write_config
+from tests.support.clirun import rotated, run_cli, write_config
 from swiftrotate.archive import Archiver
 from swiftrotate.backends.local import LocalBackend
 from swiftrotate.backends.swift import SwiftBackend
@@ -153,7 +153,7 @@ def test_compress_on_upload_then_logrotates_gz_counts_as_the_same(store, tmp_pat
     import gzip
     import subprocess
 
-    from stores import config_for
+    from tests.support.stores import config_for
 
     logs = tmp_path / "logs"
     original = b"".join(b"GET /page/%d HTTP/1.1 200\n" % i for i in range(20000))

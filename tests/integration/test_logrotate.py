@@ -14,8 +14,8 @@ import uuid
 import pytest
 
 import swiftrotate
-from clirun import write_config
-from lrlab import Lab, content
+from tests.support.clirun import write_config
+from tests.support.lrlab import Lab, content
 from swiftrotate.backends.swift import SwiftBackend
 from swiftrotate.naming import unit_id
 

@@ -1,7 +1,7 @@
 """Store fixtures on top of the real servers (imported by conftest.py)."""
 import pytest
 
-from stores import TARGETS, cleanup, make_store
+from .stores import TARGETS, cleanup, make_store
 
 
 def _store(request, tmp_path, target):
