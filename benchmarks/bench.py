@@ -37,8 +37,8 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-from servers import SwiftServer  # noqa: E402  (the tests' real Swift: tempauth + s3api)
+sys.path.insert(0, ROOT)
+from tests.support.servers import SwiftServer  # noqa: E402  (the tests' real Swift: tempauth + s3api)
 
 BIN = os.path.dirname(os.path.abspath(sys.executable))  # the venv's bin: swift, rclone, swiftrotate
 MIB = 1024 * 1024

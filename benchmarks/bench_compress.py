@@ -43,8 +43,8 @@ import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench import BIN, MIB, SEG, TIME, Bench, base_env  # noqa: E402  (bench puts tests/ on sys.path)
-from servers import SwiftServer  # noqa: E402
+from bench import BIN, MIB, SEG, TIME, Bench, base_env  # noqa: E402  (bench puts the repo root on sys.path)
+from tests.support.servers import SwiftServer  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)

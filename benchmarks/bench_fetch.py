@@ -27,10 +27,10 @@ import tempfile
 from datetime import date, timedelta
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 from bench import base_env, measure  # noqa: E402
-from servers import SwiftServer  # noqa: E402
+from tests.support.servers import SwiftServer  # noqa: E402
 
 BIN = os.path.dirname(os.path.abspath(sys.executable))
 MIB = 1024 * 1024

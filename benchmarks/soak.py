@@ -2,7 +2,7 @@
 """The randomized soak of issue 11, longer than CI's: rounds of simulated
 logrotate days with faults, kill -9 and concurrent hooks, each round with a
 new seed, against the tests' own real Swift (tempauth + s3api). The soak
-itself lives in tests/soak_lab.py (what tests/test_soak.py runs).
+itself lives in tests/support/soak_lab.py (what tests/faults/test_soak.py runs).
 
     .venv/bin/python benchmarks/soak.py --rounds 5 --days 40 --store s3
     .venv/bin/python benchmarks/soak.py --seed 1234 --days 20 --store swift   # replay one
@@ -17,10 +17,9 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, ROOT)
-from servers import SwiftServer  # noqa: E402  (the tests' real Swift)
-from soak_lab import run_soak  # noqa: E402
+from tests.support.servers import SwiftServer  # noqa: E402  (the tests' real Swift)
+from tests.support.soak_lab import run_soak  # noqa: E402
 
 
 def main():

@@ -1,13 +1,9 @@
-import os
-import sys
-
 import pytest
 
-# servers.py / faultproxy.py sit next to this file; make them importable even if
-# tests/ becomes a package or pytest runs with --import-mode=importlib.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from servers import RcloneS3Server, SeaweedS3Server, SwiftServer  # noqa: E402
+# tests/ and each folder in it are packages, so pytest puts the repo root on
+# sys.path (rootdir-based "prepend" import mode): the support modules are
+# tests.support.*, with no sys.path edit anywhere.
+from tests.support.servers import RcloneS3Server, SeaweedS3Server, SwiftServer
 
 
 # --- real servers ---
@@ -52,16 +48,16 @@ def seaweed_server():
 
 @pytest.fixture(scope="session")
 def keystone(swift_server):
-    """KeystoneSwift (tests/keystone_server.py): a real Keystone v3 from
+    """KeystoneSwift (tests/support/keystone_server.py): a real Keystone v3 from
     .venv-keystone, a second Swift proxy on swift_server that checks its
     tokens, and a two-region catalog. .env(**overrides) gives the OS_*
     variables, .storage_url the project's account, .internal/.dead the
     FaultProxies behind the internal and RegionTwo endpoints."""
-    from keystone_server import KeystoneSwift
+    from tests.support.keystone_server import KeystoneSwift
     world = _start(KeystoneSwift(swift_server), "Keystone and the Swift Keystone proxy")
     yield world
     world.stop()
 
 
-# --- stores on those servers (tests/fixtures.py) ---
-from fixtures import remote_store, store  # noqa: E402,F401
+# --- stores on those servers (tests/support/fixtures.py) ---
+from tests.support.fixtures import remote_store, store  # noqa: E402,F401

@@ -1,0 +1,110 @@
+"""The config file and settings: exit 78 on one line for every mistake, checked
+on every run, and the precedence flag > environment > file > default."""
+import os
+
+import pytest
+
+from tests.support.cliconfig import base_config, swift_config
+from tests.support.clirun import rotated, run_cli, write_config
+
+
+@pytest.mark.parametrize("general,expect", [
+    ({"dateformat": "-%Q"}, "dateformat"),
+    ({"dest": "ftp://x"}, "unknown store scheme"),
+    ({"dest": "file://relative/dir"}, "names a host"),
+    ({"key_template": "{stamp}{ext}/{host}"}, "key_template"),
+    ({"bogus": "1"}, "unknown setting"),
+])
+def test_bad_config_exits_78_with_one_line(tmp_path, general, expect):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, **general))
+    proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 78, proc.stderr
+    assert expect in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_missing_config_file_is_78(tmp_path):
+    proc = run_cli("--config", str(tmp_path / "nope.conf"), "upload", "/var/log/x.log")
+    assert proc.returncode == 78 and "does not exist" in proc.stderr
+
+
+def test_world_readable_secret_config_warns(tmp_path):
+    cfg = swift_config(tmp_path, "http://127.0.0.1:1/auth/v1.0")
+    os.chmod(cfg, 0o644)
+    proc = run_cli("--config", cfg, "upload", "--dry-run", str(tmp_path / "logs/app.log"))
+    assert "chmod 600" in proc.stderr
+
+
+def test_unknown_aws_profile_is_a_config_error(tmp_path):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = base_config(tmp_path, dest="s3://bucket")
+    cfg["s3"] = {"profile": "nosuchprofile", "endpoint_url": "http://127.0.0.1:9"}
+    proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "upload", str(tmp_path / "logs/app.log"),
+                   env={"AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
+    assert proc.returncode == 78, proc.stderr
+    assert "'nosuchprofile'" in proc.stderr and "internal error" not in proc.stderr
+
+
+@pytest.mark.parametrize("section, setting", [
+    ("swiftrotate", {"settle_seconds": "five"}),
+    ("swiftrotate", {"compress": "lzma"}),
+    ("swiftrotate", {"spool_cap": "1Q"}),
+    ("swiftrotate", {"key_template": "{host}/{stamp}"}),
+    ("log /var/log/app.log", {"expire_after": "-3"}),
+    ("log /var/log/app.log", {"dateformat": "-%Y%m%d%Q"}),
+    ("log /var/log/app.log", {"dest": "s3://elsewhere"}),  # not a per-log setting
+    ("swiftrotate", {"dest": "swfit://container"}),
+    ("log /var/log/app.log", {"dateyesterday": "maybe"}),
+])
+def test_bad_settings_fail_even_when_nothing_is_new(tmp_path, section, setting):
+    """Checked at every run, so the quiet days' runs (and the gate) report a
+    typo at once: exit 78 naming it, not the day a new file needs it."""
+    (tmp_path / "logs").mkdir()
+    cfg = base_config(tmp_path)
+    cfg.setdefault(section, {}).update(setting)
+    path = write_config(tmp_path / "c.conf", cfg)
+    for args in (["upload", str(tmp_path / "logs/app.log")], ["upload", "-n", str(tmp_path / "logs/app.log")],
+                 ["gate", str(tmp_path / "logs/app.log-20261125")]):
+        proc = run_cli("--config", path, *args)
+        assert proc.returncode == 78, (args, proc.stderr)
+        assert list(setting)[0] in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_config_that_is_a_folder_or_has_an_unknown_section(tmp_path):
+    (tmp_path / "logs").mkdir()
+    proc = run_cli("--config", str(tmp_path), "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 78 and "cannot read config file" in proc.stderr, proc.stderr
+    cfg = base_config(tmp_path)
+    cfg["swiftrotat"] = {"host": "web02"}
+    proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 0 and "[swiftrotat]" in proc.stderr and "a typo?" in proc.stderr
+
+
+def test_settings_precedence_flag_env_file_default(tmp_path):
+    """flags > SWIFTROTATE_* environment > config file > defaults, and
+    SWIFTROTATE_CONFIG / SWIFTROTATE_DEST name the file and the store."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, host="fromfile"))
+    live = str(logs / "app.log")
+
+    def key(*flags, env=None):
+        proc = run_cli("upload", "-n", *flags, live, env={"SWIFTROTATE_CONFIG": cfg, **(env or {})})
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split("-> ")[1].split("/")[0]
+
+    assert key() == "fromfile"
+    assert key(env={"SWIFTROTATE_HOST": "fromenv"}) == "fromenv"
+    assert key("--host", "fromflag", env={"SWIFTROTATE_HOST": "fromenv"}) == "fromflag"
+    # a default when nobody says: the short host name
+    bare = write_config(tmp_path / "bare.conf", {"swiftrotate": {"state_dir": str(tmp_path / "state")}})
+    proc = run_cli("--config", bare, "upload", "-n", live)
+    import socket
+
+    assert f"-> {socket.gethostname().split('.')[0]}/" in proc.stdout, proc.stdout
+    # the store: SWIFTROTATE_DEST over the file's dest
+    other = tmp_path / "other"
+    proc = run_cli("upload", live, env={"SWIFTROTATE_CONFIG": cfg, "SWIFTROTATE_DEST": f"file://{other}"})
+    assert proc.returncode == 0, proc.stderr
+    assert list(other.rglob("app.log-20261125"))
+

@@ -1,0 +1,1 @@
+"""One backend contract, run on every store the suite starts."""

@@ -1,0 +1,1 @@
+"""Tests of the test servers and the fault proxy themselves."""

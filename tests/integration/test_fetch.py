@@ -1,0 +1,226 @@
+"""`swiftrotate fetch` on every store: ranges, hosts, verification, safety."""
+import gzip
+import hashlib
+import json
+import os
+import uuid
+
+
+from tests.support.clirun import run_cli, write_config
+from tests.support.stores import config_for
+from swiftrotate.backends.local import LocalBackend
+
+LOG = "/var/log/nginx/access.log"
+MIB = 1024 * 1024
+
+
+def put(store, tmp_path, key, data):
+    src = tmp_path / ("src-" + uuid.uuid4().hex)
+    src.write_bytes(data)
+    store.backend.put(key, str(src), size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    src.unlink()
+
+
+def day_lines(host, day):
+    return f"{host} lines of 2026-11-{day:02d}\n".encode() * 3
+
+
+def archive_days(store, tmp_path, host="web01", days=range(1, 11), log=LOG, gz_every=2):
+    """Stamps 20261101..; every other one gzipped, as delaycompress leaves them."""
+    originals = {}
+    for day in days:
+        data = day_lines(host, day)
+        gz = day % gz_every == 0
+        key = f"{host}{log}-202611{day:02d}" + (".gz" if gz else "")
+        put(store, tmp_path, key, gzip.compress(data, mtime=0) if gz else data)
+        originals[day] = data
+    return originals
+
+
+def listed(proc):
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def test_range_edges_by_stamp_and_content_day(store, tmp_path):
+    archive_days(store, tmp_path)
+    cfg = config_for(store, tmp_path)
+    exact = run_cli("--config", cfg, "fetch", LOG, "--since", "2026-11-03", "--until", "Nov 5 2026",
+                    "--by-stamp", "--list", "--json")
+    assert exact.returncode == 0, exact.stderr
+    assert [i["stamp"] for i in listed(exact)] == ["-20261103", "-20261104", "-20261105"]
+    widened = run_cli("--config", cfg, "fetch", LOG, "--since", "2026/11/03", "--until", "2026-11-05",
+                      "--list", "--json")
+    assert [i["stamp"] for i in listed(widened)] == ["-20261103", "-20261104", "-20261105", "-20261106"]
+    assert "stamped 2026-11-03..2026-11-06" in widened.stderr  # and it says so
+
+
+def test_dateyesterday_declared_in_config_is_not_widened(store, tmp_path):
+    archive_days(store, tmp_path)
+    cfg = config_for(store, tmp_path, sections_extra={f"log {LOG}": {"dateyesterday": "yes"}})
+    proc = run_cli("--config", cfg, "fetch", LOG, "--since", "2026-11-03", "--until", "2026-11-05",
+                   "--list", "--json")
+    assert [i["stamp"] for i in listed(proc)] == ["-20261103", "-20261104", "-20261105"]
+
+
+def test_hourly_stamps(store, tmp_path):
+    for day in (2, 3, 4):
+        for hour in range(0, 24, 6):
+            put(store, tmp_path, f"web01{LOG}-202611{day:02d}{hour:02d}", b"h\n")
+    cfg = config_for(store, tmp_path, dateformat="-%Y%m%d%H")
+    proc = run_cli("--config", cfg, "fetch", LOG, "--since", "2026-11-03", "--until", "2026-11-03",
+                   "--by-stamp", "--list", "--json")
+    assert [i["stamp"] for i in listed(proc)] == [f"-20261103{h:02d}" for h in range(0, 24, 6)]
+
+
+def test_several_hosts_and_globs(store, tmp_path):
+    for host in ("web01", "web02", "db01"):
+        archive_days(store, tmp_path, host=host, days=[3])
+    cfg = config_for(store, tmp_path)
+    args = ("--config", cfg, "fetch", LOG, "--since", "2026-11-03", "--until", "2026-11-03", "--by-stamp",
+            "--list", "--json")
+    assert {i["host"] for i in listed(run_cli(*args, "--host", "web*"))} == {"web01", "web02"}
+    assert {i["host"] for i in listed(run_cli(*args, "--host", "*"))} == {"web01", "web02", "db01"}
+    assert {i["host"] for i in listed(run_cli(*args, "--host", "db01", "--host", "web02"))} == {"db01", "web02"}
+
+
+def test_stdout_decompress_is_the_concatenation_in_date_order(store, tmp_path):
+    originals = archive_days(store, tmp_path)
+    cfg = config_for(store, tmp_path)
+    proc = run_cli("--config", cfg, "fetch", LOG, "--since", "2026-11-02", "--until", "2026-11-07",
+                   "--by-stamp", "--stdout", "--decompress", "-j", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b"".join(originals[d] for d in range(2, 8)).decode()
+
+
+def test_parallel_download_to_folder_then_identical_skip_and_different_refused(store, tmp_path):
+    archive_days(store, tmp_path)
+    cfg = config_for(store, tmp_path)
+    out = tmp_path / "out"
+    first = run_cli("--config", cfg, "fetch", LOG, "-o", str(out), "-j", "4", "-v")
+    assert first.returncode == 0, first.stderr
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert len(files) == 10 and files[0] == "web01/var/log/nginx/access.log-20261101"
+    assert (out / "web01/var/log/nginx/access.log-20261102.gz").read_bytes() == gzip.compress(
+        day_lines("web01", 2), mtime=0)
+    again = run_cli("--config", cfg, "fetch", LOG, "-o", str(out), "-v")
+    assert again.returncode == 0 and again.stderr.count("identical") == 10
+    victim = out / "web01/var/log/nginx/access.log-20261101"
+    victim.write_bytes(b"my notes\n")
+    refused = run_cli("--config", cfg, "fetch", LOG, "-o", str(out))
+    assert refused.returncode == 65 and "--overwrite" in refused.stderr
+    assert victim.read_bytes() == b"my notes\n"
+    forced = run_cli("--config", cfg, "fetch", LOG, "-o", str(out), "--overwrite")
+    assert forced.returncode == 0 and victim.read_bytes() == day_lines("web01", 1)
+
+
+def test_symlink_planted_in_output_is_not_followed(store, tmp_path):
+    archive_days(store, tmp_path, days=[3])
+    cfg = config_for(store, tmp_path)
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    os.symlink(elsewhere, out / "web01")
+    proc = run_cli("--config", cfg, "fetch", LOG, "-o", str(out))
+    assert proc.returncode == 65 and "symlink" in proc.stderr
+    assert list(elsewhere.iterdir()) == []
+    # and a symlink at the final file name
+    os.unlink(out / "web01")
+    final = out / "web01/var/log/nginx/access.log-20261103"
+    final.parent.mkdir(parents=True)
+    os.symlink(elsewhere / "target", final)
+    proc = run_cli("--config", cfg, "fetch", LOG, "-o", str(out), "--overwrite")
+    assert proc.returncode == 65, proc.stderr
+    assert not (elsewhere / "target").exists()
+
+
+def test_corrupted_object_fails_and_leaves_nothing(store, tmp_path):
+    archive_days(store, tmp_path, days=[3, 4])
+    store.corrupt(f"web01{LOG}-20261103", b"EVIL")
+    cfg = config_for(store, tmp_path)
+    out = tmp_path / "out"
+    proc = run_cli("--config", cfg, "fetch", LOG, "-o", str(out))
+    assert proc.returncode == 65, proc.stderr
+    assert "sha256" in proc.stderr
+    names = sorted(p.name for p in out.rglob("*") if p.is_file())
+    assert names == ["access.log-20261104.gz"]  # the good one only, no temp file
+    streamed = run_cli("--config", cfg, "fetch", LOG, "--stdout")
+    assert streamed.returncode == 65 and "EVIL" not in streamed.stdout
+
+
+def test_no_archives_in_range_is_66_and_names_the_nearest(store, tmp_path):
+    archive_days(store, tmp_path, days=[3, 20])
+    cfg = config_for(store, tmp_path)
+    proc = run_cli("--config", cfg, "fetch", LOG, "--since", "2026-11-08", "--until", "2026-11-10")
+    assert proc.returncode == 66
+    assert "-20261103" in proc.stderr and "-20261120" in proc.stderr
+
+
+def test_bad_dates_and_bad_log_are_usage_errors(store, tmp_path):
+    cfg = config_for(store, tmp_path)
+    assert run_cli("--config", cfg, "fetch", LOG, "--since", "the day after").returncode == 2
+    assert run_cli("--config", cfg, "fetch", "var/log/x", "--list").returncode == 2
+    assert run_cli("--config", cfg, "fetch", "/var/log/../../etc/x", "--list").returncode == 2
+
+
+def local_config(tmp_path):
+    """A config for a file:// store at tmp_path/store."""
+    return write_config(tmp_path / "c.conf", {"swiftrotate": {"dest": f"file://{tmp_path / 'store'}",
+                                                              "state_dir": str(tmp_path / "state"), "host": "web01"}})
+
+
+def test_many_downloads_do_not_run_out_of_file_descriptors(tmp_path):
+    """One descriptor per download was never closed: with `ulimit -n 64` a
+    fetch of 120 archives died half-way."""
+    import subprocess
+    import sys
+
+    store = LocalBackend(str(tmp_path / "store"))
+    for n in range(120):
+        src = tmp_path / "src"
+        src.write_bytes(b"line %d\n" % n)
+        day = f"2026{(n // 28) + 1:02d}{(n % 28) + 1:02d}"
+        store.put(f"web01{LOG}-{day}", str(src), size=src.stat().st_size,
+                  sha256=hashlib.sha256(src.read_bytes()).hexdigest())
+    cfg = local_config(tmp_path)
+    proc = subprocess.run(["sh", "-c", f"ulimit -n 64 && {sys.executable} -m swiftrotate --config {cfg} fetch {LOG} "
+                           f"--since 2026-01-01 --until 2026-12-31 -o {tmp_path / 'out'}"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(list((tmp_path / "out").rglob("*-2026*"))) == 120
+
+
+def test_full_disk_under_stdout_is_a_local_error_not_a_bad_archive(tmp_path):
+    import subprocess
+    import sys
+
+    store = LocalBackend(str(tmp_path / "store"))
+    src = tmp_path / "src"
+    src.write_bytes(b"x" * (3 * MIB))
+    store.put(f"web01{LOG}-20261101", str(src), size=3 * MIB, sha256=hashlib.sha256(src.read_bytes()).hexdigest())
+    cfg = local_config(tmp_path)
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([sys.executable, "-m", "swiftrotate", "--config", cfg, "fetch", LOG, "--since",
+                               "2026-11-01", "--until", "2026-11-01", "--by-stamp", "--stdout"],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert proc.returncode == 74, proc.stderr
+    assert "No space left on device" in proc.stderr and "decompress" not in proc.stderr
+
+
+def test_output_mistakes_are_named(tmp_path):
+    """-o naming a file, a file in the way of a folder, --json without --list."""
+    store = LocalBackend(str(tmp_path / "store"))
+    src = tmp_path / "src"
+    src.write_bytes(b"x\n")
+    store.put(f"web01{LOG}-20261101", str(src), size=2, sha256=hashlib.sha256(b"x\n").hexdigest())
+    cfg = local_config(tmp_path)
+    args = ("--config", cfg, "fetch", LOG, "--since", "2026-11-01", "--until", "2026-11-01", "--by-stamp")
+    (tmp_path / "afile").write_text("")
+    proc = run_cli(*args, "-o", str(tmp_path / "afile"))
+    assert proc.returncode == 2 and "is not a folder" in proc.stderr, proc.stderr
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/web01").write_text("in the way")
+    proc = run_cli(*args, "-o", str(tmp_path / "out"))
+    assert proc.returncode == 65 and "it is a file, not a folder" in proc.stderr, proc.stderr
+    proc = run_cli(*args, "--json", cwd=str(tmp_path / "out"))
+    assert proc.returncode == 0 and json.loads(proc.stdout.splitlines()[0])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["web01"]  # nothing downloaded

@@ -1,0 +1,1 @@
+"""Pure tests: no server, no subprocess, only swiftrotate's own rules."""
