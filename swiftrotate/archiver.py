@@ -191,8 +191,8 @@ class Archiver:
                 if seconds:  # e.g. archived before expiry was set
                     self.backend.ensure_expiry(key, seconds)
                 self.ledger.record(self.dest, unit, key=key, size=size, sha256=local.sha256,
-                                   content_sha256=local.sha256 if not cand.ext else stored.content, path=cand.path,
-                                   st=local.st)
+                                   content_sha256=local.sha256 if not cand.ext else stored.content, content_size=None,
+                                   path=cand.path, st=local.st)
             else:
                 self.ledger.record_file(self.dest, unit, cand.path, local.st)
             return "present"

@@ -4,6 +4,10 @@ The INI file (--config, $SWIFTROTATE_CONFIG, else /etc/swiftrotate.conf when
 it exists) has a [swiftrotate] section for general settings, one section per
 store kind ([swift], [s3], [file]) for backend options, and [log GLOB]
 sections whose settings apply to the logs that GLOB matches.
+
+Also owns check_settings (every setting checked before a run) and open_store
+(with its TLS warning). Must not: read files other than the INI, or touch a store
+beyond opening it.
 """
 import configparser
 import fnmatch

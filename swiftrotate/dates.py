@@ -1,5 +1,8 @@
 """Pure date handling for fetch: parse what an investigator types, and map
-the days whose lines they want onto the stamps of the files that hold them."""
+the days whose lines they want onto the stamps of the files that hold them.
+
+Must not: read files or the store.
+"""
 import re
 from datetime import date, datetime, timedelta
 

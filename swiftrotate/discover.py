@@ -5,6 +5,8 @@ in first/lastaction, `$1` is the pattern text as written: several patterns,
 globs, quotes, and a trailing space. So every argument is split and globbed
 here, and rotated siblings are found even when the live log is absent (no
 `create` directive), the way logrotate globs for old rotations itself.
+
+Must not: open, hash or upload a file; build keys.
 """
 import glob
 import os

@@ -5,6 +5,9 @@ can confirm (a HEAD shows our size and sha256), so a missing or corrupt
 ledger is moved aside and rebuilt from the store as files come up again;
 it is never fatal. `files` lets the no-op path skip hashing: a path whose
 size, mtime and inode match a row is known to be archived.
+
+Must not: talk to a store or decide what is archived: callers record what
+the store confirmed.
 """
 import os
 import sqlite3
@@ -193,7 +196,7 @@ class Ledger:
         keys = ("key", "size", "sha256", "content_sha256", "content_size", "verified_at")
         return dict(zip(keys, row))
 
-    def record(self, dest, unit, *, key, size, sha256, content_sha256=None, content_size=None, path, st):
+    def record(self, dest, unit, *, key, size, sha256, content_sha256, content_size, path, st):
         """The unit is archived as `key` (verified now), and the file at
         `path` with stat `st` is known to be it."""
         self._write(("INSERT OR REPLACE INTO units VALUES (?,?,?,?,?,?,?,?)",

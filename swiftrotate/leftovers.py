@@ -7,6 +7,8 @@ is archived, it is compressed in place the way logrotate would have (same
 suffix as its siblings, original mtime kept), through a temp file and a
 link that never overwrites. The newest rotation is never touched: with
 delaycompress it is uncompressed on purpose.
+
+Must not: compress a file that is not archived.
 """
 import os
 from collections import defaultdict

@@ -1,6 +1,6 @@
 """S3 expiry: the object tag the hook sets and the bucket lifecycle rules
-that act on it. Pure: no I/O; `swiftrotate lifecycle` (cli.py) fetches and
-installs the rules through the S3 backend.
+that act on it. Pure: no I/O; `swiftrotate lifecycle` (commands/lifecycle.py)
+fetches and installs the rules through the S3 backend.
 
 Swift expires each object itself (X-Delete-After). S3 cannot be told that
 per object, so an object archived with expire_after = N carries the tag
@@ -8,6 +8,8 @@ swiftrotate-expire-days=N, and one rule per N, limited to the store's
 prefix, expires what carries it. Rules are keyed by prefix and N: a rule
 for a number no longer configured is kept, because objects already tagged
 with it must still expire; rules that are not ours are never touched.
+
+Must not: do I/O.
 """
 import hashlib
 from dataclasses import dataclass, field

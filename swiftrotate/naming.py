@@ -2,6 +2,8 @@
 
 No I/O here, so every rule can be tested exhaustively and reused by the hook,
 the renamer and fetch.
+
+Must not: do I/O.
 """
 import re
 from datetime import datetime

@@ -1,4 +1,7 @@
-"""`swiftrotate fetch`: options, then commands/fetch.py, then output."""
+"""`swiftrotate fetch`: options, then commands/fetch.py, then output.
+
+Must not: hold logic or print other than through output.py.
+"""
 import sys
 
 import click
@@ -72,6 +75,5 @@ def fetch(obj, logs, since, until, hosts, out, to_stdout, decompress, list_only,
                       overwrite=overwrite, open_backend=obj.open_backend, on_plan=on_plan, on_done=progress.done)
     progress.finish()
     if result.plan.items and not (list_only or obj.quiet or to_stdout):
-        click.echo(f"swiftrotate: {result.fetched} of {len(result.plan.items)} archive(s) in {out}, verified",
-                   err=True)
+        output.fetch_summary(result, out)
     sys.exit(result.exit_code)

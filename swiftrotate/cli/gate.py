@@ -1,4 +1,7 @@
-"""`swiftrotate gate`: options, then commands/gate.py."""
+"""`swiftrotate gate`: options, then commands/gate.py.
+
+Must not: hold logic or print other than through output.py.
+"""
 import sys
 
 import click

@@ -1,8 +1,11 @@
-"""`swiftrotate lifecycle`: options, then commands/lifecycle.py, then output."""
+"""`swiftrotate lifecycle`: options, then commands/lifecycle.py, then output.
+
+Must not: hold logic or print other than through output.py.
+"""
 import click
 
-from .. import lifecycle as rules
 from ..commands import lifecycle as core
+from . import output
 from .context import pass_ctx, verbosity
 
 
@@ -31,14 +34,6 @@ def lifecycle(obj, expire_after, dry_run):
       swiftrotate --dest s3://logs-bucket/prod lifecycle --dry-run
       swiftrotate --dest s3://logs-bucket/prod lifecycle
     """
-    result = core.run(obj.settings, expire_after=expire_after, dry_run=dry_run, open_backend=obj.open_backend)
-    plan = result.plan
-    for line in rules.diff_lines(plan):
-        click.echo(line)
-    if not plan.needed:
-        click.echo(f"{result.where}: lifecycle up to date ({len(plan.rules)} rules)")
-    elif not result.written:
-        click.echo(f"{result.where}: dry run, nothing changed ({len(plan.added)} to add, "
-                   f"{len(plan.changed)} to replace)")
-    else:
-        click.echo(f"{result.where}: lifecycle installed ({len(plan.added)} added, {len(plan.changed)} replaced)")
+    result = core.run(obj.settings, expire_after=expire_after, dry_run=dry_run, open_backend=obj.open_backend,
+                      on_plan=output.lifecycle_diff)
+    output.lifecycle_summary(result)

@@ -1,4 +1,7 @@
-"""`swiftrotate ls`: options, then commands/ls.py."""
+"""`swiftrotate ls`: options, then commands/ls.py.
+
+Must not: hold logic or print other than through output.py.
+"""
 import click
 
 from ..commands import ls as core

@@ -1,13 +1,17 @@
 """How results look: one line per file or archive, summaries, the table of
-a rename plan, the fetch listing (text or JSON) and its progress bar.
+a rename plan, the fetch listing (text or JSON) and its progress bar, the
+lifecycle difference.
 
-Owns: stdout and the report lines on stderr. Must not: decide anything.
+Owns: every line the cli/ wrappers write, to stdout or stderr (errors that
+end a run are main()'s). Must not: decide anything.
 """
 import logging
+import os
 import sys
 
 import click
 
+from .. import lifecycle
 from ..naming import escape
 
 log = logging.getLogger("swiftrotate")
@@ -87,6 +91,41 @@ class FetchProgress:
     def finish(self):
         if self.bar is not None:
             self.bar.render_finish()
+
+
+def fetch_summary(result, folder):
+    click.echo(f"swiftrotate: {result.fetched} of {len(result.plan.items)} archive(s) in {folder}, verified",
+               err=True)
+
+
+def lifecycle_diff(result):
+    for line in lifecycle.diff_lines(result.plan):
+        click.echo(line)
+
+
+def lifecycle_summary(result):
+    plan = result.plan
+    if not plan.needed:
+        click.echo(f"{result.where}: lifecycle up to date ({len(plan.rules)} rules)")
+    elif not result.written:
+        click.echo(f"{result.where}: dry run, nothing changed ({len(plan.added)} to add, "
+                   f"{len(plan.changed)} to replace)")
+    else:
+        click.echo(f"{result.where}: lifecycle installed ({len(plan.added)} added, {len(plan.changed)} replaced)")
+
+
+def note(text):
+    click.echo(text, err=True)
+
+
+def problems(errors):
+    for exc in errors:
+        click.echo(f"swiftrotate: {exc.line()}", err=True)
+
+
+def undo_lines(restored):
+    for r in restored:
+        click.echo(f"{escape(os.path.join(r['dir'], r['new']))} -> {escape(r['old'])}")
 
 
 def rename_table(steps):

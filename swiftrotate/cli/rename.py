@@ -1,5 +1,7 @@
-"""`swiftrotate rename`: options, then commands/rename, then output."""
-import os
+"""`swiftrotate rename`: options, then commands/rename, then output.
+
+Must not: hold logic or print other than through output.py.
+"""
 
 import click
 
@@ -73,8 +75,7 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
 def _undo(path, dry_run, obj):
     restored, problems = core.undo(path, dry_run=dry_run)
     if dry_run or obj.verbose:
-        for r in restored:
-            click.echo(f"{escape(os.path.join(r['dir'], r['new']))} -> {escape(r['old'])}")
+        output.undo_lines(restored)
     verb = "would restore" if dry_run else "restored"
     _finish(problems, f"rename --undo: {len(restored)} {verb}, {len(problems)} could not be", obj.quiet)
 
@@ -82,14 +83,13 @@ def _undo(path, dry_run, obj):
 def _finish(problems, summary, quiet):
     if not problems:
         if not quiet:
-            click.echo(summary, err=True)
+            output.note(summary)
         return
     _fail(problems, None, quiet, summary)
 
 
 def _fail(problems, error, quiet, summary=""):
-    for p in problems:
-        click.echo(f"swiftrotate: {p.line()}", err=True)
+    output.problems(problems)
     if error is None:
         code = worst_exit(problems)  # as upload: the code names what most needs a human
         error = type(next(p for p in problems if p.exit_code == code))(summary)

@@ -1,4 +1,7 @@
-"""`swiftrotate upload`: options, then commands/upload.py, then output."""
+"""`swiftrotate upload`: options, then commands/upload.py, then output.
+
+Must not: hold logic or print other than through output.py.
+"""
 import sys
 
 import click

@@ -108,17 +108,20 @@ def _compressed_twin_complete(path):
     for suffix in COMPRESS_SUFFIXES:
         twin = path + suffix
         if os.path.isfile(twin) and not os.path.islink(twin):
+            opened = []
             try:
-                original, twin_file = open_rotated(path), open_rotated(twin)
-            except (SwiftrotateError, OSError):
-                return False
-            try:
+                original = open_rotated(path)
+                opened.append(original.fd)
+                twin_file = open_rotated(twin)
+                opened.append(twin_file.fd)
                 original.sha256, _ = sha256_fd(original.fd)
                 content, _ = content_sha256(twin_file, suffix)
                 return content is not None and content == original.sha256
+            except (SwiftrotateError, OSError):
+                return False
             finally:
-                os.close(original.fd)
-                os.close(twin_file.fd)
+                for fd in opened:
+                    os.close(fd)
     return False
 
 

@@ -16,7 +16,6 @@ class Result:
     plan: object  # lifecycle.Plan
     where: str
     written: bool = False
-    exit_code: int = 0
 
 
 def configured_days(settings):
@@ -28,7 +27,9 @@ def configured_days(settings):
     return {d for d in out if d > 0}
 
 
-def run(settings, *, expire_after=None, dry_run=False, open_backend):
+def run(settings, *, expire_after=None, dry_run=False, open_backend, on_plan=None):
+    """Plan the rules for the configured (or given) days and, unless dry_run,
+    install them; on_plan(result) is called before anything is written."""
     scheme = parse_url(settings.get("dest"))[0]
     if scheme != "s3":
         raise UsageError(f"lifecycle rules are for s3:// stores, not {scheme}://",
@@ -39,6 +40,8 @@ def run(settings, *, expire_after=None, dry_run=False, open_backend):
                           "set expire_after = DAYS in [swiftrotate] or a [log GLOB] section, or pass --expire-after")
     with open_backend() as backend:
         result = Result(rules.plan(backend.lifecycle_rules(), backend.prefix, days), f"s3://{backend.bucket}")
+        if on_plan is not None:
+            on_plan(result)
         if not result.plan.needed or dry_run:
             return result
         try:

@@ -4,6 +4,8 @@ descriptors, the no-overwrite rename step, the journal, and undo.
 Nothing below a PATH is followed if it is a symlink; every rename goes
 through move_noreplace, and every run journals its plan (fsynced) before
 the first rename, so `rename --undo` can reverse it.
+
+Must not: choose names (plan.py does).
 """
 import ctypes
 import errno

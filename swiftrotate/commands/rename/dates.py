@@ -4,6 +4,8 @@ mtime or (--date-from content) from the last timestamp inside it.
 Content is read as a tail, through the decompressors for .gz and the like;
 a line's stamp is located by ASCII regexes and parsed by python-dateutil
 (imported only when content is read).
+
+Must not: rename anything.
 """
 import os
 import re

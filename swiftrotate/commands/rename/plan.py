@@ -5,6 +5,8 @@ The plan is pure (names, dates and the folder's existing names in, renames
 out), so its promises (injective, nothing existing is a target, nothing
 leaves the folder, a second run is a no-op) are property-tested. Dating
 the files is dates.py; scanning, renaming and undo are apply.py.
+
+Must not: do I/O.
 """
 import functools
 import itertools
