@@ -11,8 +11,9 @@ leftover parts (segments): see Capabilities.
 
 Owns the connection (swiftclient imported lazily, keystone hidden for v1
 auth), error translation, plain objects, listing and the swift:// URL with
-the swift CLI's environment. The SLO logic is swift_slo.py's; nothing here
-may reach into a manifest.
+the swift CLI's environment. Segments and manifests (upload, read-back,
+verify, repair, leftovers) are swift_slo.py's: this module only chooses an
+SLO for a big file and deletes one whole (multipart-manifest=delete).
 """
 import os
 import threading
