@@ -1,62 +1,73 @@
 """Backend registry: a store URL's scheme names the module that serves it.
 
-Modules are imported only when their scheme is used, so `swiftrotate upload`
-with nothing to do never imports boto3 or swiftclient. Third parties add
-schemes through the entry-point group `swiftrotate.backends`; the entry
-point names a callable `from_url(netloc, path, options) -> Backend`.
+Each built-in module (local.py, swift.py, s3.py) exports
+`from_url(netloc, path, options) -> Backend` and a Backend class that
+declares its Capabilities; capabilities_of(url) reads them without
+connecting. Modules are imported only when their scheme is used (the
+documented lazy loads of this package), so `swiftrotate upload` with nothing
+to do never imports boto3 or swiftclient. Third parties add schemes through
+the entry-point group `swiftrotate.backends`; the entry point names a
+callable `from_url(netloc, path, options) -> Backend`.
+
+Owns URL parsing and option coercion; must not know any store's protocol.
 """
 import importlib
 from urllib.parse import unquote, urlsplit
 
 from ..errors import ConfigError
 
+# scheme -> "module:Class"; each module exports from_url(netloc, path, options)
 BUILTIN = {
-    "file": "swiftrotate.backends.local",
-    "swift": "swiftrotate.backends.swift",
-    "s3": "swiftrotate.backends.s3",
+    "file": "swiftrotate.backends.local:LocalBackend",
+    "swift": "swiftrotate.backends.swift:SwiftBackend",
+    "s3": "swiftrotate.backends.s3:S3Backend",
 }
-CLASSES = {"file": "LocalBackend", "swift": "SwiftBackend", "s3": "S3Backend"}
+_SCHEMES_HINT = "use swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or file:///DIR"
+
+
+def _entry_point(scheme):
+    """The third-party entry point serving `scheme`, or None."""
+    from importlib.metadata import entry_points
+
+    return next((ep for ep in entry_points(group="swiftrotate.backends") if ep.name == scheme), None)
 
 
 def _factory(scheme):
+    """(from_url, Backend class or None) for `scheme`; imports its module."""
     if scheme in BUILTIN:
-        module = importlib.import_module(BUILTIN[scheme])
-        return getattr(module, "from_url", None) or _local_from_url, getattr(module, CLASSES[scheme])
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group="swiftrotate.backends"):
-        if ep.name == scheme:
-            return ep.load(), None
-    raise ConfigError(f"unknown store scheme {scheme!r}",
-                      "use swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or file:///DIR")
+        module, cls = BUILTIN[scheme].split(":")
+        module = importlib.import_module(module)
+        return module.from_url, getattr(module, cls)
+    ep = _entry_point(scheme)
+    if ep is None:
+        raise ConfigError(f"unknown store scheme {scheme!r}", _SCHEMES_HINT)
+    return ep.load(), None
 
 
 def check_scheme(url):
     """ConfigError unless `url` parses and some backend serves its scheme;
     imports no backend module (the no-op hook path calls it)."""
     scheme = parse_url(url)[0]
-    if scheme in BUILTIN:
-        return scheme
-    from importlib.metadata import entry_points
-
-    if not any(ep.name == scheme for ep in entry_points(group="swiftrotate.backends")):
-        raise ConfigError(f"dest {url!r}: unknown store scheme {scheme!r}",
-                          "use swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or file:///DIR")
+    if scheme not in BUILTIN and _entry_point(scheme) is None:
+        raise ConfigError(f"dest {url!r}: unknown store scheme {scheme!r}", _SCHEMES_HINT)
     return scheme
 
 
-def _local_from_url(netloc, path, options):
-    from .local import LocalBackend
+def capabilities_of(url):
+    """The Capabilities that the backend class serving `url` declares,
+    without connecting (imports its module). A third-party from_url may
+    carry a `capabilities` attribute; without one it claims none."""
+    from_url, cls = _factory(parse_url(url)[0])
+    from .base import Capabilities  # loaded by _factory already: the no-op path never gets here
 
-    return LocalBackend(path, **options)
+    return getattr(cls or from_url, "capabilities", None) or Capabilities()
 
 
 def parse_url(url):
     if not url or "://" not in url:
         # "user:secret@host/bucket" is a likely mistake here: never echo what precedes an @
         shown = "***@" + url.rsplit("@", 1)[1] if url and "@" in url else url
-        raise ConfigError(f"store URL {shown!r} has no scheme",
-                          "use swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or file:///DIR")
+        raise ConfigError(f"store URL {shown!r} has no scheme", _SCHEMES_HINT)
     parts = urlsplit(url)
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ConfigError("store URL must not carry credentials, a query or a fragment",
@@ -68,8 +79,6 @@ def get_backend(url, options=None):
     """Build the backend for `url` with `options` (str values are coerced)."""
     scheme, netloc, path = parse_url(url)
     from_url, cls = _factory(scheme)
-    if scheme == "file" and netloc not in ("", "localhost"):
-        raise ConfigError(f"file:// URL {url!r} names a host", "write file:///ABSOLUTE/DIR")
     opts = coerce(cls, options or {}) if cls else dict(options or {})
     try:
         return from_url(netloc, path, opts)

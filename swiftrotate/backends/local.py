@@ -3,6 +3,11 @@
 Each object is a plain file at DIR/KEY with its metadata in DIR/KEY.srmeta
 (JSON). Writes go to a hidden temp file, are fsynced and renamed, so a
 reader never sees half an object; temp files and sidecars are never listed.
+A folder cannot expire objects, refuse a key atomically, or check a
+checksum itself: put() verifies our sha256 while it copies.
+
+Owns the folder layout (sidecars, temp names); must not import a client
+library, and leaves what moves bytes between stores to _transfer.py.
 """
 import errno
 import hashlib
@@ -13,7 +18,8 @@ import time
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound
 from ..naming import validate_key
-from .base import Backend, CHUNK, ObjectInfo, _unlink_quietly, integrity_metadata, no_expiry, resolve
+from ._transfer import CHUNK, integrity_metadata, resolve, unlink_quietly
+from .base import Backend, Capabilities, ObjectInfo
 
 META_SUFFIX = ".srmeta"
 TMP_PREFIX = ".srtmp-"
@@ -22,6 +28,7 @@ STALE_TEMP_SECONDS = 86400  # a put's temp file this old belongs to a killed run
 
 class LocalBackend(Backend):
     scheme = "file"
+    capabilities = Capabilities()  # none: see the module docstring
 
     def __init__(self, root, create=True, list_page_size=None):
         # list_page_size: a folder lists in one go; accepted so that the same
@@ -46,7 +53,9 @@ class LocalBackend(Backend):
         return os.path.join(self.root, *key.split("/"))
 
     def put(self, key, path, *, size, sha256, metadata=None, expire_after=None, exclusive=False):
-        no_expiry(self.scheme, expire_after)
+        if expire_after:
+            raise ConfigError("file:// stores cannot expire objects by themselves",
+                              "drop expire_after for this store, or use a Swift or S3 store")
         sha256 = resolve(sha256)
         dest = self._path(key)
         meta = integrity_metadata(size, sha256, metadata)
@@ -60,7 +69,7 @@ class LocalBackend(Backend):
                 os.rename(tmp_meta, dest + META_SUFFIX)
                 os.rename(tmp_data, dest)
             except BaseException:
-                _unlink_quietly(tmp_data)
+                unlink_quietly(tmp_data)
                 raise
             _fsync_dir(os.path.dirname(dest))
         except OSError as exc:
@@ -106,7 +115,7 @@ class LocalBackend(Backend):
                 raise IntegrityError(f"{path} changed while being stored: "
                                      f"{copied} bytes read, {size} expected, or sha256 differs")
         except BaseException:
-            _unlink_quietly(tmp)
+            unlink_quietly(tmp)
             raise
         return tmp
 
@@ -172,7 +181,7 @@ class LocalBackend(Backend):
             raise NotFound(f"no object {key}") from None
         except OSError as exc:
             raise _translate(exc, dest) from exc
-        _unlink_quietly(dest + META_SUFFIX)
+        unlink_quietly(dest + META_SUFFIX)
 
 
 def _write_temp(folder, data):
@@ -199,3 +208,10 @@ def _translate(exc, path):
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return BackendError(f"store folder is full: {path}")
     return BackendError(f"{path}: {exc.strerror}")
+
+
+def from_url(netloc, path, options):
+    """file:///DIR (or file://localhost/DIR) plus [file] options."""
+    if netloc not in ("", "localhost"):
+        raise ConfigError(f"file:// URL {'file://' + netloc + path!r} names a host", "write file:///ABSOLUTE/DIR")
+    return LocalBackend(path, **options)

@@ -11,21 +11,26 @@ and size metadata. A failed multipart upload is aborted.
 Expiry: an object put with expire_after carries the tag of lifecycle.py; the
 rule that acts on it is installed by `swiftrotate lifecycle`. The first tagged
 upload of a run reads the tag back, because some stores drop tags silently.
+S3 cannot refuse a taken key atomically: callers check with stat() first.
+
+Owns the boto3 client (imported lazily), error translation, single-PUT
+uploads, tagging, listing and the bucket's lifecycle rules. Multipart
+uploads and their leftovers are s3_multipart.py's.
 """
-from concurrent.futures import ThreadPoolExecutor
-
 from .. import lifecycle
-from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, SwiftrotateError, TransientError
-from .base import (Backend, CHUNK, ObjectInfo, RangeReader, content_type,
-                   file_md5, integrity_metadata, md5_of, parse_metadata, resolve, SMALL, small_body,
-                   tls_refusal)
+from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
+from ._transfer import (CHUNK, MIB, RangeReader, SMALL, b64, content_type, file_md5, integrity_metadata, md5_of,
+                        parse_metadata, resolve, small_body, tls_refusal)
+from .base import Backend, Capabilities, ObjectInfo
+from .s3_multipart import MultipartMixin
 
-MIB = 1024 * 1024
 MIN_PART = 5 * MIB
 
 
-class S3Backend(Backend):
+class S3Backend(MultipartMixin, Backend):
     scheme = "s3"
+    capabilities = Capabilities(expiry_by_tag=True, lifecycle_rules=True, leftover_parts=True,
+                                server_checksum=True)
 
     def __init__(self, bucket, prefix="", *, endpoint_url=None, region=None, profile=None,
                  addressing_style=None, multipart_threshold=64 * MIB, part_size=64 * MIB,
@@ -209,98 +214,15 @@ class S3Backend(Backend):
         if size <= SMALL:  # one read: the body and both hashes come from the same bytes
             data = small_body(path, size, sha256)
             return self._call(f"upload {name}", self.client.put_object, Body=data, ContentLength=size,
-                              ContentMD5=_b64(md5_of(data).digest()), **args).get("ETag")
+                              ContentMD5=b64(md5_of(data).digest()), **args).get("ETag")
         md5 = file_md5(path)
         with RangeReader(path, 0, size) as body:
             resp = self._call(f"upload {name}", self.client.put_object, Body=body,
-                              ContentLength=size, ContentMD5=_b64(md5.digest()), **args)
+                              ContentLength=size, ContentMD5=b64(md5.digest()), **args)
         if body.md5.hexdigest() != md5.hexdigest():
             self._delete_quietly(name)
             raise IntegrityError(f"{path} changed while it was uploaded")
         return resp.get("ETag")
-
-    def _put_multipart(self, name, path, size, args):
-        upload_id = self._call(f"start upload {name}", self.client.create_multipart_upload,
-                               **args)["UploadId"]
-        # S3 allows 10,000 parts (Swift's s3api 1,000: set max_parts); grow
-        # the parts of a huge file rather than fail at part 10,001.
-        part = max(self.part_size, -(-size // self.max_parts // MIB) * MIB)
-        ranges = [(i + 1, off, min(part, size - off)) for i, off in enumerate(range(0, size, part))]
-
-        def upload(item):
-            number, off, length = item
-            extra = {}
-            if self.checksum == "when_required":
-                extra["ContentMD5"] = _b64(file_md5(path, off, length).digest())
-            with RangeReader(path, off, length, md5=False) as body:
-                resp = self._call(f"upload part {number} of {name}", self.client.upload_part,
-                                  Bucket=self.bucket, Key=name, UploadId=upload_id, PartNumber=number,
-                                  Body=body, ContentLength=length, **extra)
-            part = {"PartNumber": number, "ETag": resp["ETag"]}
-            for algo in ("ChecksumCRC32", "ChecksumCRC32C", "ChecksumSHA1", "ChecksumSHA256"):
-                if algo in resp:
-                    part[algo] = resp[algo]
-            return part
-
-        try:
-            with ThreadPoolExecutor(self.concurrency) as pool:
-                parts = list(pool.map(upload, ranges))
-            resp = self._call(f"complete upload {name}", self.client.complete_multipart_upload,
-                              Bucket=self.bucket, Key=name, UploadId=upload_id,
-                              MultipartUpload={"Parts": parts})
-        except NotFound:
-            # NoSuchUpload: the answer to our Complete was lost and botocore's
-            # retry found the upload already assembled. HEAD tells.
-            try:
-                info = self._info(name, self._call(f"HEAD {name}", self.client.head_object, Bucket=self.bucket,
-                                                   Key=name))
-            except SwiftrotateError:
-                info = None
-            if info is None or (info.size, info.sha256) != (size, args["Metadata"]["sha256"]):
-                self._abort_quietly(name, upload_id)
-                # aborted under us (another run's cleanup), or cannot be told now
-                raise TransientError(f"S3: upload of {name} was no longer open, and the object is not ours "
-                                     "(or could not be checked)", "the next run retries") from None
-            return info.etag
-        except BaseException:
-            self._abort_quietly(name, upload_id)
-            raise
-        return resp.get("ETag")
-
-    def _abort_quietly(self, name, upload_id):
-        try:
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload_id)
-        except Exception:
-            pass
-
-    def needs_cleanup(self, size):
-        return size > self.multipart_threshold
-
-    def clear_leftovers(self, key, busy=lambda: False):
-        """Abort every open multipart upload of `key`: a completed one is no
-        longer listed, so whatever is listed is a killed run's (billed until
-        aborted), unless busy() says another process is uploading it now."""
-        name = self._full(key)
-        try:
-            uploads = [u for u in self._call(f"list uploads of {name}", self.client.list_multipart_uploads,
-                                             Bucket=self.bucket, Prefix=name).get("Uploads", [])
-                       if u.get("Key") == name]
-            if uploads and busy():
-                return False
-            for upload in uploads:
-                if upload.get("Key") == name:
-                    try:
-                        self._call(f"abort upload of {name}", self.client.abort_multipart_upload,
-                                   Bucket=self.bucket, Key=name, UploadId=upload["UploadId"])
-                    except NotFound:
-                        pass
-        except NotFound:
-            return True
-        except (AuthError, ConfigError):
-            raise  # e.g. a policy without s3:ListBucketMultipartUploads: the caller says so
-        except SwiftrotateError:
-            return False
-        return True
 
     def stat(self, key):
         name = self._full(key)
@@ -369,7 +291,7 @@ class S3Backend(Backend):
         name = self._full(key)
         self._call(f"DELETE {name}", self.client.delete_object, Bucket=self.bucket, Key=name)
 
-    # -- not in the contract: S3 expiry (lifecycle.py, `swiftrotate lifecycle`) --
+    # -- capabilities.lifecycle_rules: S3 expiry (lifecycle.py, `swiftrotate lifecycle`) --
     def lifecycle_rules(self):
         """The bucket's lifecycle rules; [] when it has none."""
         self._ensure_bucket()
@@ -401,12 +323,6 @@ class S3Backend(Backend):
 def _no_tags(bucket, why):
     return ConfigError(f"S3 bucket {bucket} does not keep object tags, which expire_after needs on S3 ({why})",
                        "drop expire_after for this store, or expire by a lifecycle rule on the prefix yourself")
-
-
-def _b64(raw):
-    import base64
-
-    return base64.b64encode(raw).decode("ascii")
 
 
 def from_url(netloc, path, options):

@@ -30,9 +30,19 @@ def test_round_trip_is_byte_identical(store, tmp_path, size):
     st = store.backend.stat("h/var/log/app.log-20261126")
     assert (st.size, st.sha256) == (n, sha)
     out = tmp_path / "out"
-    store.backend.get("h/var/log/app.log-20261126", str(out))
+    store.download("h/var/log/app.log-20261126", str(out))
     assert out.read_bytes() == data
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".swiftrotate-")] == []
+
+
+def test_capabilities_are_declared_by_the_class(store):
+    """What a store can do is declared by its class and read from the URL
+    without connecting (capabilities_of), never guessed from the scheme."""
+    from swiftrotate.backends import capabilities_of
+
+    declared = type(store.backend).capabilities
+    assert isinstance(declared, base_mod.Capabilities)
+    assert capabilities_of(store.url) == declared == store.backend.capabilities
 
 
 @pytest.mark.parametrize("size", [1000, "segmented"])
@@ -47,12 +57,12 @@ def test_exclusive_put(store, tmp_path, size):
     path, n, sha = write(tmp_path / "a", first)
     store.backend.put("h/x.log-20261126", path, size=n, sha256=sha, exclusive=True)
     assert store.backend.stat("h/x.log-20261126").sha256 == sha
-    if not store.exclusive_put:
+    if not store.backend.capabilities.exclusive_create:
         return
     other, _, other_sha = write(tmp_path / "b", second)
     with pytest.raises(Conflict):
         store.backend.put("h/x.log-20261126", other, size=n, sha256=other_sha, exclusive=True)
-    store.backend.get("h/x.log-20261126", str(tmp_path / "out"))
+    store.download("h/x.log-20261126", str(tmp_path / "out"))
     assert (tmp_path / "out").read_bytes() == first
     assert [o.key for o in store.backend.list()] == ["h/x.log-20261126"]
     segments = store.leftovers()  # only the first upload's segments, if any
@@ -118,15 +128,17 @@ def test_list_is_in_byte_order_across_folders(store, tmp_path, request):
 
 
 def test_interrupted_put_leaves_no_object(store, tmp_path, monkeypatch):
+    from swiftrotate.backends import _transfer
+
     path, n, sha = write(tmp_path / "in", os.urandom(12 * MIB))
-    real_read = base_mod.RangeReader.read
+    real_read = _transfer.RangeReader.read
 
     def failing_read(self, size=-1):
         if self.tell() >= MIB:
             raise OSError("disk read failed mid-upload")
         return real_read(self, min(size, MIB) if size and size > 0 else MIB)
 
-    real_iter = base_mod.RangeChunks.__iter__
+    real_iter = _transfer.RangeChunks.__iter__
 
     def failing_iter(self):
         for chunk in real_iter(self):
@@ -134,8 +146,8 @@ def test_interrupted_put_leaves_no_object(store, tmp_path, monkeypatch):
                 raise OSError("disk read failed mid-upload")
             yield chunk
 
-    monkeypatch.setattr(base_mod.RangeReader, "read", failing_read)
-    monkeypatch.setattr(base_mod.RangeChunks, "__iter__", failing_iter)
+    monkeypatch.setattr(_transfer.RangeReader, "read", failing_read)
+    monkeypatch.setattr(_transfer.RangeChunks, "__iter__", failing_iter)
     if store.target == "local":
         monkeypatch.setattr("swiftrotate.backends.local.CHUNK", MIB // 2)
         import swiftrotate.backends.local as local_mod
@@ -194,7 +206,7 @@ def test_leftovers_of_a_killed_upload_are_cleared_by_the_next_one(store, tmp_pat
         store.backend.client.create_multipart_upload(Bucket=store.backend.bucket, Key=key)
     path, n, sha = write(tmp_path / "in", os.urandom(12 * MIB))
     store.backend.put(key, path, size=n, sha256=sha)
-    assert store.backend.needs_cleanup(n) == (store.target != "local")
+    assert store.backend.needs_cleanup(n) == store.backend.capabilities.leftover_parts
     assert store.backend.clear_leftovers(key) is True
     left = store.leftovers()
     assert store.backend.verify(key).sha256 == sha  # the committed object is untouched
@@ -208,8 +220,8 @@ def test_leftovers_of_a_killed_upload_are_cleared_by_the_next_one(store, tmp_pat
 
 def test_checksum_rejected_by_server_leaves_nothing(store, tmp_path, monkeypatch):
     path, n, sha = write(tmp_path / "in", b"payload\n" * 100)
-    if store.target == "local":
-        sha = hashlib.sha256(b"something else").hexdigest()  # the local store checks sha256 itself
+    if not store.backend.capabilities.server_checksum:
+        sha = hashlib.sha256(b"something else").hexdigest()  # the backend checks sha256 itself
     else:
         wrong = hashlib.md5(b"something else")
         module = f"swiftrotate.backends.{store.backend.scheme}"
@@ -239,7 +251,7 @@ def test_corrupted_download_raises_and_leaves_no_file(store, tmp_path, size):
     store.corrupt("c/obj", b"EVIL")
     out = tmp_path / "out"
     with pytest.raises(IntegrityError):
-        store.backend.get("c/obj", str(out))
+        store.download("c/obj", str(out))
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".swiftrotate-")] == []
 
@@ -249,7 +261,7 @@ def test_get_to_existing_folder_only_renames_when_verified(store, tmp_path):
     store.backend.put("g/obj", path, size=n, sha256=sha)
     out = tmp_path / "out"
     out.write_bytes(b"previous")
-    store.backend.get("g/obj", str(out))
+    store.download("g/obj", str(out))
     assert out.read_bytes() == b"good\n"
 
 

@@ -1,11 +1,13 @@
 """Build a fresh store of each contract target on the real test servers.
 
-Per-server differences are capability flags here, never `if name ==` in
-the tests themselves.
+What a backend can do is its own declaration (backend.capabilities); what
+differs per server is set up here, never `if name ==` in the tests themselves.
 """
+import hashlib
 import os
 import pathlib
 import shutil
+import tempfile
 import uuid
 
 from swiftrotate.backends.local import LocalBackend
@@ -25,8 +27,10 @@ class Store:
         self.env = env or {}
         self.segment_threshold = getattr(backend, "segment_threshold", None) or getattr(
             backend, "multipart_threshold", None)
-        # put(exclusive=True) refuses an existing key atomically (If-None-Match: *)
-        self.exclusive_put = target == "swift"
+
+    def download(self, key, dest):
+        """download() from this store."""
+        return download(self.backend, key, dest)
 
     def leftovers(self):
         """What a failed upload may leave besides the object: Swift segments,
@@ -48,6 +52,30 @@ class Store:
     def fresh(self, **overrides):
         """Another backend on the same container/bucket with other options."""
         return make_backend(self.target, self.url, {**self.options, **overrides})
+
+
+def download(backend, key, dest):
+    """Read `key` through open_read into a temp file beside `dest`, renamed
+    into place only when size and sha256 match the stored metadata (what
+    Backend.get did; fetch has its own verified download). Raises
+    IntegrityError, leaving no file, or NotFound."""
+    from swiftrotate.backends._transfer import check_content
+
+    info, chunks = backend.open_read(key)
+    fd, tmp = tempfile.mkstemp(prefix=".swiftrotate-", suffix=".part", dir=os.path.dirname(os.path.abspath(dest)))
+    try:
+        digest, size = hashlib.sha256(), 0
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        check_content(key, info, size, digest.hexdigest())
+        os.rename(tmp, dest)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return info
 
 
 def bucket_name():
