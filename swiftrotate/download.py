@@ -18,7 +18,7 @@ import shutil
 import stat
 import uuid
 
-from .backends.base import check_content
+from .backends._transfer import check_content
 from .codecs import content_sha256, decompress_errors, decompressor
 from .errors import Conflict, IntegrityError, LocalIOError, NotFound, SourceMissing, SwiftrotateError, UnsafeInput, \
     UsageError

@@ -15,6 +15,7 @@ import importlib
 from urllib.parse import unquote, urlsplit
 
 from ..errors import ConfigError
+from .base import Capabilities
 
 # scheme -> "module:Class"; each module exports from_url(netloc, path, options)
 BUILTIN = {
@@ -58,8 +59,6 @@ def capabilities_of(url):
     without connecting (imports its module). A third-party from_url may
     carry a `capabilities` attribute; without one it claims none."""
     from_url, cls = _factory(parse_url(url)[0])
-    from .base import Capabilities  # loaded by _factory already: the no-op path never gets here
-
     return getattr(cls or from_url, "capabilities", None) or Capabilities()
 
 

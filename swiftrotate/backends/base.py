@@ -18,9 +18,6 @@ from typing import Iterator, Optional
 
 from ..errors import ConfigError
 
-# TEMP alias: moved to swiftrotate.backends._transfer (callers: fetch.py, archive.py)
-from ._transfer import CHUNK, check_content  # noqa: F401
-
 
 @dataclass(frozen=True)
 class ObjectInfo:
@@ -177,16 +174,3 @@ class Backend(ABC):
 
     def __exit__(self, *exc):
         self.close()
-
-    def get(self, key, dest):
-        """Not in the contract. TEMP alias: moved to tests/stores.py
-        download(backend, key, dest) (callers: tests/test_cli.py,
-        tests/test_hook_failures.py). Reads into memory, checks, writes."""
-        import hashlib
-
-        info, chunks = self.open_read(key)
-        data = b"".join(chunks)
-        check_content(key, info, len(data), hashlib.sha256(data).hexdigest())
-        with open(dest, "wb") as out:
-            out.write(data)
-        return info

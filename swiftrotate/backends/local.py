@@ -10,13 +10,13 @@ Owns the folder layout (sidecars, temp names); must not import a client
 library, and leaves what moves bytes between stores to _transfer.py.
 """
 import errno
-import hashlib
 import json
 import os
 import tempfile
 import time
 
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound
+from ..localfile import sha256_of, written
 from ..naming import validate_key
 from ._transfer import CHUNK, integrity_metadata, resolve, unlink_quietly
 from .base import Backend, Capabilities, ObjectInfo
@@ -97,21 +97,14 @@ class LocalBackend(Backend):
                 pass
 
     def _copy_verified(self, path, dest, size, sha256):
-        digest, copied = hashlib.sha256(), 0
         fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=os.path.dirname(dest))
         try:
             with open(path, "rb", buffering=0) as src, os.fdopen(fd, "wb") as out:
-                while True:
-                    data = src.read(CHUNK)
-                    if not data:
-                        break
-                    digest.update(data)
-                    copied += len(data)
-                    out.write(data)
+                copied_sha256, copied = sha256_of(written(iter(lambda: src.read(CHUNK), b""), out.write))
                 out.flush()
                 os.fsync(out.fileno())
             os.chmod(tmp, 0o640)
-            if copied != size or digest.hexdigest() != sha256:
+            if copied != size or copied_sha256 != sha256:
                 raise IntegrityError(f"{path} changed while being stored: "
                                      f"{copied} bytes read, {size} expected, or sha256 differs")
         except BaseException:

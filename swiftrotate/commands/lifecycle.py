@@ -7,7 +7,7 @@ exit; cli/lifecycle.py shows the difference.
 from dataclasses import dataclass
 
 from .. import lifecycle as rules
-from ..backends import parse_url
+from ..backends import capabilities_of, parse_url
 from ..errors import AuthError, BackendError, ConfigError, TransientError, UsageError
 
 
@@ -30,8 +30,8 @@ def configured_days(settings):
 def run(settings, *, expire_after=None, dry_run=False, open_backend, on_plan=None):
     """Plan the rules for the configured (or given) days and, unless dry_run,
     install them; on_plan(result) is called before anything is written."""
-    scheme = parse_url(settings.get("dest"))[0]
-    if scheme != "s3":
+    if not capabilities_of(settings.get("dest")).lifecycle_rules:
+        scheme = parse_url(settings.get("dest"))[0]
         raise UsageError(f"lifecycle rules are for s3:// stores, not {scheme}://",
                          "Swift expires each archive by X-Delete-After; a folder store never expires")
     days = {expire_after} if expire_after else configured_days(settings)

@@ -93,6 +93,6 @@ def test_a_different_object_at_the_key_is_never_overwritten(store, tmp_path):
         proc = run_cli("--config", cfg, "upload", str(logs / "app.log"), env=store.env)
         assert proc.returncode == 65, proc.stderr
         assert str(path) in proc.stderr and key in proc.stderr and "not overwriting" in proc.stderr
-    store.backend.get(key, str(tmp_path / "out"))
+    store.download(key, str(tmp_path / "out"))
     assert (tmp_path / "out").read_bytes() == b"someone else's\n" and path.exists()
 

@@ -17,7 +17,7 @@ import pytest
 from tests.support.clirun import rotated, run_cli, write_config
 from tests.support.lrlab import Lab, content
 from tests.support.servers import FaultProxy
-from tests.support.stores import behind_proxy
+from tests.support.stores import behind_proxy, download
 from swiftrotate.backends.swift import SwiftBackend
 from swiftrotate.naming import unit_id
 
@@ -379,7 +379,7 @@ def test_object_appearing_between_listing_and_upload_is_not_overwritten(tmp_path
         else:
             with pytest.raises(Conflict, match="appeared in the store while we uploaded"):
                 archiver.archive(cand, key)
-        real.get(key, str(tmp_path / "out"))
+        download(real, key, str(tmp_path / "out"))
         assert (tmp_path / "out").read_bytes() == theirs.read_bytes()
     finally:
         ledger.close()
@@ -449,7 +449,7 @@ def test_lost_answer_to_our_own_manifest_put_keeps_the_upload(tmp_path, swift_se
     try:
         outcome = Archiver(backend, ledger, "test", "web01", logging.getLogger("t")).archive(cand, f"web01{path}")
         assert lost and outcome.status == "uploaded"
-        backend.get(f"web01{path}", str(tmp_path / "out"))
+        download(backend, f"web01{path}", str(tmp_path / "out"))
         assert (tmp_path / "out").read_bytes() == data
     finally:
         ledger.close()
