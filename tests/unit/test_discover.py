@@ -1,0 +1,50 @@
+"""Finding rotations from what logrotate passes, on a real folder."""
+import pytest
+
+from swiftrotate import discover
+from swiftrotate.errors import UsageError
+
+
+def test_split_patterns_takes_sharedscripts_text():
+    assert discover.split_patterns(['/var/log/a.log "/var/log/b c.log" ', "/x.log"]) == \
+        ["/var/log/a.log", "/var/log/b c.log", "/x.log"]
+
+
+def test_find_takes_every_dateext_sibling_and_nothing_else(tmp_path):
+    for name in ("app.log", "app.log-20261101", "app.log-20261102.gz", "app.log.1", "app.log-2026110",
+                 "app.log-20261103.gz.tmp", "other.log-20261101"):
+        (tmp_path / name).write_text("x")
+    found = discover.find(str(tmp_path / "app.log"), "-%Y%m%d")
+    assert [(c.path.rsplit("/", 1)[1], c.stamp, c.ext) for c in found] == [
+        ("app.log-20261101", "-20261101", ""), ("app.log-20261102.gz", "-20261102", ".gz")]
+    assert {c.live for c in found} == {str(tmp_path / "app.log")}
+
+
+def test_find_also_looks_in_olddir_and_through_globs(tmp_path):
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "a.log-20261101").write_text("x")
+    (tmp_path / "b.log-20261101").write_text("x")
+    assert [c.live for c in discover.find(str(tmp_path / "a.log"), "-%Y%m%d", str(old))] == [str(tmp_path / "a.log")]
+    assert {c.live.rsplit("/", 1)[1] for c in discover.find(str(tmp_path / "*.log"), "-%Y%m%d", str(old))} == \
+        {"a.log", "b.log"}
+
+
+def test_a_rotated_file_argument_means_its_live_log(tmp_path):
+    layouts = [("-%Y%m%d", None)]
+    assert discover.rotated_arg_to_live(str(tmp_path / "app.log-20261101.gz"), layouts) == str(tmp_path / "app.log")
+    assert discover.rotated_arg_to_live(str(tmp_path / "app.log"), layouts) == str(tmp_path / "app.log")
+
+
+def test_a_rotated_file_in_an_absolute_olddir_has_no_known_live_log(tmp_path):
+    with pytest.raises(UsageError, match="absolute olddir"):
+        discover.rotated_arg_to_live(str(tmp_path / "old" / "app.log-20261101"),
+                                     [("-%Y%m%d", str(tmp_path / "old"))])
+
+
+def test_near_misses_are_dated_names_of_another_format(tmp_path):
+    (tmp_path / "app.log-2026-11-01").write_text("x")
+    (tmp_path / "app.log-20261102").write_text("x")
+    matched = {c.path for c in discover.find(str(tmp_path / "app.log"), "-%Y%m%d")}
+    misses = discover.near_misses(str(tmp_path / "app.log"), [None], matched)
+    assert [m[0].rsplit("/", 1)[1] for m in misses] == ["app.log-2026-11-01"]

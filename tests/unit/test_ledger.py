@@ -1,0 +1,64 @@
+"""The ledger on its own: what it remembers, and what it refuses to trust."""
+import os
+
+from swiftrotate.ledger import Ledger
+
+
+def _ledger(tmp_path):
+    return Ledger(str(tmp_path / "ledger.sqlite"))
+
+
+def test_a_recorded_file_is_known_until_it_changes(tmp_path):
+    log = tmp_path / "app.log-20261101"
+    log.write_bytes(b"line\n")
+    ledger = _ledger(tmp_path)
+    ledger.record("d", "u", key="u", size=5, sha256="s", content_sha256="s", content_size=5, path=str(log),
+                  st=os.lstat(log))
+    assert ledger.known_file("d", str(log), os.lstat(log)) == "u"
+    assert ledger.known_file("other-dest", str(log), os.lstat(log)) is None
+    log.write_bytes(b"line\nmore\n")  # written to after it was archived: not known any more
+    assert ledger.known_file("d", str(log), os.lstat(log)) is None
+    row = ledger.unit("d", "u")
+    assert (row["key"], row["size"], row["sha256"], row["content_sha256"]) == ("u", 5, "s", "s")
+    ledger.close()
+
+
+def test_rows_survive_a_reopen(tmp_path):
+    log = tmp_path / "a"
+    log.write_bytes(b"x")
+    ledger = _ledger(tmp_path)
+    ledger.record("d", "u", key="u.gz", size=1, sha256="s", content_sha256=None, content_size=None,
+                  path=str(log), st=os.lstat(log))
+    ledger.set_content("d", "u", "u.gz", "c")
+    ledger.close()
+    again = _ledger(tmp_path)
+    assert again.unit("d", "u")["content_sha256"] == "c"
+    assert again.known_file("d", str(log), os.lstat(log)) == "u"
+    again.close()
+
+
+def test_a_corrupt_ledger_is_moved_aside_not_fatal(tmp_path):
+    (tmp_path / "ledger.sqlite").write_bytes(b"this is not a database" * 100)
+    ledger = _ledger(tmp_path)
+    assert ledger.unit("d", "u") is None
+    assert any("ledger" in w for w in ledger.warnings)
+    ledger.close()
+
+
+def test_intents_of_this_process_are_not_busy_and_can_be_removed(tmp_path):
+    ledger = _ledger(tmp_path)
+    ledger.intent_add("d", "k")
+    assert ledger.intents("d") == [("k", os.getpid())]
+    assert not ledger.busy("d", "k")  # our own intent never blocks us
+    ledger.intent_remove("d", "k")
+    assert ledger.intents("d") == []
+    ledger.close()
+
+
+def test_spool_rows(tmp_path):
+    ledger = _ledger(tmp_path)
+    assert ledger.spool_add("/spool/1-a", "/var/log/a-20261101", 3)
+    assert ledger.spooled() == [("/spool/1-a", "/var/log/a-20261101", 3)]
+    ledger.spool_remove("/spool/1-a")
+    assert ledger.spooled() == []
+    ledger.close()
