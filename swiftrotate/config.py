@@ -46,10 +46,12 @@ GENERAL = {
     "spool_dir": "/var/spool/swiftrotate",
     "spool_cap": "1G",
     "gate_mode": "spool",
+    "missingok": "no",  # yes: a log pattern that names no file is not an error (logrotate's missingok)
     "gate_deadline": "20",
     "gate_max_age": "86400",
 }
-PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds", "expire_after", "compress"}
+PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds", "expire_after", "compress",
+           "missingok"}
 
 
 class Settings:
@@ -200,6 +202,7 @@ def check_settings(settings):
     for section in [None] + settings.log_sections():
         settings.dateformat(section)
         settings.get_bool("dateyesterday", section)
+        settings.get_bool("missingok", section)
         check_template(settings.get("key_template", section))
         for name in ("settle_seconds", "expire_after"):
             if settings.get_int(name, section) < 0:

@@ -29,9 +29,9 @@ def upload_report(report, patterns, *, dry_run, verbose):
                 click.echo(f"{o.status:9} {escape(o.path)} -> {escape(o.key)}", err=True)
     if report.failures or not report.outcomes or verbose:
         level = logging.ERROR if report.failures else logging.WARNING
-        if report.outcomes or report.failures:
+        if report.outcomes:
             log.log(level, "%s", report.summary())
-        else:
+        elif not report.problems:  # a problem has had its own line already
             log.warning("no rotated files found for %s", escape(" ".join(patterns).strip()))
     else:
         log.info("%s", report.summary())

@@ -10,6 +10,7 @@ the report). Must not: print or exit; cli/upload.py renders the Report.
 """
 import fnmatch
 import functools
+import glob
 import os
 import threading
 import time
@@ -30,6 +31,7 @@ class Report:
     seconds: float = 0.0
     warnings: list = field(default_factory=list)
     near_misses: list = field(default_factory=list)  # (path, live): dated-looking, no dateformat matched
+    problems: list = field(default_factory=list)  # SwiftrotateError not about one file (a pattern naming nothing)
 
     @property
     def failures(self):
@@ -40,7 +42,7 @@ class Report:
 
     @property
     def exit_code(self):
-        return worst_exit(o.error for o in self.failures)
+        return worst_exit([o.error for o in self.failures] + self.problems)
 
     def summary(self):
         sent = sum(o.size for o in self.outcomes if o.status == "uploaded")
@@ -88,21 +90,14 @@ def collect(settings, args, report):
     patterns = _live_patterns(args, layouts)
     folders = {p: os.path.dirname(p) for p in patterns}  # rotated_arg_to_live made them absolute
     missing = [p for p in patterns if not discover.GLOB_CHARS.search(folders[p]) and not os.path.isdir(folders[p])]
-    for pattern in missing:
-        # "nothing rotated yet" would hide a typo in a cron line forever; but a
-        # logrotate stanza with missingok may name a folder that is not there
-        # (yet): an error only when none of the patterns has its folder
-        error = SourceMissing(f"no folder {escape(folders[pattern])} (for {escape(pattern)})",
-                              "check the path in the cron line or logrotate stanza")
-        if len(missing) < len(patterns):
-            report.warnings.append(error.line())
-        else:
-            report.outcomes.append(Outcome(pattern, "", "failed", error=error))
+    empty = []
     for pattern in patterns:
         if pattern in missing:
             continue
+        hit = bool(glob.glob(pattern))  # the live log itself counts: not rotated yet is fine
         for dateformat, olddir in layouts:
             for cand in discover.find(pattern, dateformat, olddir):
+                hit = True
                 if cand.path in seen:
                     continue
                 layout, template = own(cand.live)
@@ -114,7 +109,31 @@ def collect(settings, args, report):
                 except SwiftrotateError as exc:
                     report.outcomes.append(Outcome(cand.path, "", "failed", error=exc))
         report.near_misses += discover.near_misses(pattern, [o for _, o in layouts], seen)
+        if not hit:
+            empty.append(pattern)
+    _report_absent(settings, patterns, missing, empty, report)
     return pairs
+
+
+def _report_absent(settings, patterns, missing, empty, report):
+    """A pattern that names nothing (its folder is missing, or no file
+    matches) is most often a typo in a cron line, which "nothing rotated
+    yet" would hide forever: exit 66. Beside patterns that do name files
+    (a logrotate stanza listing logs that may be absent), a warning; with
+    missingok for that log, nothing."""
+    absent = [p for p in missing + empty if not settings.get_bool("missingok", p)]
+    for pattern in absent:
+        if pattern in missing:
+            error = SourceMissing(f"no folder {escape(os.path.dirname(pattern))} (for {escape(pattern)})",
+                                  "check the path in the cron line or logrotate stanza")
+        else:
+            error = SourceMissing(f"{escape(pattern)} matches no file, live or rotated",
+                                  "check the name in the cron line or logrotate stanza; for a log that may be "
+                                  "absent, set missingok = yes in its [log GLOB] section")
+        if len(missing) + len(empty) < len(patterns):
+            report.warnings.append(error.line())
+        else:
+            report.problems.append(error)
 
 
 def warn_near_misses(report, settings, ledger, log):
@@ -159,9 +178,8 @@ def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=Fals
             spooled = {cand.path: cand.live for cand, _, _ in pending}
             found = collect(settings, args, report)
             warn_near_misses(report, settings, ledger, log)
-            for outcome in report.outcomes:  # refused before any upload: said now, each on its line
-                if outcome.error is not None:
-                    log.error("not archived: %s", outcome.error.line())
+            for error in report.problems + [o.error for o in report.outcomes if o.error is not None]:
+                log.error("not archived: %s", error.line())  # refused before any upload: said now
             for cand, key in found:
                 try:
                     st = os.lstat(cand.path)

@@ -72,6 +72,7 @@ def test_bad_settings_fail_even_when_nothing_is_new(tmp_path, section, setting):
 
 def test_config_that_is_a_folder_or_has_an_unknown_section(tmp_path):
     (tmp_path / "logs").mkdir()
+    (tmp_path / "logs/app.log").write_text("live\n")
     proc = run_cli("--config", str(tmp_path), "upload", str(tmp_path / "logs/app.log"))
     assert proc.returncode == 78 and "cannot read config file" in proc.stderr, proc.stderr
     cfg = base_config(tmp_path)

@@ -63,16 +63,37 @@ def test_corrupt_ledger_is_rebuilt_from_the_store_not_fatal(tmp_path):
 
 def test_a_folder_that_does_not_exist_is_66_not_nothing_to_do(tmp_path):
     """A typo in a cron line must not stay green forever; a log that has
-    simply not been rotated yet (its folder exists) is still fine."""
+    simply not been rotated yet (it exists, no rotation yet) is still fine."""
     cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
     (tmp_path / "logs").mkdir()
+    (tmp_path / "logs/app.log").write_text("live\n")
     assert run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log")).returncode == 0
     proc = run_cli("--config", cfg, "upload", str(tmp_path / "lgos/*.log"))
     assert proc.returncode == 66, proc.stderr
     assert "no folder" in proc.stderr and "lgos" in proc.stderr
+    assert "file(s)" not in proc.stderr  # a missing folder is not counted as a file
     # beside a pattern whose folder is there (a missingok stanza): a warning, not a failure
     proc = run_cli("--config", cfg, "upload", f"{tmp_path / 'lgos/*.log'} {tmp_path / 'logs/app.log'} ")
     assert proc.returncode == 0 and "no folder" in proc.stderr, proc.stderr
+
+
+def test_a_pattern_that_matches_nothing_is_66_unless_missingok(tmp_path):
+    """Issue 14: `upload /var/log/ngnix/*.log` in an existing folder used to
+    be a warning and exit 0, so a misspelled cron catch-up stayed green."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    proc = run_cli("--config", cfg, "upload", str(logs / "ap.log"))
+    assert proc.returncode == 66, proc.stderr
+    assert f"{logs}/ap.log matches no file" in proc.stderr and "missingok" in proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr  # one line, no "no rotated files found" after it
+    # beside a pattern that names files (a stanza's list of logs): a warning, the rest is archived
+    proc = run_cli("--config", cfg, "upload", f"{logs / 'ap.log'} {logs / 'app.log'}")
+    assert proc.returncode == 0 and "matches no file" in proc.stderr, proc.stderr
+    # missingok for that log: not an error, not a warning
+    sections = dict(base_config(tmp_path), **{f"log {logs}/ap*.log": {"missingok": "yes"}})
+    proc = run_cli("--config", write_config(tmp_path / "m.conf", sections), "upload", str(logs / "ap.log"))
+    assert proc.returncode == 0 and "matches no file" not in proc.stderr, proc.stderr
 
 
 def test_a_different_object_at_the_key_is_never_overwritten(store, tmp_path):
