@@ -127,6 +127,14 @@ class Settings:
             return socket.gethostname().split(".")[0]
         return GENERAL[name]
 
+    def implicit_dest(self):
+        """The default archive URL when no flag, variable or file names
+        dest, else None: that default sits on this machine's own disk."""
+        if ("dest" in self.flags or self.environ.get("SWIFTROTATE_DEST")
+                or self._section("swiftrotate").get("dest") is not None):
+            return None
+        return self.get("dest")
+
     def get_int(self, name, log=None):
         value = self.get(name, log)
         try:
@@ -193,6 +201,16 @@ def open_store(settings, dest=None):
         # Said once here; urllib3 would add two lines per request.
         warnings.filterwarnings("ignore", message="Unverified HTTPS request")
     return get_backend(url, options)
+
+
+def implicit_dest_warning(settings):
+    """One line for every run that archives to the default folder, or None."""
+    url = settings.implicit_dest()
+    if url is None:
+        return None
+    where = settings.path or DEFAULT_CONFIG
+    return (f"no dest is set: archiving to {url}, on this machine's own disk, not off-site "
+            f"(set dest in {where}, or pass --dest)")
 
 
 def check_settings(settings):

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from ..archiver import from_settings
 from ..codecs import content_sha256
-from ..config import check_settings
+from ..config import check_settings, implicit_dest_warning
 from ..errors import DeadlineExceeded, SwiftrotateError, UnsafeInput
 from ..localfile import open_rotated, sha256_fd
 from ..naming import COMPRESS_SUFFIXES, build_key, check_template, escape
@@ -66,6 +66,10 @@ def gate(settings, path, *, mode, log, open_backend):
         return ALLOW  # a link or special file holds no log data of its own
     if _compressed_twin_complete(path):
         return ALLOW  # logrotate's own cleanup after gzip (notes §5)
+    if settings.implicit_dest():
+        # the default folder shares this disk with the log: not a copy worth deleting for
+        log.error("gate: keeping %s: %s", escape(path), implicit_dest_warning(settings))
+        return VETO
     dateformat, live = dateformat_for(settings, path)
     if live is None:
         # Nothing archives a name no dateformat parses, so its deletion would

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .. import discover, spool
 from ..archiver import Outcome, from_settings
-from ..config import check_settings
+from ..config import check_settings, implicit_dest_warning
 from ..errors import DeadlineExceeded, LocalIOError, SourceMissing, SwiftrotateError, TransientError, worst_exit
 from ..leftovers import compress_in_place, find_leftovers
 from ..naming import build_key, check_template, escape
@@ -158,6 +158,9 @@ def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=Fals
     """Archive what `args` name; returns the Report (exit_code included)."""
     start = time.monotonic()
     check_settings(settings)
+    implicit = implicit_dest_warning(settings)
+    if implicit:
+        log.warning("%s", implicit)
     report = Report()
     deadline = settings.get_int("deadline")
     folder = state_folder(settings)

@@ -117,3 +117,43 @@ def test_a_different_object_at_the_key_is_never_overwritten(store, tmp_path):
     store.download(key, str(tmp_path / "out"))
     assert (tmp_path / "out").read_bytes() == b"someone else's\n" and path.exists()
 
+
+
+def test_an_implicit_dest_is_named_every_run_and_is_not_safe_for_the_gate(tmp_path):
+    """Issue 14: with no dest anywhere, upload archived into STATE_DIR/archive
+    on the same disk, silently, and the gate then let logrotate delete."""
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "log"))
+    sock.settimeout(0.5)
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261125", b"a\n")
+    general = {"state_dir": str(tmp_path / "state"), "host": "web01", "settle_seconds": "0",
+               "syslog_socket": str(tmp_path / "log")}
+    cfg = write_config(tmp_path / "c.conf", {"swiftrotate": general})
+    default = f"file://{tmp_path}/state/archive"
+    for _ in range(2):  # the archiving run and the no-op one after it
+        proc = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.count(f"no dest is set: archiving to {default}, on this machine's own disk") == 1, \
+            proc.stderr
+        assert f"set dest in {cfg}" in proc.stderr
+    gate = run_cli("--config", cfg, "gate", str(logs / "app.log-20261125"))
+    assert gate.returncode == 1 and "gate: keeping" in gate.stderr and "no dest is set" in gate.stderr, gate.stderr
+    assert (logs / "app.log-20261125").exists()
+    syslog = []
+    try:
+        while True:
+            syslog.append(sock.recv(65536).decode())
+    except socket.timeout:
+        pass
+    sock.close()
+    assert sum("no dest is set" in line for line in syslog) == 3, syslog
+    # set explicitly, the same folder is quiet, and the gate lets the verified file go
+    for explicit in (["--dest", default], []):
+        env = {} if explicit else {"SWIFTROTATE_DEST": default}
+        proc = run_cli("--config", cfg, *explicit, "upload", str(logs / "app.log"), env=env)
+        assert proc.returncode == 0 and "no dest" not in proc.stderr, proc.stderr
+    gate = run_cli("--config", cfg, "--dest", default, "gate", str(logs / "app.log-20261125"))
+    assert gate.returncode == 0 and "no dest" not in gate.stderr, gate.stderr

@@ -5,6 +5,8 @@ from .clirun import write_config
 
 
 def base_config(tmp_path, **general):
+    # dest explicit, at the default place: an implicit dest warns on every run (tested on its own)
+    general = {"dest": "file://" + str(tmp_path / "state/archive"), **general}
     return {"swiftrotate": {"state_dir": str(tmp_path / "state"), "host": "web01", "settle_seconds": "0",
                             **general}}
 
