@@ -11,6 +11,7 @@ library, and leaves what moves bytes between stores to _transfer.py.
 """
 import errno
 import json
+import logging
 import os
 import tempfile
 import time
@@ -20,6 +21,8 @@ from ..localfile import sha256_of, written
 from ..naming import validate_key
 from ._transfer import CHUNK, integrity_metadata, resolve, unlink_quietly
 from .base import Backend, Capabilities, ObjectInfo
+
+log = logging.getLogger("swiftrotate")
 
 META_SUFFIX = ".srmeta"
 TMP_PREFIX = ".srtmp-"
@@ -45,6 +48,7 @@ class LocalBackend(Backend):
                 os.makedirs(self.root, mode=0o750, exist_ok=True)
             except OSError as exc:
                 raise _translate(exc, self.root) from exc
+            log.warning("created store folder %s (set create = no in [file] to refuse instead)", self.root)
 
     def _path(self, key):
         validate_key(key)

@@ -17,12 +17,16 @@ Owns the boto3 client (imported lazily), error translation, single-PUT
 uploads, tagging, listing and the bucket's lifecycle rules. Multipart
 uploads and their leftovers are s3_multipart.py's.
 """
+import logging
+
 from .. import lifecycle
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
 from ._transfer import (CHUNK, MIB, RangeReader, SMALL, b64, content_type, file_md5, integrity_metadata, md5_of,
                         parse_metadata, resolve, small_body, tls_refusal)
 from .base import Backend, Capabilities, ObjectInfo
 from .s3_multipart import MultipartMixin
+
+log = logging.getLogger("swiftrotate")
 
 MIN_PART = 5 * MIB
 
@@ -158,6 +162,8 @@ class S3Backend(MultipartMixin, Backend):
                 # the answer to our first CreateBucket was lost and the retry met our own bucket
                 if "BucketAlreadyOwnedByYou" not in str(exc):
                     raise
+            # always said: a misspelled bucket would otherwise fill up unseen
+            log.warning("created S3 bucket %s (set create_bucket = no in [s3] to refuse instead)", self.bucket)
         self._bucket_ok = True
 
     # -- the contract --------------------------------------------------------

@@ -15,6 +15,7 @@ the swift CLI's environment. Segments and manifests (upload, read-back,
 verify, repair, leftovers) are swift_slo.py's: this module only chooses an
 SLO for a big file and deletes one whole (multipart-manifest=delete).
 """
+import logging
 import os
 import threading
 from urllib.parse import quote
@@ -25,6 +26,8 @@ from ._transfer import (BytesBody, CHUNK, MIB, RangeChunks, SMALL, content_type,
                         md5_of, parse_metadata, resolve, small_body, tls_refusal)
 from .base import Backend, Capabilities, ObjectInfo
 from .swift_slo import SloMixin
+
+log = logging.getLogger("swiftrotate")
 
 
 def _send_chunks_as_is(swiftclient):
@@ -206,6 +209,9 @@ class SwiftBackend(SloMixin, Backend):
                 raise NotFound(f"Swift container {name} does not exist",
                                "create it, or allow create_container in [swift]") from None
             self._call(f"create container {name}", self._conn().put_container, name)
+            # always said: a misspelled container would otherwise fill up unseen
+            log.warning("created Swift container %s (set create_container = no in [swift] to refuse instead)",
+                        name)
         self._containers_ok.add(name)
 
     # -- the contract --------------------------------------------------------

@@ -157,3 +157,36 @@ def test_an_implicit_dest_is_named_every_run_and_is_not_safe_for_the_gate(tmp_pa
         assert proc.returncode == 0 and "no dest" not in proc.stderr, proc.stderr
     gate = run_cli("--config", cfg, "--dest", default, "gate", str(logs / "app.log-20261125"))
     assert gate.returncode == 0 and "no dest" not in gate.stderr, gate.stderr
+
+
+def test_creating_a_container_is_said_and_can_be_refused(store, tmp_path):
+    """Issue 14: a misspelled container or bucket was created silently and
+    filled up unseen. Creating one is always said, once; refused when the
+    store's create option says no (66, naming the container)."""
+    from tests.support.stores import bucket_name, config_for
+
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261125", b"x\n")
+    scheme, said, refuse = {"local": ("file", "created store folder", "create"),
+                            "swift": ("swift", "created Swift container", "create_container")}.get(
+        store.target, ("s3", "created S3 bucket", "create_bucket"))
+
+    def fresh():
+        return f"file://{tmp_path}/{bucket_name()}" if scheme == "file" else f"{scheme}://{bucket_name()}"
+
+    dest = fresh()
+    name = dest.split("://")[1]
+    cfg = config_for(store, tmp_path, dest=dest)
+    first = run_cli("--config", cfg, "upload", str(logs / "app.log"), env=store.env)
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.count(f"swiftrotate: {said} {name} (set {refuse} = no") == 1, first.stderr
+    rotated(logs, "app.log-20261126", b"y\n")
+    again = run_cli("--config", cfg, "upload", str(logs / "app.log"), env=store.env)
+    assert again.returncode == 0 and "created" not in again.stderr, again.stderr
+    section = {"local": "file", "swift": "swift"}.get(store.target, "s3")
+    options = {k: str(v) for k, v in store.options.items()}
+    dest = fresh()
+    cfg = config_for(store, tmp_path, sections_extra={section: dict(options, **{refuse: "no"})}, dest=dest)
+    refused = run_cli("--config", cfg, "upload", str(logs / "app.log"), env=store.env)
+    assert refused.returncode == 66, refused.stderr
+    assert f"{dest.split('://')[1]} does not exist" in refused.stderr and "created" not in refused.stderr
