@@ -12,6 +12,7 @@ beyond opening it.
 import configparser
 import fnmatch
 import os
+import re
 import socket
 import stat
 
@@ -19,7 +20,7 @@ import logging
 import warnings
 
 from .backends import check_scheme, get_backend, parse_size, parse_url
-from .errors import ConfigError
+from .errors import ConfigError, UnknownOption
 from .naming import DEFAULT_DATEFORMAT, check_dateformat, check_template
 
 log = logging.getLogger("swiftrotate")
@@ -64,15 +65,14 @@ class Settings:
         if self.path:
             self._read(self.path)
         self.flags = {}
-        unknown = set(self._section("swiftrotate")) - set(GENERAL)
-        if unknown:
-            raise ConfigError(f"{self.path}: unknown setting(s) in [swiftrotate]: {', '.join(sorted(unknown))}")
+        for name in sorted(set(self._section("swiftrotate")) - set(GENERAL)):
+            raise ConfigError(f"{self.where('swiftrotate', name)}: unknown setting {name!r} in [swiftrotate]",
+                              did_you_mean(name, GENERAL))
         for section in self.parser.sections():
             if section.startswith("log "):
-                unknown = set(self.parser[section]) - PER_LOG
-                if unknown:
-                    raise ConfigError(f"{self.path}: setting(s) {', '.join(sorted(unknown))} cannot be set per log "
-                                      f"in [{section}]", f"per-log settings are: {', '.join(sorted(PER_LOG))}")
+                for name in sorted(set(self.parser[section]) - PER_LOG):
+                    raise ConfigError(f"{self.where(section, name)}: setting {name!r} cannot be set per log "
+                                      f"in [{section}]", did_you_mean(name, PER_LOG, "per-log settings are"))
             elif section not in ("swiftrotate", "swift", "s3", "file"):
                 # not an error: a backend added by a plugin reads its own [scheme] section
                 self.warnings.append(f"{self.path}: section [{section}] is not one swiftrotate knows "
@@ -89,13 +89,35 @@ class Settings:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read config file {path}: {exc}") from None
         except configparser.Error as exc:
-            first = str(exc).splitlines()[0]
-            raise ConfigError(f"config file {path} is not valid INI: {first}") from None
+            raise ConfigError(f"{path}, line {_ini_line(exc)}: not valid INI: {_ini_problem(exc, path)}",
+                              "write [section] headers and name = value lines") from None
         has_secret = any(opt in SECRET_OPTIONS for sec in self.parser.sections()
                          for opt in self.parser[sec])
         if has_secret and mode & (stat.S_IRWXG | stat.S_IRWXO):
             self.warnings.append(f"{path} holds credentials but is readable by group or others; "
                                  f"run: chmod 600 {path}")
+
+    def where(self, section, option):
+        """FILE, line N of `option` in [section] (configparser keeps no line numbers)."""
+        header, inside = f"[{section}]".lower(), False
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                for number, text in enumerate(f, 1):
+                    text = text.strip()
+                    if text.startswith("["):
+                        inside = text.lower() == header
+                    elif inside and re.split(r"\s*[=:]", text, 1)[0].lower() == option:
+                        return f"{self.path}, line {number}"
+        except OSError:
+            pass
+        return str(self.path)
+
+    def option_source(self, scheme, name):
+        """Where a store option came from: its variable, or the file and line."""
+        variable = f"SWIFTROTATE_{scheme.upper()}_{name.upper()}"
+        if self.environ.get(variable):
+            return variable
+        return self.where(scheme, name)
 
     def _section(self, name):
         return dict(self.parser[name]) if self.parser.has_section(name) else {}
@@ -200,7 +222,46 @@ def open_store(settings, dest=None):
                     "archives; use cacert/ca_bundle instead", scheme)
         # Said once here; urllib3 would add two lines per request.
         warnings.filterwarnings("ignore", message="Unverified HTTPS request")
-    return get_backend(url, options)
+    try:
+        return get_backend(url, options)
+    except UnknownOption as exc:
+        raise ConfigError(f"{settings.option_source(scheme, exc.name)}: unknown {scheme}:// store option {exc.name!r}",
+                          did_you_mean(exc.name, exc.known)) from None
+
+
+def did_you_mean(name, known, listing="known"):
+    """The hint for a misspelled setting: the close match, else the list."""
+    import difflib  # only on this error path, not on every quiet run
+
+    # "dest swift://x" (no "=") reads as the setting "dest swift"
+    close = [name.split()[0]] if name.split()[0] in known else difflib.get_close_matches(name, list(known), n=1)
+    return f"did you mean {close[0]!r}?" if close else f"{listing}: {', '.join(sorted(known))}"
+
+
+def _ini_line(exc):
+    if isinstance(exc, configparser.ParsingError) and getattr(exc, "errors", None):
+        return exc.errors[0][0]
+    return getattr(exc, "lineno", "?")
+
+
+def _nth_line(path, number):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for n, text in enumerate(f, 1):
+            if n == number:
+                return text.strip()
+    return ""
+
+
+def _ini_problem(exc, path):
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"{exc.line.strip()!r} comes before any [section] header"
+    if isinstance(exc, configparser.ParsingError) and getattr(exc, "errors", None):
+        return f"{_nth_line(path, exc.errors[0][0])!r} is not a name = value line"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return f"{exc.option!r} is set twice in [{exc.section}]"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"[{exc.section}] appears twice"
+    return str(exc).splitlines()[0]
 
 
 def implicit_dest_warning(settings):

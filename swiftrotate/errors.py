@@ -47,6 +47,14 @@ class ConfigError(SwiftrotateError):
     exit_code = ExitCode.CONFIG
 
 
+class UnknownOption(ConfigError):
+    """A store option its backend does not take; config.py names where it came from."""
+
+    def __init__(self, message, hint=None, *, name, known):
+        super().__init__(message, hint)
+        self.name, self.known = name, known
+
+
 class SourceMissing(SwiftrotateError):
     """A local input (file, folder, archive range) does not exist."""
 

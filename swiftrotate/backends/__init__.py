@@ -14,7 +14,7 @@ Owns URL parsing and option coercion; must not know any store's protocol.
 import importlib
 from urllib.parse import unquote, urlsplit
 
-from ..errors import ConfigError
+from ..errors import ConfigError, UnknownOption
 from .base import Capabilities
 
 # scheme -> "module:Class"; each module exports from_url(netloc, path, options)
@@ -96,8 +96,9 @@ def coerce(cls, options):
             if name.startswith("os_") or name in ("auth_url", "user", "key", "auth_version", "tenant_name"):
                 out[name] = value  # swift's from_url consumes these
                 continue
-            raise ConfigError(f"unknown option {name!r} for {cls.scheme}:// stores",
-                              "see the README's configuration section")
+            raise UnknownOption(f"unknown option {name!r} for {cls.scheme}:// stores",
+                                "see docs/reference.md for the options of each store",
+                                name=name, known=sorted(p for p in params if p not in ("self", "args", "kwargs")))
         default = params[name].default
         out[name] = _convert(name, value, default)
     return out

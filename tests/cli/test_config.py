@@ -23,6 +23,39 @@ def test_bad_config_exits_78_with_one_line(tmp_path, general, expect):
     assert expect in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("text,expect", [
+    ("[swiftrotate]\nhots = web01\n", "c.conf, line 2: unknown setting 'hots' in [swiftrotate] (did you mean 'host'?)"),
+    ("[swiftrotate]\ndest swift://logs\n", "c.conf, line 2: unknown setting 'dest swift' in [swiftrotate] "
+                                            "(did you mean 'dest'?)"),
+    ("dest = swift://logs\n", "c.conf, line 1: not valid INI: 'dest = swift://logs' comes before any [section]"),
+    ("[swiftrotate]\nhost = a\n\nhost = b\n", "c.conf, line 4: not valid INI: 'host' is set twice in [swiftrotate]"),
+    ("[swiftrotate]\nhost = a\n  indented\n[x\n", "c.conf, line 4: not valid INI: '[x' is not a name = value line"),
+    ("[swiftrotate]\ndest = swift://logs\n[swift]\nauth_url = http://127.0.0.1:1/auth/v1.0\nsegment_treads = 4\n",
+     "c.conf, line 5: unknown swift:// store option 'segment_treads' (did you mean 'segment_threads'?)"),
+    ("[swiftrotate]\n[log /var/log/*.log]\nolddri = old\n",
+     "c.conf, line 3: setting 'olddri' cannot be set per log in [log /var/log/*.log] (did you mean 'olddir'?)"),
+])
+def test_config_mistakes_name_the_file_the_line_and_the_likely_setting(tmp_path, text, expect):
+    """Issue 14: an INI syntax error gave no file or line, and an unknown
+    option named neither the file nor the setting probably meant."""
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    (tmp_path / "c.conf").write_text(text)
+    proc = run_cli("--config", str(tmp_path / "c.conf"), "--state-dir", str(tmp_path / "state"),
+                   "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 78, proc.stderr
+    assert proc.stderr.startswith(f"swiftrotate: error: {tmp_path}/{expect}") and proc.stderr.count("\n") == 1
+
+
+def test_an_unknown_store_option_in_a_variable_names_the_variable(tmp_path):
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = swift_config(tmp_path, "http://127.0.0.1:1/auth/v1.0")
+    proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"),
+                   env={"SWIFTROTATE_SWIFT_SEGMENT_TREADS": "4"})
+    assert proc.returncode == 78, proc.stderr
+    assert "SWIFTROTATE_SWIFT_SEGMENT_TREADS: unknown swift:// store option 'segment_treads' " \
+           "(did you mean 'segment_threads'?)" in proc.stderr
+
+
 def test_missing_config_file_is_78(tmp_path):
     proc = run_cli("--config", str(tmp_path / "nope.conf"), "upload", "/var/log/x.log")
     assert proc.returncode == 78 and "does not exist" in proc.stderr
