@@ -222,6 +222,9 @@ def open_store(settings, dest=None):
                     "archives; use cacert/ca_bundle instead", scheme)
         # Said once here; urllib3 would add two lines per request.
         warnings.filterwarnings("ignore", message="Unverified HTTPS request")
+    for name in sorted(SECRET_OPTIONS & set(options)):
+        # an auth failure names the source that was used, not every possible one
+        options.setdefault("credentials_from", f"{name} from {settings.option_source(scheme, name)}")
     try:
         return get_backend(url, options)
     except UnknownOption as exc:

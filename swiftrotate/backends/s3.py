@@ -41,7 +41,7 @@ class S3Backend(MultipartMixin, Backend):
                  concurrency=4, checksum="when_supported", sse=None, sse_kms_key_id=None,
                  storage_class=None, create_bucket=True, connect_timeout=10.0, read_timeout=60.0,
                  retries=3, list_page_size=1000, verify_tls=True, ca_bundle=None,
-                 access_key_id=None, secret_access_key=None, max_parts=10000):
+                 access_key_id=None, secret_access_key=None, max_parts=10000, credentials_from=""):
         import boto3  # imported here: the no-op hook path never needs it
         import botocore.exceptions
         from botocore.config import Config
@@ -90,6 +90,8 @@ class S3Backend(MultipartMixin, Backend):
                               "fix profile in [s3], or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE") from None
         except self._bexc.BotoCoreError as exc:
             raise ConfigError(f"S3 client: {exc}") from None
+        self._session, self.profile = session, profile
+        self.credentials_from = credentials_from if secret_access_key else ""
         self._bucket_ok = False
         self._tags_checked = False
 
@@ -125,6 +127,18 @@ class S3Backend(MultipartMixin, Backend):
         except OSError as exc:  # reading our own file, or a raw socket error
             raise TransientError(f"S3: {what}: {exc.strerror or exc}", "the next run retries") from None
 
+    def _credentials_source(self):
+        """Which link of boto3's chain gave the keys that were refused."""
+        if self.credentials_from:
+            return self.credentials_from
+        credentials = self._session.get_credentials()  # resolved (and cached) when the request was signed
+        method = getattr(credentials, "method", None)
+        return {"env": "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the environment",
+                "shared-credentials-file": f"profile {self.profile or 'default'} in the AWS credentials file",
+                "config-file": f"profile {self.profile or 'default'} in the AWS config file",
+                "iam-role": "the instance's IAM role",
+                "container-role": "the container's IAM role"}.get(method, f"boto3's {method or 'default'} credentials")
+
     def _translate(self, exc, what):
         err = exc.response.get("Error", {})
         code = str(err.get("Code", ""))
@@ -134,7 +148,7 @@ class S3Backend(MultipartMixin, Backend):
         if status in (401, 403) or code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
                                             "ExpiredToken", "InvalidToken"):
             return AuthError(f"S3: {what}: {code or status}",
-                             "check the AWS credentials and the bucket policy")
+                             f"check the credentials: {self._credentials_source()}, and the bucket policy")
         if code in ("BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch") or "Checksum" in code:
             return IntegrityError(f"S3: {what}: server rejected our checksum ({code})",
                                   "if the store rejects CRC32 headers set checksum = when_required")

@@ -96,7 +96,7 @@ class SwiftBackend(SloMixin, Backend):
                  segment_size=64 * MIB, segment_threshold=None, segment_container=None,
                  segment_threads=4, create_container=True, connect_timeout=10.0,
                  read_timeout=60.0, retries=3, backoff=0.5, max_backoff=8.0,
-                 list_page_size=1000):
+                 list_page_size=1000, credentials_from=""):
         auth_version = str(auth_version or "1")
         # imported here: the no-op hook path never needs it
         self._swiftclient = swiftclient = _import_swiftclient(keystone=auth_version not in ("1", "1.0"))
@@ -111,6 +111,7 @@ class SwiftBackend(SloMixin, Backend):
         self.segment_threads = max(1, int(segment_threads))
         self.create_container = create_container
         self.list_page_size = int(list_page_size)
+        self.credentials_from = credentials_from
         if not auth_url:
             raise ConfigError("no Swift auth URL",
                               "set ST_AUTH (v1) or OS_AUTH_URL (Keystone), or auth_url in [swift]")
@@ -178,7 +179,9 @@ class SwiftBackend(SloMixin, Backend):
                                    "python-keystoneclient, which is not installed",
                                    "pip install python-keystoneclient, or use v1 auth (ST_AUTH, ST_USER, ST_KEY)")
             return AuthError(f"Swift: {what}: authorization failed ({status or text})",
-                             "check ST_USER/ST_KEY or OS_* credentials")
+                             f"check the credentials: {self.credentials_from}" if self.credentials_from
+                             else "check the user and key" if self._conn_args["key"]
+                             else "no key was given: set key in [swift], ST_KEY, or OS_PASSWORD")
         if status == 422:
             return IntegrityError(f"Swift: {what}: server rejected our MD5 (422 Unprocessable Entity)")
         if status == 409 and what.startswith("GET "):  # a large object whose segment is gone
@@ -356,8 +359,10 @@ def from_url(netloc, path, options):
     def os_opt(name):  # os_NAME in [swift] wins over the environment's OS_NAME
         return opts.pop("os_" + name, None) or env.get("OS_" + name.upper())
 
+    given = opts.pop("credentials_from", "")  # where config.py read a secret option from
     auth_url = opts.pop("auth_url", None) or env.get("ST_AUTH")
     user = opts.pop("user", None) or env.get("ST_USER")
+    key_from = given if "key" in opts else "ST_USER/ST_KEY from the environment" if env.get("ST_KEY") else ""
     key = opts.pop("key", None) or env.get("ST_KEY")
     version = opts.pop("auth_version", None)
     os_auth_url, os_user, os_password = os_opt("auth_url"), os_opt("username"), os_opt("password")
@@ -372,6 +377,8 @@ def from_url(netloc, path, options):
     if "storage_url" in os_options:  # the swift CLI's OS_STORAGE_URL
         os_options.setdefault("object_storage_url", os_options.pop("storage_url"))
     if not auth_url and os_auth_url:
+        if os_password:
+            key_from = given if "os_password" in options else "OS_USERNAME/OS_PASSWORD from the environment"
         auth_url, user, key = os_auth_url, os_user or user, os_password or key
         # like the swift CLI: v3 when the URL or any domain setting says so
         version = version or os_version or (
@@ -381,8 +388,10 @@ def from_url(netloc, path, options):
         os_options.setdefault("endpoint_type", os_options.pop("interface") + "URL"
                               if not os_options["interface"].endswith("URL") else os_options["interface"])
         os_options.pop("interface", None)
+    if "auth_token" in os_options:
+        key_from = given if "os_auth_token" in options else "OS_AUTH_TOKEN from the environment"
     if "tenant_name" in os_options:
         opts.setdefault("tenant_name", os_options["tenant_name"])
     opts.pop("tenant_name", None)
     return SwiftBackend(netloc, path, auth_url=auth_url, user=user, key=key,
-                        auth_version=version, os_options=os_options, **opts)
+                        auth_version=version, os_options=os_options, credentials_from=key_from, **opts)

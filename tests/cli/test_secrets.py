@@ -11,10 +11,13 @@ CANARY = "canary-secret-5f1e2d"
 def test_bad_credentials_exit_77_and_never_show_the_secret(tmp_path, swift_server):
     rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
     cfg = swift_config(tmp_path, swift_server.auth_url, key=CANARY, retries="0")
+    line = next(n for n, text in enumerate(open(cfg), 1) if text.startswith("key"))
     for extra in ([], ["--debug"]):
         proc = run_cli("--config", cfg, *extra, "upload", str(tmp_path / "logs/app.log"))
         assert proc.returncode == 77, proc.stderr
         assert "authorization failed" in proc.stderr
+        # issue 14: the hint named ST_USER/ST_KEY, but the key came from the file
+        assert f"(check the credentials: key from {cfg}, line {line})" in proc.stderr, proc.stderr
         assert CANARY not in proc.stdout + proc.stderr
         assert "Traceback" not in proc.stderr or extra
 
@@ -27,6 +30,10 @@ def test_canary_in_env_never_appears(tmp_path, swift_server):
     proc = run_cli("--config", cfg, "--debug", "-v", "upload", str(tmp_path / "logs/app.log"), env=env)
     assert proc.returncode == 77
     assert CANARY not in proc.stdout + proc.stderr
+    assert "check the credentials: ST_USER/ST_KEY from the environment" in proc.stderr, proc.stderr
+    env = dict(env, SWIFTROTATE_SWIFT_KEY=CANARY + "x", SWIFTROTATE_SWIFT_USER="test:tester")
+    proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"), env=env)
+    assert proc.returncode == 77 and "check the credentials: key from SWIFTROTATE_SWIFT_KEY" in proc.stderr
 
 
 @pytest.mark.parametrize("where", ["config", "env"])
@@ -45,6 +52,9 @@ def test_s3_secret_never_appears(tmp_path, swift_server, where):
                    str(tmp_path / "logs/app.log"), env=env)
     assert proc.returncode == 77, proc.stderr
     assert CANARY not in proc.stdout + proc.stderr
+    source = (f"secret_access_key from {tmp_path / 'c.conf'}, line" if where == "config"
+              else "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the environment")
+    assert f"check the credentials: {source}" in proc.stderr, proc.stderr
 
 
 def test_swift_token_and_url_credentials_never_appear(tmp_path, swift_server):
