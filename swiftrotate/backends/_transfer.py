@@ -12,7 +12,7 @@ swiftclient, no HTTP), and must not hold the contract: that is base.py.
 import hashlib
 import os
 
-from ..errors import ConfigError, IntegrityError
+from ..errors import ConfigError, IntegrityError, TransientError
 
 MIB = 1024 * 1024
 CHUNK = MIB
@@ -50,19 +50,13 @@ def tls_refusal(exc, what, url, ca_setting, name_setting):
     import ssl
     from urllib.parse import urlsplit
 
-    todo, seen = [exc], set()
-    while todo:
-        e = todo.pop()
+    for e in _chain(exc):
         if isinstance(e, ssl.SSLCertVerificationError):
             reason, wrong_name = (e.verify_message or str(e)).rstrip("."), e.verify_code in (62, 64)
             break
         if type(e).__name__ == "CertificateError":  # urllib3's own host name check
             reason, wrong_name = str(e), True
             break
-        if id(e) not in seen:
-            seen.add(id(e))
-            todo += [x for x in (*e.args, getattr(e, "reason", None), *getattr(e, "kwargs", {}).values(),
-                                 e.__cause__, e.__context__) if isinstance(x, BaseException)]
     else:
         return None
     if wrong_name:
@@ -71,6 +65,52 @@ def tls_refusal(exc, what, url, ca_setting, name_setting):
         hint = f"if the server's CA is private, set {ca_setting}"
     parts = urlsplit(url)
     return ConfigError(f"{what}: TLS certificate of {parts.scheme}://{parts.netloc} refused: {reason}", hint)
+
+
+def _chain(exc):
+    """`exc` and every exception behind it: requests, urllib3 and botocore
+    wrap the socket's error in args, reason, kwargs or the cause."""
+    todo, seen = [exc], set()
+    while todo:
+        e = todo.pop()
+        if id(e) not in seen:
+            seen.add(id(e))
+            yield e
+            todo += [x for x in (*e.args, getattr(e, "reason", None), *getattr(e, "kwargs", {}).values(),
+                                 e.__cause__, e.__context__) if isinstance(x, BaseException)]
+
+
+def unreachable(exc, what, url, url_setting):
+    """The TransientError for a network failure: which endpoint, and why
+    (refused, DNS, timeout, reset, TLS) in words, not the library's text."""
+    import errno
+    import socket
+    import ssl
+    from urllib.parse import urlsplit
+
+    chain = list(_chain(exc))
+    names = {type(e).__name__ for e in chain}
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        cause = "connection refused"
+    elif any(isinstance(e, socket.gaierror) for e in chain):
+        cause = "the host name does not resolve (DNS)"
+    elif any(isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH) for e in chain):
+        cause = "no route to the host"
+    elif names & {"ReadTimeoutError", "ReadTimeout"}:
+        cause = "no answer within read_timeout"
+    elif names & {"ConnectTimeoutError", "ConnectTimeout"} or any(isinstance(e, TimeoutError) for e in chain):
+        cause = "connecting timed out (connect_timeout)"
+    elif any(isinstance(e, ConnectionResetError) for e in chain) or names & {"ConnectionClosedError",
+                                                                                  "RemoteDisconnected"}:
+        cause = "the server closed the connection"
+    elif any(isinstance(e, ssl.SSLError) for e in chain):
+        cause = "TLS failed: " + next(str(e.reason or e) for e in chain if isinstance(e, ssl.SSLError))
+    else:
+        first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+        cause = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    parts = urlsplit(url or "")
+    return TransientError(f"{what}: cannot reach {parts.scheme}://{parts.netloc}: {cause}",
+                          f"check {url_setting} and that the server is up; the next run retries")
 
 
 def unlink_quietly(path):

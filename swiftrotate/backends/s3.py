@@ -22,7 +22,7 @@ import logging
 from .. import lifecycle
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
 from ._transfer import (CHUNK, MIB, RangeReader, SMALL, b64, content_type, file_md5, integrity_metadata, md5_of,
-                        parse_metadata, resolve, small_body, tls_refusal)
+                        parse_metadata, resolve, small_body, tls_refusal, unreachable)
 from .base import Backend, Capabilities, ObjectInfo
 from .s3_multipart import MultipartMixin
 
@@ -113,12 +113,10 @@ class S3Backend(MultipartMixin, Backend):
                 self._bexc.IncompleteReadError, self._bexc.ReadTimeoutError, self._bexc.ConnectTimeoutError) as exc:
             # HTTPClientError: the connection closed or reset mid-request (ConnectionClosedError,
             # ResponseStreamingError); IncompleteReadError: a short body. Both are the network.
-            refused = tls_refusal(exc, f"S3: {what}", exc.kwargs.get("endpoint_url") or self.client.meta.endpoint_url,
+            url = exc.kwargs.get("endpoint_url") or self.client.meta.endpoint_url
+            refused = tls_refusal(exc, f"S3: {what}", url,
                                   "ca_bundle = /path/to/ca.pem in [s3] or SWIFTROTATE_S3_CA_BUNDLE", "endpoint_url")
-            if refused is not None:
-                raise refused from None
-            raise TransientError(f"S3: {what}: {type(exc).__name__}",
-                                 "check that the S3 endpoint is reachable; the next run retries") from None
+            raise refused or unreachable(exc, f"S3: {what}", url, "endpoint_url in [s3]") from None
         except self._bexc.FlexibleChecksumError:
             raise IntegrityError(f"S3: {what}: response checksum mismatch",
                                  "for stores that send whole-object checksums set checksum = when_required") from None

@@ -23,7 +23,7 @@ from urllib.parse import quote
 from ..errors import (AuthError, BackendError, ConfigError, Conflict, Incomplete, IntegrityError, NotFound,
                       SwiftrotateError, TransientError)
 from ._transfer import (BytesBody, CHUNK, MIB, RangeChunks, SMALL, content_type, file_md5, integrity_metadata,
-                        md5_of, parse_metadata, resolve, small_body, tls_refusal)
+                        md5_of, parse_metadata, resolve, small_body, tls_refusal, unreachable)
 from .base import Backend, Capabilities, ObjectInfo
 from .swift_slo import SloMixin
 
@@ -154,12 +154,11 @@ class SwiftBackend(SloMixin, Backend):
                 raise SwiftrotateError(f"Swift: {what}: internal error {type(exc).__name__}: {_short(exc)} "
                                        "(please report it)") from exc
             request = getattr(exc, "request", None)
-            refused = tls_refusal(exc, f"Swift: {what}", getattr(request, "url", None) or self._conn_args["authurl"],
+            url = getattr(request, "url", None) or self._conn_args["authurl"]
+            refused = tls_refusal(exc, f"Swift: {what}", url,
                                   "cacert = /path/to/ca.pem in [swift] or SWIFTROTATE_SWIFT_CACERT", "auth_url")
-            if refused is not None:
-                raise refused from None
-            raise TransientError(f"Swift: {what}: {type(exc).__name__}: {_short(exc)}",
-                                 "check that the Swift endpoint is reachable; the next run retries") from None
+            raise refused or unreachable(exc, f"Swift: {what}", url, "auth_url (or the catalog's storage URL)") \
+                from None
 
     def _translate(self, exc, what):
         status = exc.http_status

@@ -1,17 +1,30 @@
 """A store that is down, stalled, busy or slow: bounded waits, retries, the
 --deadline, and insecure TLS said out loud."""
 
-from tests.support.cliconfig import swift_config
-from tests.support.clirun import rotated, run_cli
+import pytest
+
+from tests.support.cliconfig import base_config, swift_config
+from tests.support.clirun import rotated, run_cli, write_config
 from tests.support.servers import FaultProxy, free_port
 
 
-def test_unreachable_endpoint_exits_75_within_the_timeout(tmp_path):
+@pytest.mark.parametrize("kind", ["swift", "s3"])
+@pytest.mark.parametrize("host,cause", [("127.0.0.1:{port}", "connection refused"),
+                                        ("nowhere.invalid", "the host name does not resolve (DNS)")])
+def test_unreachable_endpoint_exits_75_naming_the_endpoint_and_the_cause(tmp_path, kind, host, cause):
+    """Issue 14: Swift printed raw urllib3 text cut mid-error, S3 a bare
+    EndpointConnectionError without the URL."""
     rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
-    port = free_port()  # nothing listens there
-    cfg = swift_config(tmp_path, f"http://127.0.0.1:{port}/auth/v1.0", retries="0", connect_timeout="2")
+    endpoint = "http://" + host.format(port=free_port())  # nothing listens there
+    if kind == "swift":
+        cfg = swift_config(tmp_path, f"{endpoint}/auth/v1.0", retries="0", connect_timeout="2")
+    else:
+        cfg = write_config(tmp_path / "c.conf", dict(base_config(tmp_path, dest="s3://logs"), s3={
+            "endpoint_url": endpoint, "region": "us-east-1", "access_key_id": "a", "secret_access_key": "b",
+            "retries": "0", "connect_timeout": "2"}))
     proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
     assert proc.returncode == 75, proc.stderr
+    assert f": cannot reach {endpoint}: {cause} (check " in proc.stderr, proc.stderr
     assert proc.stderr.count("\n") <= 3 and "Traceback" not in proc.stderr
     assert (tmp_path / "logs/app.log-20261125").exists()
     assert proc.seconds < 60  # a hang guard, not a speed claim
@@ -24,6 +37,7 @@ def test_stalled_server_is_bounded_by_the_read_timeout(tmp_path, swift_server):
         cfg = swift_config(tmp_path, proxy.url_for("/auth/v1.0"), retries="0", read_timeout="2")
         proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
     assert proc.returncode == 75, proc.stderr
+    assert f"cannot reach {proxy.url_for('')}: no answer within read_timeout" in proc.stderr, proc.stderr
     assert proc.seconds < 60  # a hang guard, not a speed claim
 
 
