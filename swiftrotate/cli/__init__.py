@@ -15,7 +15,7 @@ import click
 
 from .. import __version__
 from ..errors import ExitCode, SwiftrotateError
-from .context import Context, log
+from .context import Context, log, record_fatal
 
 COMMANDS = ("fetch", "gate", "lifecycle", "ls", "rename", "upload")
 
@@ -101,6 +101,7 @@ def main(argv=None):
         if debug:
             log.exception("debug traceback")
         click.echo(f"swiftrotate: error: {exc.line()}", err=True)
+        record_fatal(f"error: {exc.line()}")
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("swiftrotate: interrupted", err=True)
@@ -116,7 +117,8 @@ def main(argv=None):
     except Exception as exc:
         if debug:
             raise
-        click.echo(f"swiftrotate: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a "
-                   "traceback, and report it)", err=True)
+        line = f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback, and report it)"
+        click.echo(f"swiftrotate: {line}", err=True)
+        record_fatal(line)
         sys.exit(ExitCode.SOFTWARE)
     sys.exit(ExitCode.OK)

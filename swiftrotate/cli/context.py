@@ -13,6 +13,7 @@ from ..config import Settings, open_store
 from ..errors import ConfigError
 
 log = logging.getLogger("swiftrotate")
+DEFAULT_SYSLOG = "/dev/log"
 
 
 class Context:
@@ -56,6 +57,23 @@ def setup_logging(settings, debug, verbose, quiet):
     # Their DEBUG output can carry tokens and response bodies: never shown.
     for noisy in ("swiftclient", "botocore", "boto3", "urllib3", "s3transfer"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
+
+
+def record_fatal(line):
+    """Also send a run-ending error (a bad config, the lock busy) to syslog:
+    under logrotate and cron nobody reads stderr. Before the config could be
+    read, the default socket is all there is."""
+    handlers = [h for h in log.handlers if type(h).__name__ == "SysLogHandler"]
+    if not handlers and not sys.stderr.isatty() and os.path.exists(DEFAULT_SYSLOG):
+        from logging.handlers import SysLogHandler
+
+        try:
+            handlers = [SysLogHandler(DEFAULT_SYSLOG)]
+            handlers[0].setFormatter(logging.Formatter("swiftrotate[%(process)d]: %(message)s"))
+        except OSError:
+            return
+    for handler in handlers:
+        handler.handle(log.makeRecord(log.name, logging.ERROR, __file__, 0, "%s", (line,), None))
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -56,3 +56,27 @@ def test_syslog_gets_one_summary_line_and_escaped_names(tmp_path):
     proc = run_cli("--config", bad, "upload", f"{logs}/*.log")
     assert proc.returncode == 78 and "local9" in proc.stderr
 
+
+
+def test_an_error_that_ends_the_run_reaches_syslog_too(tmp_path):
+    """A bad setting under logrotate or cron was printed to stderr only,
+    which nobody reads there: it is also an err line in syslog."""
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "log"))
+    sock.settimeout(0.5)
+    rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, syslog_socket=str(tmp_path / "log"),
+                                                        dateformat="-%Q"))
+    proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 78 and proc.stderr.count("\n") == 1, proc.stderr
+    lines = []
+    try:
+        while True:
+            lines.append(sock.recv(65536).decode())
+    except socket.timeout:
+        pass
+    sock.close()
+    assert len(lines) == 1 and lines[0].startswith("<11>swiftrotate["), lines  # user.err
+    assert "error: " in lines[0] and "-%Q" in lines[0], lines
