@@ -1,7 +1,7 @@
 """Typed errors and the exit codes they map to.
 
 Backends translate their library's exceptions into these; commands raise
-them; only cli/ turns them into exit codes (sysexits values, see README).
+them; only cli/ turns them into exit codes (sysexits values, see docs/reference.md).
 Must not: import anything of swiftrotate's (everything imports this).
 """
 from enum import IntEnum

@@ -2,7 +2,7 @@
 parses, calls its core in commands/, and renders the result with
 cli/output.py. Here: the group, its global options, and the one place
 where typed errors become exit codes (errors.ExitCode, sysexits values;
-see README): 0 ok, 1 gate veto, 2 usage, 65 data/integrity, 66 missing
+see docs/reference.md): 0 ok, 1 gate veto, 2 usage, 65 data/integrity, 66 missing
 input, 69 unavailable, 70 internal, 74 local I/O, 75 temporary failure,
 77 permission/auth, 78 config, 130 interrupted.
 

@@ -16,7 +16,7 @@ import trustme
 from tests.support.clirun import rotated, run_cli, write_config
 from tests.support.tlsproxy import TLSProxy
 
-# README "Exit codes": 78 = configuration, "fix the config". Not 75: no retry
+# docs/reference.md "Exit codes": 78 = configuration, "fix the config". Not 75: no retry
 # makes an untrusted certificate trusted, so the next run would fail alike.
 TLS_REFUSED = 78
 
