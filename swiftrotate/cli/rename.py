@@ -31,7 +31,9 @@ from .context import pass_ctx, verbosity
 @click.option("-n", "--dry-run", is_flag=True, help="Print the plan (old -> new, date source); change nothing.")
 @click.option("--journal", metavar="FILE",
               help="Where the undo journal goes (default STATE_DIR/rename/rename-TIME-PID.jsonl).")
-@click.option("--undo", metavar="JOURNAL", help="Rename back what the run that wrote JOURNAL renamed.")
+@click.option("--undo", is_flag=True,
+              help="Rename back what the run that wrote the journal given as PATH renamed: "
+                   "rename --undo [--dry-run] JOURNAL.")
 @verbosity
 @pass_ctx
 def rename(obj, paths, recursive, include, exclude, dateformat, date_from, dateyesterday, tz, on_collision, force,
@@ -42,13 +44,14 @@ def rename(obj, paths, recursive, include, exclude, dateformat, date_from, datey
     \b
     PATH is a folder, a numbered file, or a live log (its rotations). Live
     logs, dateext names and other files are left alone. Every real run writes
-    a journal first; `swiftrotate rename --undo JOURNAL` reverses it.
+    a journal first; `swiftrotate rename --undo JOURNAL` reverses it
+    (`--undo --dry-run JOURNAL` shows what it would do).
     Exit 0 only when every numbered file found was renamed.
     """
-    if undo:
-        if paths:
-            raise UsageError("--undo takes a journal, not PATHs")
-        return _undo(undo, dry_run, obj)
+    if undo:  # a flag, with the journal as PATH: --undo --dry-run JOURNAL reads as well as --undo JOURNAL -n
+        if len(paths) != 1:
+            raise UsageError("--undo takes one JOURNAL (the file named by a rename run's last line)")
+        return _undo(paths[0], dry_run, obj)
     if not paths:
         raise UsageError("rename needs at least one PATH (a folder, a numbered file or a live log)")
     opts = core.options(obj.settings, recursive=recursive, include=include, exclude=exclude, dateformat=dateformat,

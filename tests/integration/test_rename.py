@@ -305,6 +305,12 @@ def test_undo_restores_exactly_and_twice_is_a_no_op(tmp_path, cfg):
     before = snapshot(root)
     assert rename(cfg, "-r", str(root)).returncode == 0
     (journal,) = journals(tmp_path)
+    after = snapshot(root)
+    # issue 14: the documented word order failed with a usage error; both orders preview the same
+    for args in (["--undo", "--dry-run", str(journal)], ["--undo", str(journal), "--dry-run"]):
+        preview = run_cli("rename", *args)
+        assert preview.returncode == 0, preview.stderr
+        assert f"{len(RENAMED)} would restore" in preview.stderr and snapshot(root) == after
     undo = run_cli("rename", "--undo", str(journal))
     assert undo.returncode == 0, undo.stderr
     assert f"{len(RENAMED)} restored, 0 could not be" in undo.stderr
