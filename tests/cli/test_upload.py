@@ -190,3 +190,43 @@ def test_creating_a_container_is_said_and_can_be_refused(store, tmp_path):
     refused = run_cli("--config", cfg, "upload", str(logs / "app.log"), env=store.env)
     assert refused.returncode == 66, refused.stderr
     assert f"{dest.split('://')[1]} does not exist" in refused.stderr and "created" not in refused.stderr
+
+
+def test_an_mtime_in_the_future_is_said_at_once_and_busy_files_share_one_wait(tmp_path):
+    """Issue 14: six files stamped ahead of the clock (clock skew, faketime)
+    each waited 4 x settle_seconds in turn, then were "still being written".
+    A future mtime is its own error, said without waiting; files that are
+    really busy share one wait."""
+    import os
+    import threading
+
+    logs = tmp_path / "logs"
+    future = [rotated(logs, f"app{i}.log-20261125", b"x\n", age=-3600) for i in range(6)]
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, settle_seconds="600"))
+    proc = run_cli("--config", cfg, "-v", "upload", f"{logs}/*.log", timeout=300)  # a wait would be 40 min
+    assert proc.returncode == 75, proc.stderr
+    assert proc.stderr.count("s in the future (clock skew?)") == 6 and "waiting" not in proc.stderr, proc.stderr
+    assert all(p.exists() for p in future)
+    # three files written to all along: one wait for the run, three failures after it
+    for p in future:
+        p.unlink()
+    busy = [rotated(logs, f"busy{i}.log-20261125", b"x\n", age=0) for i in range(3)]
+    stop = threading.Event()
+
+    def touch():
+        while not stop.wait(0.2):
+            for p in busy:
+                os.utime(p, None)
+
+    toucher = threading.Thread(target=touch)
+    toucher.start()
+    try:
+        cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, settle_seconds="1"))
+        proc = run_cli("--config", cfg, "-v", "upload", f"{logs}/*.log")
+    finally:
+        stop.set()
+        toucher.join()
+    assert proc.returncode == 75, proc.stderr
+    assert proc.stderr.count("waiting for") == 1 and "waiting for 3 file(s)" in proc.stderr, proc.stderr
+    assert proc.stderr.count("is still being written") == 3, proc.stderr
+    assert all(p.exists() for p in busy)
