@@ -31,7 +31,7 @@ def installed(tmp_path_factory):
     src = root / "src"
     subprocess.run(["git", "clone", "-q", str(REPO), str(src)], check=True, timeout=120)
     env = {"PREFIX": str(root / "opt/swiftrotate"), "BINDIR": str(root / "bin"),
-           "CONFIG": str(root / "etc/swiftrotate.conf")}
+           "CONFIG": str(root / "etc/swiftrotate.conf"), "MANDIR": str(root / "man/man1")}
     start = time.monotonic()
     first = run_install(src, env)
     print(f"scripts/install from a fresh clone: {time.monotonic() - start:.1f}s")
@@ -52,6 +52,8 @@ def test_install_creates_the_venv_the_link_and_the_config(installed):
     assert os.readlink(link) == env["PREFIX"] + "/bin/swiftrotate"
     assert stat.S_IMODE(os.stat(env["CONFIG"]).st_mode) == 0o600
     assert pathlib.Path(env["CONFIG"]).read_text() == (REPO / "examples/swiftrotate.conf").read_text()
+    assert f"man page: {env['MANDIR']}/swiftrotate.1" in lines
+    assert pathlib.Path(env["MANDIR"], "swiftrotate.1").read_text().startswith(".TH SWIFTROTATE 1 ")
     # no `doctor` command (yet): the next step is a dry run
     assert f"swiftrotate --config {env['CONFIG']} upload --dry-run '/var/log/nginx/*.log'" in first.stdout
 
@@ -68,12 +70,12 @@ def test_install_refuses_to_replace_a_command_that_is_not_its_link(tmp_path):
     bindir.mkdir()
     (bindir / "swiftrotate").write_text("#!/bin/sh\n")
     proc = run_install(REPO, {"PREFIX": str(tmp_path / "opt"), "BINDIR": str(bindir),
-                              "CONFIG": str(tmp_path / "swiftrotate.conf")})
+                              "CONFIG": str(tmp_path / "swiftrotate.conf"), "MANDIR": str(tmp_path / "man")})
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
         f"scripts/install: {bindir}/swiftrotate exists and is not a link (another install?): "
         "remove it, then run this again"]
-    assert not (tmp_path / "opt").exists() and not (tmp_path / "swiftrotate.conf").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]  # nothing made
 
 
 def rotate_with_bare_hook(root, name, config, path):
