@@ -21,8 +21,8 @@ def path_with_swiftrotate(tmp_path):
 
 
 def source(shell, path):
-    proc = subprocess.run(["swiftrotate"], env={**os.environ, "PATH": path, f"_SWIFTROTATE_COMPLETE": f"{shell}_source"},
-                          capture_output=True, text=True, timeout=60)
+    env = {**os.environ, "PATH": path, "_SWIFTROTATE_COMPLETE": f"{shell}_source"}
+    proc = subprocess.run(["swiftrotate"], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

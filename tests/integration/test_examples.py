@@ -46,8 +46,8 @@ def lab_for(conf, tmp_path):
         "dest": f"file://{tmp_path / 'store'}", "state_dir": str(tmp_path / "state"),
         "spool_dir": str(tmp_path / "spool"), "host": "web01", "settle_seconds": "0"}})
     text = open(conf).read()
-    head = text[:text.index("{")].splitlines()
-    patterns = [w for line in head if not line.startswith("#") for w in line.split()]
+    stanza = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    patterns = stanza[:stanza.index("{")].split()
     lab = Lab(tmp_path / "lab", config, logs=[p[len("/var/log/"):].replace("*", "app") for p in patterns])
     for name in lab.logs:
         (lab.logs_dir / name).parent.mkdir(parents=True, exist_ok=True)
