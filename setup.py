@@ -23,6 +23,7 @@ setup(
         "zstd": ["zstandard"],
         "test": [
             "pytest>=7",
+            "build==1.6.1",  # scripts/test builds the sdist and wheel
             "hypothesis>=6",
             # real servers for the contract and integration tests
             "swift==2.38.3",
