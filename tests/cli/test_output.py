@@ -2,7 +2,7 @@
 escaped by ls, one escaped summary line in syslog."""
 
 from tests.support.cliconfig import base_config, swift_config
-from tests.support.clirun import rotated, run_cli, write_config
+from tests.support.clirun import Syslog, rotated, run_cli, write_config
 
 
 def test_ls_escapes_keys_planted_in_the_store(tmp_path, swift_server):
@@ -26,11 +26,7 @@ def test_syslog_gets_one_summary_line_and_escaped_names(tmp_path):
     """stderr not a terminal (as under logrotate and cron): the run is logged
     to syslog_socket (a datagram socket here, /dev/log by default): each
     name escaped, one summary line."""
-    import socket
-
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(tmp_path / "log"))
-    sock.settimeout(0.5)
+    syslog = Syslog(tmp_path / "log")
     logs = tmp_path / "logs"
     rotated(logs, "app.log-20261125", b"x\n")
     rotated(logs, "we\tird.log-20261125", b"y\n")
@@ -38,13 +34,7 @@ def test_syslog_gets_one_summary_line_and_escaped_names(tmp_path):
                                                         syslog_facility="local3"))
     proc = run_cli("--config", cfg, "upload", f"{logs}/*.log")
     assert proc.returncode == 65, proc.stderr
-    lines = []
-    try:
-        while True:
-            lines.append(sock.recv(65536).decode())
-    except socket.timeout:
-        pass
-    sock.close()
+    lines = syslog.drain()
     summaries = [line for line in lines if "upload: 2 file(s)" in line]
     assert len(summaries) == 1, lines
     assert all(line.startswith(tuple("<%d>swiftrotate[" % (19 * 8 + level) for level in (3, 4, 6)))
@@ -61,22 +51,12 @@ def test_syslog_gets_one_summary_line_and_escaped_names(tmp_path):
 def test_an_error_that_ends_the_run_reaches_syslog_too(tmp_path):
     """A bad setting under logrotate or cron was printed to stderr only,
     which nobody reads there: it is also an err line in syslog."""
-    import socket
-
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(tmp_path / "log"))
-    sock.settimeout(0.5)
+    syslog = Syslog(tmp_path / "log")
     rotated(tmp_path / "logs", "app.log-20261125", b"x\n")
     cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, syslog_socket=str(tmp_path / "log"),
                                                         dateformat="-%Q"))
     proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
     assert proc.returncode == 78 and proc.stderr.count("\n") == 1, proc.stderr
-    lines = []
-    try:
-        while True:
-            lines.append(sock.recv(65536).decode())
-    except socket.timeout:
-        pass
-    sock.close()
+    lines = syslog.drain()
     assert len(lines) == 1 and lines[0].startswith("<11>swiftrotate["), lines  # user.err
     assert "error: " in lines[0] and "-%Q" in lines[0], lines

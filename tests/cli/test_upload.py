@@ -2,7 +2,7 @@
 a missing folder, a corrupt ledger, and a key already taken."""
 
 from tests.support.cliconfig import base_config
-from tests.support.clirun import rotated, run_cli, write_config
+from tests.support.clirun import Syslog, rotated, run_cli, write_config
 
 
 def test_local_default_store_round(tmp_path):
@@ -122,11 +122,7 @@ def test_a_different_object_at_the_key_is_never_overwritten(store, tmp_path):
 def test_an_implicit_dest_is_named_every_run_and_is_not_safe_for_the_gate(tmp_path):
     """Issue 14: with no dest anywhere, upload archived into STATE_DIR/archive
     on the same disk, silently, and the gate then let logrotate delete."""
-    import socket
-
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(tmp_path / "log"))
-    sock.settimeout(0.5)
+    syslog = Syslog(tmp_path / "log")
     logs = tmp_path / "logs"
     rotated(logs, "app.log-20261125", b"a\n")
     general = {"state_dir": str(tmp_path / "state"), "host": "web01", "settle_seconds": "0",
@@ -142,14 +138,8 @@ def test_an_implicit_dest_is_named_every_run_and_is_not_safe_for_the_gate(tmp_pa
     gate = run_cli("--config", cfg, "gate", str(logs / "app.log-20261125"))
     assert gate.returncode == 1 and "gate: keeping" in gate.stderr and "no dest is set" in gate.stderr, gate.stderr
     assert (logs / "app.log-20261125").exists()
-    syslog = []
-    try:
-        while True:
-            syslog.append(sock.recv(65536).decode())
-    except socket.timeout:
-        pass
-    sock.close()
-    assert sum("no dest is set" in line for line in syslog) == 3, syslog
+    lines = syslog.drain()
+    assert sum("no dest is set" in line for line in lines) == 3, lines
     # set explicitly, the same folder is quiet, and the gate lets the verified file go
     for explicit in (["--dest", default], []):
         env = {} if explicit else {"SWIFTROTATE_DEST": default}
