@@ -9,6 +9,7 @@ size, mtime and inode match a row is known to be archived.
 Must not: talk to a store or decide what is archived: callers record what
 the store confirmed.
 """
+import fnmatch
 import os
 import sqlite3
 import threading
@@ -210,6 +211,16 @@ class Ledger:
     def _file_row(dest, unit, path, st):
         return ("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?)",
                 (dest, path, st.st_size, st.st_mtime_ns, st.st_ino, unit))
+
+    def archived_like(self, dest, globs):
+        """True when a file whose path matches one of `globs` was ever
+        recorded for dest."""
+        with self._lock:
+            try:
+                paths = [row[0] for row in self.db.execute("SELECT path FROM files WHERE dest=?", (dest,))]
+            except sqlite3.Error:
+                return False
+        return any(fnmatch.fnmatchcase(path, g) for path in paths for g in globs)
 
     def set_content(self, dest, unit, key, content_sha256):
         """Remember the uncompressed sha256 of the unit's stored compressed form."""

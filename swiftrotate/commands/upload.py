@@ -69,7 +69,7 @@ def _live_patterns(args, layouts):
     return [discover.rotated_arg_to_live(p, layouts) for p in discover.split_patterns(args)]
 
 
-def collect(settings, args, report):
+def collect(settings, args, report, archived=lambda globs: False):
     """(candidate, key) pairs for every rotated file the arguments name; a
     file whose key cannot be built is a failed outcome, not a crash.
 
@@ -111,18 +111,25 @@ def collect(settings, args, report):
         report.near_misses += discover.near_misses(pattern, [o for _, o in layouts], seen)
         if not hit:
             empty.append(pattern)
-    _report_absent(settings, patterns, missing, empty, report)
+    def rotated_globs(pattern):  # where its rotations would be, in every layout
+        folder, name = os.path.split(pattern)
+        return [os.path.join(folder, olddir or "", name) + "?*" for _, olddir in layouts]
+
+    nothing = [p for p in missing + empty if not archived(rotated_globs(p))]
+    _report_absent(settings, patterns, nothing, missing, report)
     return pairs
 
 
-def _report_absent(settings, patterns, missing, empty, report):
+def _report_absent(settings, patterns, nothing, missing, report):
     """A pattern that names nothing (its folder is missing, or no file
-    matches) is most often a typo in a cron line, which "nothing rotated
-    yet" would hide forever: exit 66. Beside patterns that do name files
-    (a logrotate stanza listing logs that may be absent), a warning; with
-    missingok for that log, nothing."""
-    absent = [p for p in missing + empty if not settings.get_bool("missingok", p)]
-    for pattern in absent:
+    matches) and never did (the ledger has no file of it: a retired log
+    whose rotations --remove took, or logrotate deleted, is fine) is most often a typo in a cron
+    line, which "nothing rotated yet" would hide forever: exit 66. Beside
+    patterns that do name files (a logrotate stanza listing logs that may be
+    absent), a warning; with missingok for that log, nothing."""
+    for pattern in nothing:
+        if settings.get_bool("missingok", pattern):
+            continue
         if pattern in missing:
             error = SourceMissing(f"no folder {escape(os.path.dirname(pattern))} (for {escape(pattern)})",
                                   "check the path in the cron line or logrotate stanza")
@@ -130,7 +137,7 @@ def _report_absent(settings, patterns, missing, empty, report):
             error = SourceMissing(f"{escape(pattern)} matches no file, live or rotated",
                                   "check the name in the cron line or logrotate stanza; for a log that may be "
                                   "absent, set missingok = yes in its [log GLOB] section")
-        if len(missing) + len(empty) < len(patterns):
+        if len(nothing) < len(patterns):
             report.warnings.append(error.line())
         else:
             report.problems.append(error)
@@ -179,7 +186,7 @@ def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=Fals
                 except FileNotFoundError:
                     ledger.spool_remove(cand.path)
             spooled = {cand.path: cand.live for cand, _, _ in pending}
-            found = collect(settings, args, report)
+            found = collect(settings, args, report, lambda globs: ledger.archived_like(dest, globs))
             warn_near_misses(report, settings, ledger, log)
             for error in report.problems + [o.error for o in report.outcomes if o.error is not None]:
                 log.error("not archived: %s", error.line())  # refused before any upload: said now

@@ -94,6 +94,11 @@ def test_a_pattern_that_matches_nothing_is_66_unless_missingok(tmp_path):
     sections = dict(base_config(tmp_path), **{f"log {logs}/ap*.log": {"missingok": "yes"}})
     proc = run_cli("--config", write_config(tmp_path / "m.conf", sections), "upload", str(logs / "ap.log"))
     assert proc.returncode == 0 and "matches no file" not in proc.stderr, proc.stderr
+    # a retired log whose rotations are archived and gone (--remove, logrotate's expiry): fine, quiet
+    proc = run_cli("--config", cfg, "upload", "--remove", str(logs / "app.log"))
+    assert proc.returncode == 0 and not (logs / "app.log-20261125").exists(), proc.stderr
+    proc = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+    assert proc.returncode == 0 and "matches no file" not in proc.stderr, proc.stderr
 
 
 def test_a_different_object_at_the_key_is_never_overwritten(store, tmp_path):
