@@ -227,5 +227,6 @@ def test_folders_taboo_and_leaking_globals_read_as_logrotate_reads_them(tmp_path
     conf = tmp_path / "c.conf"
     conf.write_text(f"tabooext + .skip\ninclude {d}\n/var/log/t/in.log {{\n  include {tmp_path}/one\n}}\n")
     reading = _compare(conf, tmp_path / "state")
-    assert [os.path.basename(s.file) for s in reading.stanzas] == [".h.dpkg-old", "B", "a", "b", "f.conf", "g", "c.conf"]
+    names = [os.path.basename(s.file) for s in reading.stanzas]
+    assert names == [".h.dpkg-old", "B", "a", "b", "f.conf", "g", "c.conf"]
     assert [e.kind for e in reading.errors] == ["file"]

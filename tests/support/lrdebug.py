@@ -19,7 +19,8 @@ HEADER = re.compile(
     r"(?P<text>.*?) (?:(?P<crit>after (?P<days>\d+) days |weekly |monthly |yearly |hourly |(?P<bytes>\d+) bytes )"
     r"|forced from command line )(?:\((?P<rotate>\d+) rotations\)\n|(?P<none>\(no old logs will be kept\)\n))?"
     r"(?:olddir is (?P<olddir>.*?), )?empty log files are (?P<notempty>not )?rotated, "
-    r"(?:only log files >= (?P<minsize>\d+) bytes are rotated, )?(?:log files >= (?P<maxsize>\d+) are rotated earlier, )?"
+    r"(?:only log files >= (?P<minsize>\d+) bytes are rotated, )?"
+    r"(?:log files >= (?P<maxsize>\d+) are rotated earlier, )?"
     r"(?:only log files older than (?P<minage>\d+) days are rotated, )?"
     r"(?:old logs mailed to (?P<mail>.*?)|old logs are removed)\n", re.S)
 
