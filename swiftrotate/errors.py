@@ -55,6 +55,16 @@ class UnknownOption(ConfigError):
         self.name, self.known = name, known
 
 
+class LogrotateConfError(ConfigError):
+    """logrotate's own configuration is malformed at `file`:`line` (logrotate_conf.py). `kind` says
+    what logrotate 3.21 does about it: "ignored" (that line), "stanza" (skips the stanza) or "file"
+    (skips the rest of the file and undoes its global settings)."""
+
+    def __init__(self, message, hint=None, *, file, line, kind):
+        super().__init__(message, hint)
+        self.file, self.line, self.kind = file, line, kind
+
+
 class SourceMissing(SwiftrotateError):
     """A local input (file, folder, archive range) does not exist."""
 
