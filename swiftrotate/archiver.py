@@ -353,10 +353,12 @@ class Archiver:
             pass
 
 
-def from_settings(settings, backend, ledger, log, remove=False, verify=False):
-    """The one Archiver setup, shared by upload and the gate: per-log
-    settings are looked up once per live log, not per file (a backlog has
-    thousands of files of one log)."""
+def from_settings(settings, backend, ledger, log, remove=False, verify=False, compress=None):
+    """The one Archiver setup, shared by upload, the gate and verify --repair:
+    per-log settings are looked up once per live log, not per file (a backlog
+    has thousands of files of one log). `compress` (cand -> None, "gzip" or
+    "zstd") replaces the compress setting: a repair re-creates the form the
+    ledger holds, whatever the setting says today."""
 
     @functools.lru_cache(maxsize=None)
     def expire_seconds(live):
@@ -369,4 +371,4 @@ def from_settings(settings, backend, ledger, log, remove=False, verify=False):
 
     return Archiver(backend, ledger, settings.get("dest"), settings.get("host"), log, remove=remove,
                     expire_after=lambda cand: expire_seconds(cand.live),
-                    compress=lambda cand: compress_method(cand.live), verify=verify)
+                    compress=compress or (lambda cand: compress_method(cand.live)), verify=verify)

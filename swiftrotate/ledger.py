@@ -197,6 +197,36 @@ class Ledger:
         keys = ("key", "size", "sha256", "content_sha256", "content_size", "verified_at")
         return dict(zip(keys, row))
 
+    def units(self, dest):
+        """Every unit row of `dest` (dicts as unit() gives, plus "unit"), sorted by key."""
+        with self._lock:
+            try:
+                rows = self.db.execute(
+                    "SELECT unit, key, size, sha256, content_sha256, content_size, verified_at "
+                    "FROM units WHERE dest=? ORDER BY key", (dest,)).fetchall()
+            except sqlite3.Error:
+                return []
+        keys = ("unit", "key", "size", "sha256", "content_sha256", "content_size", "verified_at")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def paths(self, dest):
+        """unit -> the local paths recorded as that unit (sorted), for `dest`."""
+        out = {}
+        with self._lock:
+            try:
+                rows = self.db.execute("SELECT unit, path FROM files WHERE dest=? ORDER BY path",
+                                       (dest,)).fetchall()
+            except sqlite3.Error:
+                return out
+        for unit, path in rows:
+            out.setdefault(unit, []).append(path)
+        return out
+
+    def unverify(self, dest, unit, key):
+        """The store did not confirm the unit archived as `key`: its row no
+        longer counts as recently verified (the gate asks the store again)."""
+        self._write(("UPDATE units SET verified_at=0 WHERE dest=? AND unit=? AND key=?", (dest, unit, key)))
+
     def record(self, dest, unit, *, key, size, sha256, content_sha256, content_size, path, st):
         """The unit is archived as `key` (verified now), and the file at
         `path` with stat `st` is known to be it."""

@@ -1,6 +1,6 @@
 """How results look: one line per file or archive, summaries, the table of
 a rename plan, the fetch listing (text or JSON) and its progress bar, the
-lifecycle difference.
+lifecycle difference, verify's findings (text or JSON) and its progress bar.
 
 Owns: every line the cli/ wrappers write, to stdout or stderr (errors that
 end a run are main()'s). Must not: decide anything.
@@ -96,6 +96,66 @@ class FetchProgress:
 def fetch_summary(result, folder):
     click.echo(f"swiftrotate: {result.fetched} of {len(result.plan.items)} archive(s) in {folder}, verified",
                err=True)
+
+
+class VerifyProgress:
+    """verify: a progress bar on a terminal (stderr, unless -q), each finding
+    and repair as it happens (not with --json: the document has them), and
+    with -v one line per archive found whole."""
+
+    def __init__(self, show_bar, verbose, as_json):
+        self.bar, self.show_bar, self.verbose, self.as_json = None, show_bar, verbose, as_json
+
+    def start(self, total):
+        if self.show_bar and sys.stderr.isatty() and total:
+            self.bar = click.progressbar(length=total, file=sys.stderr, label="verify", show_pos=True,
+                                         show_percent=True)
+
+    def done(self, row, found):
+        if self.bar is not None:
+            self.bar.update(1)
+        if self.as_json:
+            return
+        if found is not None:
+            log.error("verify: %s %s: %s (%s)", found.category, escape(found.key), found.detail, found.where())
+        elif self.verbose:
+            click.echo(f"ok       {escape(row['key'])}", err=True)
+
+    def repaired(self, found):
+        if self.as_json:
+            return
+        if found.repaired:
+            log.warning("verify: repaired %s: %s", escape(found.key), found.note)
+        else:
+            log.error("verify: cannot repair %s: %s", escape(found.key), found.note)
+
+    def finish(self):
+        if self.bar is not None:
+            self.bar.render_finish()
+
+
+def verify_summary(result, *, quiet, as_json):
+    """The summary line (an error when anything is wrong, else shown unless
+    -q), or with --json the one document on stdout."""
+    if as_json:
+        import json  # only --json needs it
+
+        counts = {c: result.count(c) for c in ("missing", "broken", "differ")}
+        click.echo(json.dumps({
+            "dest": result.dest, "checked": result.checked, "read": result.read, **counts,
+            "repaired": result.repaired, "not_checked": result.total - result.checked,
+            "stopped": result.stopped.line() if result.stopped is not None else None,
+            "findings": [{"category": f.category, "key": f.key, "path": f.path, "paths": f.paths,
+                          "detail": f.detail, "found_by": "read" if f.read else "head", "repaired": f.repaired,
+                          "note": f.note} for f in result.findings]}, indent=1))
+    if result.stopped is not None:
+        log.error("verify: stopped: %s", result.stopped.line())
+    if as_json:
+        return
+    if result.exit_code:
+        log.error("%s", result.summary())
+    elif not quiet:
+        click.echo(f"swiftrotate: {result.summary()}", err=True)
 
 
 def lifecycle_diff(result):

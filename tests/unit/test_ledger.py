@@ -62,3 +62,27 @@ def test_spool_rows(tmp_path):
     ledger.spool_remove("/spool/1-a")
     assert ledger.spooled() == []
     ledger.close()
+
+
+def test_units_of_a_dest_with_their_files_and_a_finding_unverifies_one(tmp_path):
+    """What `verify` reads: every unit of one dest, sorted by key, with the
+    local files recorded as it; a finding sets its verified_at to 0 (the
+    gate then asks the store again), only for the row it was about."""
+    a, b = tmp_path / "a-20261101", tmp_path / "a-20261101.gz"
+    a.write_bytes(b"x")
+    b.write_bytes(b"y")
+    ledger = _ledger(tmp_path)
+    for dest, unit, key, path in (("d", "u2", "u2", a), ("d", "u1", "u1.gz", b), ("other", "u3", "u3", a)):
+        ledger.record(dest, unit, key=key, size=1, sha256="s" + unit, content_sha256=None, content_size=None,
+                      path=str(path), st=os.lstat(path))
+    ledger.record_file("d", "u2", str(b) + ".copy", os.lstat(b))
+    rows = ledger.units("d")
+    assert [(r["unit"], r["key"], r["sha256"]) for r in rows] == [("u1", "u1.gz", "su1"), ("u2", "u2", "su2")]
+    assert ledger.paths("d") == {"u1": [str(b)], "u2": [str(a), str(b) + ".copy"]}
+    assert all(r["verified_at"] > 0 for r in rows)
+    ledger.unverify("d", "u2", "other-key")  # the row changed meanwhile: left alone
+    assert ledger.unit("d", "u2")["verified_at"] > 0
+    ledger.unverify("d", "u2", "u2")
+    assert ledger.unit("d", "u2")["verified_at"] == 0
+    assert ledger.unit("d", "u1")["verified_at"] > 0 and ledger.unit("other", "u3")["verified_at"] > 0
+    ledger.close()
