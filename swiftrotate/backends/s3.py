@@ -18,6 +18,7 @@ uploads, tagging, listing and the bucket's lifecycle rules. Multipart
 uploads and their leftovers are s3_multipart.py's.
 """
 import logging
+import threading
 
 from .. import lifecycle
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
@@ -93,6 +94,7 @@ class S3Backend(MultipartMixin, Backend):
         self._session, self.profile = session, profile
         self.credentials_from = credentials_from if secret_access_key else ""
         self._bucket_ok = False
+        self._bucket_lock = threading.Lock()
         self._tags_checked = False
 
     def _full(self, key):
@@ -159,24 +161,40 @@ class S3Backend(MultipartMixin, Backend):
             return TransientError(f"S3: {what}: {code or status}", "the next run retries")
         return BackendError(f"S3: {what}: {code} {err.get('Message', '')}".strip())
 
+    def prepare(self):
+        """Check (or create) the bucket once, before worker threads start:
+        parallel first uploads would otherwise race to create it."""
+        self._ensure_bucket()
+
     def _ensure_bucket(self):
-        if self._bucket_ok:
-            return
+        with self._bucket_lock:
+            if not self._bucket_ok:
+                self._check_or_create_bucket()
+                self._bucket_ok = True
+
+    def _check_or_create_bucket(self):
         try:
             self._call(f"bucket {self.bucket}", self.client.head_bucket, Bucket=self.bucket)
+            return
         except NotFound:
             if not self.create_bucket:
                 raise NotFound(f"S3 bucket {self.bucket} does not exist",
                                "create it, or allow create_bucket in [s3]") from None
-            try:
-                self._call(f"create bucket {self.bucket}", self.client.create_bucket, Bucket=self.bucket)
-            except BackendError as exc:
-                # the answer to our first CreateBucket was lost and the retry met our own bucket
-                if "BucketAlreadyOwnedByYou" not in str(exc):
-                    raise
-            # always said: a misspelled bucket would otherwise fill up unseen
-            log.warning("created S3 bucket %s (set create_bucket = no in [s3] to refuse instead)", self.bucket)
-        self._bucket_ok = True
+        try:
+            self._call(f"create bucket {self.bucket}", self.client.create_bucket, Bucket=self.bucket)
+        except BackendError as exc:
+            # BucketAlreadyOwnedByYou: the answer to our first CreateBucket was lost and the retry
+            # met our bucket. BucketAlreadyExists: another run (another host) created it meanwhile,
+            # or it is someone else's: ours only if we can now read it.
+            if "BucketAlreadyOwnedByYou" in str(exc):
+                pass
+            elif "BucketAlreadyExists" in str(exc):
+                self._call(f"bucket {self.bucket}", self.client.head_bucket, Bucket=self.bucket)
+                return
+            else:
+                raise
+        # always said: a misspelled bucket would otherwise fill up unseen
+        log.warning("created S3 bucket %s (set create_bucket = no in [s3] to refuse instead)", self.bucket)
 
     # -- the contract --------------------------------------------------------
     def put(self, key, path, *, size, sha256, metadata=None, expire_after=None, exclusive=False):

@@ -161,7 +161,8 @@ def test_creating_a_container_is_said_and_can_be_refused(store, tmp_path):
     from tests.support.stores import bucket_name, config_for
 
     logs = tmp_path / "logs"
-    rotated(logs, "app.log-20261125", b"x\n")
+    for day in range(20, 26):  # several first uploads in parallel: they must not race to create it
+        rotated(logs, f"app.log-202611{day}", b"x%d\n" % day)
     scheme, said, refuse = {"local": ("file", "created store folder", "create"),
                             "swift": ("swift", "created Swift container", "create_container")}.get(
         store.target, ("s3", "created S3 bucket", "create_bucket"))
@@ -172,7 +173,7 @@ def test_creating_a_container_is_said_and_can_be_refused(store, tmp_path):
     dest = fresh()
     name = dest.split("://")[1]
     cfg = config_for(store, tmp_path, dest=dest)
-    first = run_cli("--config", cfg, "upload", str(logs / "app.log"), env=store.env)
+    first = run_cli("--config", cfg, "upload", "--jobs", "6", str(logs / "app.log"), env=store.env)
     assert first.returncode == 0, first.stderr
     assert first.stderr.count(f"swiftrotate: {said} {name} (set {refuse} = no") == 1, first.stderr
     rotated(logs, "app.log-20261126", b"y\n")
