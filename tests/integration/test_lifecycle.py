@@ -183,6 +183,7 @@ def test_gate_does_not_trust_a_stale_ledger(tmp_path):
     logs = tmp_path / "logs"
     path = rotated(logs, "app.log-20261124", b"only copy\n")
     cfg = write_config(tmp_path / "c.conf", {"swiftrotate": {
+        "dest": f"file://{tmp_path}/state/archive",  # explicit: the gate keeps files for an implicit one
         "state_dir": str(tmp_path / "state"), "host": "web01", "settle_seconds": "0", "gate_max_age": "0"}})
     assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 0
     stored = tmp_path / "state/archive/web01" / str(path).lstrip("/")
@@ -196,7 +197,8 @@ def test_gate_uses_the_per_log_dateformat(tmp_path):
     logs = tmp_path / "logs"
     path = rotated(logs, "app.log-2026-11-24", b"dashed\n")
     cfg = write_config(tmp_path / "c.conf", {
-        "swiftrotate": {"state_dir": str(tmp_path / "state"), "host": "web01", "settle_seconds": "0"},
+        "swiftrotate": {"dest": f"file://{tmp_path}/state/archive", "state_dir": str(tmp_path / "state"),
+                        "host": "web01", "settle_seconds": "0"},
         f"log {logs}/*.log": {"dateformat": "-%Y-%m-%d"}})
     proc = run_cli("--config", cfg, "gate", str(path))
     assert proc.returncode == 0, proc.stderr
