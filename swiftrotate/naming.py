@@ -110,6 +110,33 @@ def parse_stamp(stamp, dateformat=DEFAULT_DATEFORMAT):
         return None
 
 
+def finer_format(dateformat):
+    """The dateformat down to the second (-%Y%m%d -> -%Y%m%d%H%M%S), or None
+    when it already is (or counts seconds with %s): the stamp `swiftrotate
+    rename` gives rotations that fall on one date."""
+    if "%S" in dateformat or "%s" in dateformat:
+        return None
+    return re.sub(r"(%[HM])+$", "", dateformat) + "%H%M%S"
+
+
+def stamp_formats(dateformat):
+    """Every stamp form a log with this dateformat can carry: its own, then
+    the finer one rename gives same-day rotations. upload archives, and
+    fetch and ls read, all of them."""
+    finer = finer_format(dateformat)
+    return (dateformat, finer) if finer else (dateformat,)
+
+
+def parse_stamp_any(stamp, formats):
+    """(datetime, format) for the first of `formats` that parses `stamp`
+    exactly, or (None, None)."""
+    for fmt in formats:
+        when = parse_stamp(stamp, fmt)
+        if when is not None:
+            return when, fmt
+    return None, None
+
+
 def format_stamp(moment, dateformat=DEFAULT_DATEFORMAT):
     if "%s" in dateformat:
         dateformat = dateformat.replace("%s", str(int(moment.timestamp())))

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from swiftrotate.naming import (
-    format_stamp, match_rotated, parse_stamp, split_compression, stamp_pattern, unit_id,
-    validate_key,
+    format_stamp, match_rotated, parse_stamp, parse_stamp_any, split_compression, stamp_formats, stamp_pattern,
+    unit_id, validate_key,
 )
 
 FORMATS = ["-%Y%m%d", "-%Y%m%d%H", "-%Y-%m-%d", ".%Y%m%d-%H%M%S"]
@@ -26,6 +26,26 @@ def test_parse_of_format_is_identity_at_the_format_resolution(moment, fmt):
 def test_stamps_sort_like_dates(moment):
     later = moment + timedelta(days=1)
     assert format_stamp(moment) < format_stamp(later)
+
+
+def test_stamp_formats_are_the_dateformat_and_the_finer_form_rename_gives():
+    assert stamp_formats("-%Y%m%d") == ("-%Y%m%d", "-%Y%m%d%H%M%S")
+    assert stamp_formats("-%Y%m%d%H") == ("-%Y%m%d%H", "-%Y%m%d%H%M%S")
+    assert stamp_formats("-%Y%m%d%H%M%S") == ("-%Y%m%d%H%M%S",)
+    assert stamp_formats("-%s") == ("-%s",)
+
+
+@given(moments, st.sampled_from(FORMATS))
+def test_each_stamp_form_parses_under_its_own_format_only(moment, fmt):
+    """A log's two forms never read each other's stamps: the time to the
+    second comes back from the finer one, the format's own from the other."""
+    formats = stamp_formats(fmt)
+    for own in formats:
+        stamp = format_stamp(moment, own)
+        when, which = parse_stamp_any(stamp, formats)
+        assert which == own and format_stamp(when, own) == stamp
+        assert [f for f in formats if parse_stamp(stamp, f) is not None] == [own]
+    assert parse_stamp_any("-2026-11", formats) == (None, None)
 
 
 @pytest.mark.parametrize("stamp", ["-2026112", "-202611260", "-2026-1126", "-٢٠٢٦١١٢٦", "-20261326", "-20261131",
