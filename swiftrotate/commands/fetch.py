@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from ..dates import parse_day, predecessor, stamp_window, today_in, zone
 from ..download import fetch_to_dir, fetch_to_stream
 from ..errors import UnsafeInput, UsageError, worst_exit
-from ..naming import check_template, escape, format_stamp, parse_stamp, split_compression, validate_key
+from ..naming import (check_template, escape, format_stamp, parse_stamp_any, split_compression, stamp_formats,
+                      validate_key)
 
 GLOB_CHARS = set("*?[")
 
@@ -79,29 +80,31 @@ def _check_host(name):
 
 
 def plan(backend, logs, hosts, start, end, dateformat_of, key_prefix):
-    """Objects of each (host, log) whose stamp falls in [start, end)."""
+    """Objects of each (host, log) whose stamp, in any form the log can
+    carry (naming.stamp_formats), falls in [start, end)."""
     result = Plan()
     for host in hosts:
         for log in logs:
-            fmt = dateformat_of(log)
+            formats = stamp_formats(dateformat_of(log))
             prefix = key_prefix(host, log)
-            lo = prefix + format_stamp(start, fmt)
-            hi = prefix + format_stamp(end, fmt)
+            # Each form sorts by time within itself; one listing spans them all.
+            lo = min(prefix + format_stamp(start, f) for f in formats)
+            hi = max(prefix + format_stamp(end, f) for f in formats)
             found = False
             for info in backend.list(prefix, start_after=predecessor(lo), end_before=hi):
-                item = _item(host, log, prefix, fmt, info, result)
+                item = _item(host, log, prefix, formats, info, result)
                 if item and start <= item.when < end:
                     result.items.append(item)
                     found = True
             if not found:
-                result.nearest[(host, log)] = _nearest(backend, host, log, prefix, fmt, start, end)
+                result.nearest[(host, log)] = _nearest(backend, prefix, formats, start, end)
     result.items.sort(key=lambda i: (i.host, i.log, i.when, i.ext))
     return result
 
 
-def _item(host, log, prefix, fmt, info, result):
+def _item(host, log, prefix, formats, info, result):
     base, ext = split_compression(info.key[len(prefix):])
-    when = parse_stamp(base, fmt)
+    when, _ = parse_stamp_any(base, formats)
     try:
         validate_key(info.key)
     except ValueError as exc:
@@ -112,19 +115,19 @@ def _item(host, log, prefix, fmt, info, result):
     return Item(host, log, info.key, base, when, ext, info.size)
 
 
-def _nearest(backend, host, log, prefix, fmt, start, end):
+def _nearest(backend, prefix, formats, start, end):
+    """The stamps closest before and after [start, end), by time."""
     before = after = None
     for info in backend.list(prefix):
         base, _ = split_compression(info.key[len(prefix):])
-        when = parse_stamp(base, fmt)
+        when, _ = parse_stamp_any(base, formats)
         if when is None:
             continue
-        if when < start:
-            before = base
-        elif when >= end and after is None:
-            after = base
-    return before, after
-
+        if when < start and (before is None or when > before[0]):
+            before = (when, base)
+        elif when >= end and (after is None or when < after[0]):
+            after = (when, base)
+    return before and before[1], after and after[1]
 
 
 @dataclass(frozen=True)

@@ -224,3 +224,27 @@ def test_output_mistakes_are_named(tmp_path):
     proc = run_cli(*args, "--json", cwd=str(tmp_path / "out"))
     assert proc.returncode == 0 and json.loads(proc.stdout.splitlines()[0])
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["web01"]  # nothing downloaded
+
+
+def test_range_covers_the_finer_stamps_rename_gives(store, tmp_path):
+    """Issue 14: after `rename`, two rotations of one day are stamped to the
+    second (kern.log-20261127130000.gz) beside day stamps. fetch printed
+    only the day-stamped files and exited 0; every archive in the range
+    must come, in time order across both forms."""
+    log = "/var/log/kern.log"
+    names = {"-20261125.gz": "day 25\n", "-20261126.gz": "day 26\n", "-20261127000007.gz": "day 27 early\n",
+             "-20261127130000.gz": "day 27 late\n", "-20261128": "day 28\n", "-20261130000001.gz": "day 30\n"}
+    for stamp, text in names.items():
+        data = gzip.compress(text.encode(), mtime=0) if stamp.endswith(".gz") else text.encode()
+        put(store, tmp_path, f"web01{log}{stamp}", data)
+    cfg = config_for(store, tmp_path)
+    args = ("--config", cfg, "fetch", log, "--since", "2026-11-26", "--until", "2026-11-28", "--by-stamp")
+    proc = run_cli(*args, "--stdout", "--decompress")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "day 26\nday 27 early\nday 27 late\nday 28\n"
+    listing = listed(run_cli(*args, "--list", "--json"))
+    assert [(i["stamp"], i["date"]) for i in listing] == [
+        ("-20261126", "2026-11-26T00:00:00"), ("-20261127000007", "2026-11-27T00:00:07"),
+        ("-20261127130000", "2026-11-27T13:00:00"), ("-20261128", "2026-11-28T00:00:00")]
+    none = run_cli("--config", cfg, "fetch", log, "--since", "2026-11-29", "--until", "2026-11-29", "--by-stamp")
+    assert none.returncode == 66 and "-20261128" in none.stderr and "-20261130000001" in none.stderr, none.stderr
