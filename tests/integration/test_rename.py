@@ -536,7 +536,7 @@ def test_migration_script(tmp_path, cfg):
     mk(logs, "my app/app log.1", "2026-11-26 00:00:01", b"s1\n")  # same day: stamped to the second
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SWIFTROTATE_", "ST_", "OS_", "AWS_"))}
     env.update(SWIFTROTATE=f"{sys.executable} -m swiftrotate", PYTHON=sys.executable,
-               PYTHONPATH=str(Path(renamer.__file__).parent.parent))
+               PYTHONPATH=str(ROOT))
 
     def script(*args):
         return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env, cwd=tmp_path,
