@@ -181,8 +181,9 @@ class Section(str):
         return glob
 
 
-def open_store(settings, dest=None):
-    """The backend named by --dest / config, with its options."""
+def open_store(settings, dest=None, *, create=True):
+    """The backend named by --dest / config, with its options; create=False
+    for reading (ls, fetch): it never creates the container."""
     url = dest or settings.get("dest")
     scheme = parse_url(url)[0]
     options = settings.backend_options(scheme)
@@ -192,7 +193,7 @@ def open_store(settings, dest=None):
                     "archives; use cacert/ca_bundle instead", scheme)
         # Said once here; urllib3 would add two lines per request.
         warnings.filterwarnings("ignore", message="Unverified HTTPS request")
-    return get_backend(url, options)
+    return get_backend(url, options, create=create)
 
 
 def check_settings(settings):

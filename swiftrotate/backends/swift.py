@@ -23,7 +23,7 @@ from ..errors import (AuthError, BackendError, ConfigError, Conflict, Incomplete
                       SwiftrotateError, TransientError)
 from ._transfer import (BytesBody, CHUNK, MIB, RangeChunks, SMALL, content_type, file_md5, integrity_metadata,
                         md5_of, parse_metadata, resolve, small_body, tls_refusal)
-from .base import Backend, Capabilities, ObjectInfo
+from .base import MISSING_HINT, Backend, Capabilities, ObjectInfo
 from .swift_slo import SloMixin
 
 
@@ -87,6 +87,7 @@ class SwiftBackend(SloMixin, Backend):
     scheme = "swift"
     capabilities = Capabilities(exclusive_create=True, object_expiry=True, leftover_parts=True,
                                 server_checksum=True)
+    create_option = "create_container"
 
     def __init__(self, container, prefix="", *, auth_url=None, user=None, key=None,
                  auth_version=None, os_options=None, insecure=False, cacert=None,
@@ -209,6 +210,12 @@ class SwiftBackend(SloMixin, Backend):
         self._containers_ok.add(name)
 
     # -- the contract --------------------------------------------------------
+    def check_container(self):
+        try:
+            self._call(f"container {self.container}", self._conn().head_container, self.container)
+        except NotFound:
+            raise NotFound(f"Swift container {self.container} does not exist", MISSING_HINT) from None
+
     def put(self, key, path, *, size, sha256, metadata=None, expire_after=None, exclusive=False):
         name = self._full(key)
 

@@ -72,7 +72,7 @@ def fetch(obj, logs, since, until, hosts, out, to_stdout, decompress, list_only,
 
     result = core.run(obj.settings, logs, when, hosts=hosts, list_only=list_only, output=out,
                       stream=sys.stdout.buffer if to_stdout else None, decompress=decompress, jobs=jobs,
-                      overwrite=overwrite, open_backend=obj.open_backend, on_plan=on_plan, on_done=progress.done)
+                      overwrite=overwrite, open_backend=obj.open_reader, on_plan=on_plan, on_done=progress.done)
     progress.finish()
     if result.plan.items and not (list_only or obj.quiet or to_stdout):
         output.fetch_summary(result, out)

@@ -18,4 +18,4 @@ def ls(obj, prefix):
 
     Keys are printed escaped (a control character as \\n, \\x1b, ...): a
     key is whatever someone with write access to the store chose."""
-    core.run(prefix, open_backend=obj.open_backend, on_item=output.object_line)
+    core.run(prefix, open_backend=obj.open_reader, on_item=output.object_line)

@@ -187,6 +187,8 @@ def run(settings, logs, when, *, hosts=(), list_only=False, output=".", stream=N
         result = Result(plan(backend, logs, chosen, when.start, when.end, settings.dateformat, key_prefix))
         result.plan.problems[:0] = problems
         result.failures = list(result.plan.problems)
+        if not result.plan.items:
+            backend.check_container()  # a missing container lists as empty: NotFound names it
         if on_plan is not None:
             on_plan(result)
         if list_only or not result.plan.items:

@@ -12,4 +12,6 @@ def run(prefix, *, open_backend, on_item):
         for info in backend.list(prefix):
             on_item(info)
             count += 1
+        if not count:
+            backend.check_container()  # a missing container lists as empty: NotFound names it
     return count

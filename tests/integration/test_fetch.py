@@ -248,3 +248,20 @@ def test_range_covers_the_finer_stamps_rename_gives(store, tmp_path):
         ("-20261127130000", "2026-11-27T13:00:00"), ("-20261128", "2026-11-28T00:00:00")]
     none = run_cli("--config", cfg, "fetch", log, "--since", "2026-11-29", "--until", "2026-11-29", "--by-stamp")
     assert none.returncode == 66 and "-20261128" in none.stderr and "-20261130000001" in none.stderr, none.stderr
+
+
+def test_ls_and_fetch_name_a_container_that_does_not_exist(store, tmp_path):
+    """ls printed nothing and exited 0, fetch said "none at all": a typo in
+    the container (bucket, folder) name looked like an empty archive. Both
+    name it, exit 66, and create nothing."""
+    archive_days(store, tmp_path, days=[3])
+    name = "m" + uuid.uuid4().hex[:16]
+    kind = {"local": "folder", "swift": "container"}.get(store.target, "bucket")
+    cfg = config_for(store, tmp_path, dest=store.url.rsplit("/", 1)[0] + "/" + name)
+    for args in (["ls"], ["fetch", LOG, "--list"], ["fetch", LOG, "--stdout"], ["ls"]):
+        proc = run_cli("--config", cfg, *args)
+        assert proc.returncode == 66, (args, proc.stderr)
+        assert f"{kind} {name}" in proc.stderr.replace(str(tmp_path) + "/", "") and "does not exist" in proc.stderr
+        assert "none at all" not in proc.stderr and proc.stdout == ""
+    there = run_cli("--config", config_for(store, tmp_path), "ls")
+    assert there.returncode == 0 and f"web01{LOG}-20261103" in there.stdout
