@@ -66,7 +66,8 @@ def fetch(obj, logs, since, until, hosts, out, to_stdout, decompress, list_only,
     progress = output.FetchProgress(show_bar=not (to_stdout or obj.verbose or obj.quiet), verbose=obj.verbose)
 
     def on_plan(result):
-        output.fetch_plan(result, when, list_only=list_only, as_json=as_json)
+        output.fetch_plan(result, when, hosts=hosts or [obj.settings.get("host")], list_only=list_only,
+                          as_json=as_json)
         if not list_only:
             progress.start(result)
 

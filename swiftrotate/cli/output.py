@@ -46,15 +46,20 @@ def fetch_window(when):
                "(stamped on rotation day; --by-stamp to match stamps exactly)", err=True)
 
 
-def fetch_plan(result, when, *, list_only, as_json):
+def fetch_plan(result, when, *, hosts, list_only, as_json):
     """Problems and empty ranges on stderr; with --list the plan on stdout."""
     for exc in result.plan.problems:
         log.error("%s", exc.line())
+    if not result.plan.hosts:
+        log.error("no host in the store matches --host %s", " ".join(escape(h) for h in hosts))
+    for glob in result.plan.unmatched if result.plan.hosts else ():
+        log.log(logging.WARNING if result.plan.items else logging.ERROR, "no archived log on %s matches %s",
+                _hosts(result.plan.hosts), escape(glob))
     if not result.plan.items:
         for (host, x), (before, after) in sorted(result.plan.nearest.items()):
             near = ", ".join(f"{w} {s}" for w, s in (("nearest before:", before), ("nearest after:", after)) if s)
-            log.error("no archives of %s on %s stamped %s..%s%s", x, host, when.start.date(), when.shown_end,
-                      f" ({near})" if near else " (none at all)")
+            log.error("no archives of %s on %s stamped %s..%s (%s)", escape(x), escape(host), when.start.date(),
+                      when.shown_end, near or _none_at_all(host, result.plan.elsewhere.get((host, x))))
         return
     if not list_only:
         return
@@ -66,6 +71,24 @@ def fetch_plan(result, when, *, list_only, as_json):
                                    "host": item.host, "log": item.log, "date": item.when.isoformat()}))
         else:
             click.echo(f"{item.when:%Y-%m-%d %H:%M}  {item.size:>12}  {item.host}  {item.key}")
+
+
+def _hosts(hosts):
+    return escape(hosts[0]) if len(hosts) == 1 else f"any of {len(hosts)} hosts"
+
+
+def _none_at_all(host, elsewhere):
+    if elsewhere is None:
+        return "none at all"
+    having, not_asked, host_known = elsewhere
+    text = "none at all" + ("" if host_known else f"; the store holds nothing of {escape(host)}")
+    if having:
+        text += "; this log is archived from " + ", ".join(escape(h) for h in having)
+    elif not not_asked:
+        text += ", on no host: check the path"
+    if not_asked:
+        text += f"; {not_asked} more host(s) not asked: --host '*' --list looks everywhere"
+    return text
 
 
 class FetchProgress:

@@ -265,3 +265,40 @@ def test_ls_and_fetch_name_a_container_that_does_not_exist(store, tmp_path):
         assert "none at all" not in proc.stderr and proc.stdout == ""
     there = run_cli("--config", config_for(store, tmp_path), "ls")
     assert there.returncode == 0 and f"web01{LOG}-20261103" in there.stdout
+
+
+def test_globs_in_logs_match_the_archived_logs(store, tmp_path):
+    """fetch refused the globs upload takes: '/var/log/nginx/*.log' now means
+    every archived log there ('*' stays within a folder, as in a shell)."""
+    for host, log in [("web01", "/var/log/nginx/access.log"), ("web01", "/var/log/nginx/error.log"),
+                      ("web02", "/var/log/nginx/error.log"), ("web01", "/var/log/nginx/access.log.old"),
+                      ("web01", "/var/log/nginx/sub/deep.log"), ("web01", "/var/log/syslog")]:
+        archive_days(store, tmp_path, host=host, days=[3, 4], log=log)
+    cfg = config_for(store, tmp_path)
+    args = ("--config", cfg, "fetch", "/var/log/nginx/*.log", "--since", "2026-11-03", "--until", "2026-11-03",
+            "--by-stamp")
+    proc = run_cli(*args, "--list", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert [(i["host"], i["log"], i["stamp"]) for i in listed(proc)] == [
+        ("web01", "/var/log/nginx/access.log", "-20261103"), ("web01", "/var/log/nginx/error.log", "-20261103")]
+    every = listed(run_cli(*args, "--host", "*", "--list", "--json"))
+    assert sorted((i["host"], i["log"]) for i in every) == [
+        ("web01", "/var/log/nginx/access.log"), ("web01", "/var/log/nginx/error.log"),
+        ("web02", "/var/log/nginx/error.log")]
+    out = run_cli(*args, "--host", "web02", "--stdout")
+    assert out.returncode == 0 and out.stdout == day_lines("web02", 3).decode(), out.stderr
+    nothing = run_cli("--config", cfg, "fetch", "/var/log/nginx/*.lg", "--list")
+    assert nothing.returncode == 66 and "/var/log/nginx/*.lg" in nothing.stderr, nothing.stderr
+
+
+def test_none_at_all_names_the_hosts_that_have_the_log(store, tmp_path):
+    """Run on another host (the default --host is this one), "none at all"
+    was a dead end: it names the hosts whose archives hold this log."""
+    for host in ("web01", "web02", "db01"):
+        archive_days(store, tmp_path, host=host, days=[3], log=LOG if host != "db01" else "/var/log/other.log")
+    cfg = config_for(store, tmp_path, host="bastion")
+    proc = run_cli("--config", cfg, "fetch", LOG, "--list")
+    assert proc.returncode == 66
+    assert "none at all" in proc.stderr and "web01, web02" in proc.stderr and "db01" not in proc.stderr, proc.stderr
+    alone = run_cli("--config", cfg, "fetch", "/var/log/never.log", "--list")
+    assert alone.returncode == 66 and "on no host" in alone.stderr, alone.stderr

@@ -95,3 +95,27 @@ def test_valid_keys_never_escape_a_folder(text):
         return
     joined = os.path.normpath(os.path.join("/dest", text))
     assert joined.startswith("/dest/")
+
+
+def test_parse_key_reads_host_log_stamp_and_time_in_any_stamp_form():
+    from swiftrotate.naming import parse_key
+
+    formats = stamp_formats("-%Y%m%d")
+    template = "{host}/{path}{stamp}{ext}"
+    got = parse_key("web01/var/log/kern.log-20261127130000.gz", template, formats)
+    assert (got.host, got.log, got.stamp, got.ext, got.when, got.format) == (
+        "web01", "/var/log/kern.log", "-20261127130000", ".gz", datetime(2026, 11, 27, 13), "-%Y%m%d%H%M%S")
+    # the stamp is the last one: a log named like a date keeps its name
+    assert parse_key("h/a-20261126.log-20261127", template, formats).log == "/a-20261126.log"
+    for key in ("h/var/log/x.log", "h/var/log/x.log-20261327", "h/x.log-20261126.tmp", "x.log-20261126"):
+        assert parse_key(key, template, formats) is None, key
+    other = parse_key("logs/var/log/x.log/web01-20261126", "logs/{path}/{host}{stamp}{ext}", formats)
+    assert (other.host, other.log) == ("web01", "/var/log/x.log")
+
+
+def test_glob_match_is_folder_by_folder():
+    from swiftrotate.naming import glob_match
+
+    assert glob_match("/var/log/nginx/access.log", "/var/log/nginx/*.log")
+    assert not glob_match("/var/log/nginx/sub/access.log", "/var/log/nginx/*.log")
+    assert glob_match("/var/log/nginx/sub/a.log", "/var/log/*/*/a.log")
