@@ -67,7 +67,7 @@ def fetch(obj, logs, since, until, hosts, out, to_stdout, decompress, list_only,
     when = core.window(obj.settings, logs, since, until, by_stamp=by_stamp, tz=tz)
     if when.widened and not obj.quiet:
         output.fetch_window(when)
-    progress = output.FetchProgress(show_bar=not (to_stdout or obj.verbose or obj.quiet), verbose=obj.verbose)
+    progress = output.FetchProgress(show_bar=not (list_only or obj.verbose or obj.quiet), verbose=obj.verbose)
 
     def on_plan(result):
         output.fetch_plan(result, when, hosts=hosts or [obj.settings.get("host")], list_only=list_only,
@@ -77,7 +77,8 @@ def fetch(obj, logs, since, until, hosts, out, to_stdout, decompress, list_only,
 
     result = core.run(obj.settings, logs, when, hosts=hosts, list_only=list_only, output=out,
                       stream=sys.stdout.buffer if to_stdout else None, decompress=decompress, jobs=jobs,
-                      overwrite=overwrite, open_backend=obj.open_reader, on_plan=on_plan, on_done=progress.done)
+                      overwrite=overwrite, open_backend=obj.open_reader, on_plan=on_plan, on_done=progress.done,
+                      on_progress=progress.bytes)
     progress.finish()
     if result.plan.items and not (list_only or obj.quiet or to_stdout):
         output.fetch_summary(result, out)

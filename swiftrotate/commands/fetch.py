@@ -10,6 +10,7 @@ print or exit; cli/fetch.py renders the plan, progress and summary.
 import fnmatch
 import functools
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -243,11 +244,12 @@ class Result:
 
 
 def run(settings, logs, when, *, hosts=(), list_only=False, output=".", stream=None, decompress=False, jobs=8,
-        overwrite=False, open_backend, on_plan=None, on_done=None):
+        overwrite=False, open_backend, on_plan=None, on_done=None, on_progress=None):
     """Plan the archives of `logs` in the Window `when`, then (unless
     list_only) fetch them into `output`, or to `stream` in date order.
     on_plan(result) is called once planned; on_done(item, status, error)
-    after each archive."""
+    after each archive; on_progress(bytes done so far, of all archives) as
+    bytes arrive, from the download threads."""
     template_of = functools.lru_cache(maxsize=None)(lambda x: check_template(settings.get("key_template", x)))
 
     def key_prefix(host, x):
@@ -268,11 +270,26 @@ def run(settings, logs, when, *, hosts=(), list_only=False, output=".", stream=N
         if on_plan is not None:
             on_plan(result)
         if result.plan.items and not list_only:
-            _fetch(backend, result, output, stream, decompress, jobs, overwrite, on_done)
+            _fetch(backend, result, output, stream, decompress, jobs, overwrite, on_done, _counter(on_progress))
     return result
 
 
-def _fetch(backend, result, output, stream, decompress, jobs, overwrite, on_done):
+def _counter(on_progress):
+    """on_bytes(n) for the download threads: adds n to the total and hands
+    the total to on_progress, under a lock so it only ever grows."""
+    if on_progress is None:
+        return None
+    lock, done = threading.Lock(), [0]
+
+    def on_bytes(n):
+        with lock:
+            done[0] += n
+            on_progress(done[0])
+
+    return on_bytes
+
+
+def _fetch(backend, result, output, stream, decompress, jobs, overwrite, on_done, on_bytes):
     def done(item, status, error):
         if error is not None:
             result.failures.append(error)
@@ -280,6 +297,6 @@ def _fetch(backend, result, output, stream, decompress, jobs, overwrite, on_done
             on_done(item, status, error)
 
     if stream is not None:
-        fetch_to_stream(backend, result.plan.items, stream, jobs, decompress, done)
+        fetch_to_stream(backend, result.plan.items, stream, jobs, decompress, done, on_bytes)
     else:
-        fetch_to_dir(backend, result.plan.items, output, jobs, overwrite, done)
+        fetch_to_dir(backend, result.plan.items, output, jobs, overwrite, done, on_bytes)

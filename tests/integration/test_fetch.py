@@ -302,3 +302,78 @@ def test_none_at_all_names_the_hosts_that_have_the_log(store, tmp_path):
     assert "none at all" in proc.stderr and "web01, web02" in proc.stderr and "db01" not in proc.stderr, proc.stderr
     alone = run_cli("--config", cfg, "fetch", "/var/log/never.log", "--list")
     assert alone.returncode == 66 and "on no host" in alone.stderr, alone.stderr
+
+
+def test_progress_callback_sees_bytes_within_one_file(store, tmp_path):
+    """The bar moved once per finished file (one big file sat at 0%): the
+    core now reports bytes done while a single multi-chunk file arrives,
+    into a folder and to a stream alike."""
+    import io
+
+    from swiftrotate.commands import fetch as core
+    from swiftrotate.config import Settings, open_store
+
+    size = 3 * MIB + 123
+    put(store, tmp_path, f"web01{LOG}-20261103", os.urandom(size))
+    settings = Settings(config_for(store, tmp_path))
+    when = core.window(settings, [LOG], "2026-11-03", "2026-11-03", by_stamp=True)
+    for target in ({"output": str(tmp_path / "out")}, {"stream": io.BytesIO()}):
+        seen = []
+        result = core.run(settings, [LOG], when, open_backend=lambda: open_store(settings, create=False),
+                          on_progress=seen.append, **target)
+        assert result.exit_code == 0 and len(result.plan.items) == 1
+        assert any(0 < n < size for n in seen), seen
+        assert seen == sorted(seen) and seen[-1] == size
+
+
+def test_no_progress_bar_leaks_into_logs_and_pipes(store, tmp_path):
+    """stderr not a terminal (cron, a pipe, these subprocesses): no bar."""
+    archive_days(store, tmp_path, days=[3, 4])
+    cfg = config_for(store, tmp_path)
+    for extra in (["-o", str(tmp_path / "out")], ["--stdout", "--decompress"]):
+        proc = run_cli("--config", cfg, "fetch", LOG, *extra)
+        assert proc.returncode == 0, proc.stderr
+        assert "\r" not in proc.stderr and "\x1b" not in proc.stderr and "ETA" not in proc.stderr, proc.stderr
+
+
+def test_progress_bar_on_a_terminal_counts_bytes_with_stdout_too(tmp_path):
+    """stderr a terminal: a byte-level bar (sizes, rate, ETA), with --stdout
+    as with -o; stdout gets the bytes alone."""
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    store = LocalBackend(str(tmp_path / "store"))
+    data = os.urandom(3 * MIB)
+    src = tmp_path / "src"
+    src.write_bytes(data)
+    store.put(f"web01{LOG}-20261101", str(src), size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    cfg = local_config(tmp_path)
+    for extra in (["--stdout"], ["-o", str(tmp_path / "out")]):
+        master, slave = pty.openpty()
+        chunks = []
+
+        def drain():
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    return
+                if not chunk:
+                    return
+                chunks.append(chunk)
+
+        reader = threading.Thread(target=drain)
+        reader.start()
+        proc = subprocess.run([sys.executable, "-m", "swiftrotate", "--config", cfg, "fetch", LOG, "--since",
+                               "2026-11-01", "--until", "2026-11-01", "--by-stamp", *extra],
+                              stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, timeout=60)
+        os.close(slave)
+        reader.join(timeout=30)
+        os.close(master)
+        shown = b"".join(chunks).decode()
+        assert proc.returncode == 0, shown
+        assert "3.0 MiB / 3.0 MiB" in shown and "100%" in shown and "/s" in shown and "ETA" in shown, shown
+        if extra == ["--stdout"]:
+            assert proc.stdout == data
