@@ -39,8 +39,25 @@ def upload_report(report, patterns, *, dry_run, verbose):
         log.info("%s", report.summary())
 
 
-def object_line(info):
-    click.echo(f"{info.size:>12}  {escape(info.key)}")
+def ls_header(human):
+    """The column names, on a terminal only: never in a pipe or a file."""
+    if click.get_text_stream("stdout").isatty():
+        click.echo(f"{'SIZE':>{10 if human else 12}}  {'STAMP':19}  KEY")
+
+
+def ls_line(entry, human):
+    size = f"{human_size(entry.info.size):>10}" if human else f"{entry.info.size:>12}"
+    click.echo(f"{size}  {_stamp_text(entry.parts):19}  {escape(entry.info.key)}")
+
+
+def _stamp_text(parts):
+    """The stamp's time at the stamp's own resolution: 2026-11-26 for a day."""
+    if parts is None:
+        return "-"
+    fmt = parts.format
+    shown = ("%Y-%m-%d %H:%M:%S" if "%S" in fmt or "%s" in fmt else "%Y-%m-%d %H:%M" if "%M" in fmt
+             else "%Y-%m-%d %H:00" if "%H" in fmt else "%Y-%m-%d")
+    return parts.when.strftime(shown)
 
 
 def fetch_window(when):
