@@ -2,9 +2,12 @@
 
 Listing is bounded by start/stop keys (Swift marker/end_marker, S3
 StartAfter plus an early stop), so its cost grows with the range asked for,
-not with the store. The bytes are moved by download.py.
+not with the store; a LOGS glob costs one listing below its folder per
+host. The bytes are moved by download.py, which reports them as they come
+(on_progress).
 
-Owns: the window of stamps, the hosts, the plan, the exit code. Must not:
+Owns: the window of stamps, the hosts, the logs a glob names, the plan,
+the exit code. Must not:
 print or exit; cli/fetch.py renders the plan, progress and summary.
 """
 import fnmatch
