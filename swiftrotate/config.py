@@ -211,8 +211,9 @@ class Section(str):
         return glob
 
 
-def open_store(settings, dest=None):
-    """The backend named by --dest / config, with its options."""
+def open_store(settings, dest=None, *, create=True):
+    """The backend named by --dest / config, with its options; create=False
+    for reading (ls, fetch): it never creates the container."""
     url = dest or settings.get("dest")
     scheme = parse_url(url)[0]
     options = settings.backend_options(scheme)
@@ -226,7 +227,7 @@ def open_store(settings, dest=None):
         # an auth failure names the source that was used, not every possible one
         options.setdefault("credentials_from", f"{name} from {settings.option_source(scheme, name)}")
     try:
-        return get_backend(url, options)
+        return get_backend(url, options, create=create)
     except UnknownOption as exc:
         raise ConfigError(f"{settings.option_source(scheme, exc.name)}: unknown {scheme}:// store option {exc.name!r}",
                           did_you_mean(exc.name, exc.known)) from None

@@ -81,8 +81,9 @@ def _sha256_at(dfd, name):
         os.close(fd)
 
 
-def download(backend, item, out, overwrite=False):
-    """Fetch one item into `out`. Returns 'fetched' or 'identical'."""
+def download(backend, item, out, overwrite=False, on_bytes=None):
+    """Fetch one item into `out`. Returns 'fetched' or 'identical'.
+    on_bytes(n) as each chunk of n bytes arrives."""
     parts = item.rel.split("/")
     try:
         validate_key(item.rel)
@@ -105,7 +106,7 @@ def download(backend, item, out, overwrite=False):
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o640, dir_fd=dfd)
         try:
             try:
-                _receive(backend, item, fd)
+                _receive(backend, item, fd, on_bytes)
             finally:
                 os.close(fd)
             if existing is not None:  # --overwrite: rename replaces the name itself, never follows it
@@ -126,14 +127,22 @@ def download(backend, item, out, overwrite=False):
         os.close(dfd)
 
 
-def _receive(backend, item, fd):
+def _receive(backend, item, fd, on_bytes=None):
     try:
         info, chunks = backend.open_read(item.key)
     except NotFound:
         raise SourceMissing(f"{escape(item.key)} is listed but gone (expired, or deleted meanwhile)") from None
+    if on_bytes is not None:
+        chunks = _counted(chunks, on_bytes)
     sha256, size = sha256_of(written(chunks, lambda chunk: _write_all(fd, chunk)))
     os.fsync(fd)
     check_content(item.key, info, size, sha256)
+
+
+def _counted(chunks, on_bytes):
+    for chunk in chunks:
+        yield chunk
+        on_bytes(len(chunk))
 
 
 def _write_all(fd, chunk):
@@ -142,14 +151,20 @@ def _write_all(fd, chunk):
         view = view[os.write(fd, view):]
 
 
-def fetch_to_dir(backend, items, path, jobs, overwrite, on_done):
+def fetch_to_dir(backend, items, path, jobs, overwrite, on_done, on_bytes=None):
+    """Download `items` into the folder `path`, `jobs` at a time;
+    on_done(item, status, error) after each, on_bytes(n) as bytes arrive
+    (a file found identical counts whole)."""
     from concurrent.futures import ThreadPoolExecutor
 
     out = OutDir(path)
     try:
         def one(item):
             try:
-                return item, download(backend, item, out, overwrite), None
+                status = download(backend, item, out, overwrite, on_bytes)
+                if status == "identical" and on_bytes is not None:
+                    on_bytes(item.size)
+                return item, status, None
             except SwiftrotateError as exc:
                 return item, "failed", exc
 
@@ -161,9 +176,10 @@ def fetch_to_dir(backend, items, path, jobs, overwrite, on_done):
 
 
 # -- streaming to stdout -----------------------------------------------------
-def fetch_to_stream(backend, items, stream, jobs, decompress, on_done):
+def fetch_to_stream(backend, items, stream, jobs, decompress, on_done, on_bytes=None):
     """Bytes in date order. Each object is verified in a private temp file
-    before a single byte of it is written, so grep never sees bad data."""
+    before a single byte of it is written, so grep never sees bad data.
+    on_bytes(n) as bytes arrive in the temp files."""
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
@@ -173,7 +189,7 @@ def fetch_to_stream(backend, items, stream, jobs, decompress, on_done):
             path = os.path.join(workdir, uuid.uuid4().hex)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
-                _receive(backend, item, fd)
+                _receive(backend, item, fd, on_bytes)
             finally:
                 os.close(fd)
             return path

@@ -6,8 +6,11 @@ the renamer and fetch.
 Must not: do I/O.
 """
 import re
+import string
 from datetime import datetime
+from fnmatch import fnmatchcase
 from functools import lru_cache
+from typing import NamedTuple, Optional
 
 from .errors import ConfigError, UnsafeInput
 
@@ -110,6 +113,33 @@ def parse_stamp(stamp, dateformat=DEFAULT_DATEFORMAT):
         return None
 
 
+def finer_format(dateformat):
+    """The dateformat down to the second (-%Y%m%d -> -%Y%m%d%H%M%S), or None
+    when it already is (or counts seconds with %s): the stamp `swiftrotate
+    rename` gives rotations that fall on one date."""
+    if "%S" in dateformat or "%s" in dateformat:
+        return None
+    return re.sub(r"(%[HM])+$", "", dateformat) + "%H%M%S"
+
+
+def stamp_formats(dateformat):
+    """Every stamp form a log with this dateformat can carry: its own, then
+    the finer one rename gives same-day rotations. upload archives, and
+    fetch and ls read, all of them."""
+    finer = finer_format(dateformat)
+    return (dateformat, finer) if finer else (dateformat,)
+
+
+def parse_stamp_any(stamp, formats):
+    """(datetime, format) for the first of `formats` that parses `stamp`
+    exactly, or (None, None)."""
+    for fmt in formats:
+        when = parse_stamp(stamp, fmt)
+        if when is not None:
+            return when, fmt
+    return None, None
+
+
 def format_stamp(moment, dateformat=DEFAULT_DATEFORMAT):
     if "%s" in dateformat:
         dateformat = dateformat.replace("%s", str(int(moment.timestamp())))
@@ -180,6 +210,49 @@ def _escape_char(c):
 def unit_id(key):
     """The unit a key belongs to: X and X.gz are one rotation."""
     return split_compression(key)[0]
+
+
+class KeyParts(NamedTuple):
+    host: Optional[str]  # None when the template has no {host}
+    log: str  # the live log's absolute path
+    stamp: str
+    ext: str
+    when: datetime
+    format: str  # the stamp form it was read with
+
+
+@lru_cache(maxsize=64)
+def _key_regex(template, formats):
+    stamps = "|".join(f"(?:{stamp_pattern(f)})" for f in formats)
+    exts = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
+    # {path} is lazy and the whole key must match: the stamp is the last one
+    fields = {"host": "[^/]+", "path": ".+?", "stamp": stamps, "ext": f"(?:{exts})?"}
+    out, seen = [], set()
+    for literal, name, _, _ in string.Formatter().parse(template):
+        out.append(re.escape(literal))
+        if name is not None:
+            out.append(f"(?P={name})" if name in seen else f"(?P<{name}>{fields[name]})")
+            seen.add(name)
+    return re.compile("".join(out), re.ASCII | re.DOTALL)
+
+
+def parse_key(key, template, formats):
+    """An archived key -> KeyParts (host, live log, stamp, ext, time), read
+    with `template` (checked by check_template) and the stamp `formats`;
+    None if it is not an archive key of that shape."""
+    m = _key_regex(template, tuple(formats)).fullmatch(key)
+    if not m:
+        return None
+    when, fmt = parse_stamp_any(m["stamp"], formats)
+    if when is None:
+        return None
+    return KeyParts(m.groupdict().get("host"), "/" + m["path"], m["stamp"], m["ext"] or "", when, fmt)
+
+
+def glob_match(path, pattern):
+    """fnmatch folder by folder: '*' does not cross '/', as in a shell glob."""
+    a, b = path.split("/"), pattern.split("/")
+    return len(a) == len(b) and all(fnmatchcase(x, y) for x, y in zip(a, b))
 
 
 def build_key(template, host, live, stamp, ext):

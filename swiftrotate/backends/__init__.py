@@ -74,11 +74,15 @@ def parse_url(url):
     return parts.scheme.lower(), unquote(parts.netloc), unquote(parts.path)
 
 
-def get_backend(url, options=None):
-    """Build the backend for `url` with `options` (str values are coerced)."""
+def get_backend(url, options=None, *, create=True):
+    """Build the backend for `url` with `options` (str values are coerced).
+    create=False: for reading; the store never creates its container
+    (its class's create_option is turned off)."""
     scheme, netloc, path = parse_url(url)
     from_url, cls = _factory(scheme)
     opts = coerce(cls, options or {}) if cls else dict(options or {})
+    if not create and getattr(cls, "create_option", ""):
+        opts[cls.create_option] = False
     try:
         return from_url(netloc, path, opts)
     except TypeError as exc:

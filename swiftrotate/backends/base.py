@@ -19,6 +19,10 @@ from typing import Iterator, Optional
 from ..errors import ConfigError
 
 
+# What check_container()'s NotFound suggests, on every store.
+MISSING_HINT = "check --dest (or dest in the config): nothing was ever archived there"
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     key: str
@@ -61,6 +65,10 @@ class Backend(ABC):
 
     scheme = ""
     capabilities = Capabilities()
+    # The constructor option that lets the store create its container
+    # (create_container, create_bucket, create). get_backend(create=False)
+    # turns it off: reading commands (ls, fetch) never create what they read.
+    create_option = ""
 
     @abstractmethod
     def put(self, key, path, *, size, sha256, metadata=None, expire_after=None, exclusive=False) -> ObjectInfo:
@@ -133,6 +141,13 @@ class Backend(ABC):
         so a date range costs requests in proportion to the range. Paging is
         internal. Listed entries carry key and size; sha256 may be None.
         """
+
+    def check_container(self) -> None:
+        """Raise NotFound naming the container, bucket or folder this store
+        is in when it does not exist ("Swift container X does not exist").
+        list() cannot tell: it lists a missing container as empty, like an
+        empty one. One request (a HEAD); never creates anything. Readers ask
+        it when a listing comes back empty. Default: nothing (cannot tell)."""
 
     def list_dirs(self, prefix="") -> Iterator[str]:
         """Names of the immediate 'folders' under prefix (delimiter '/')."""

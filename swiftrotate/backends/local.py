@@ -20,7 +20,7 @@ from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFo
 from ..localfile import sha256_of, written
 from ..naming import validate_key
 from ._transfer import CHUNK, integrity_metadata, resolve, unlink_quietly
-from .base import Backend, Capabilities, ObjectInfo
+from .base import MISSING_HINT, Backend, Capabilities, ObjectInfo
 
 log = logging.getLogger("swiftrotate")
 
@@ -32,6 +32,7 @@ STALE_TEMP_SECONDS = 86400  # a put's temp file this old belongs to a killed run
 class LocalBackend(Backend):
     scheme = "file"
     capabilities = Capabilities()  # none: see the module docstring
+    create_option = "create"
 
     def __init__(self, root, create=True, list_page_size=None):
         # list_page_size: a folder lists in one go; accepted so that the same
@@ -43,12 +44,16 @@ class LocalBackend(Backend):
         self._cleared = set()  # folders whose stale temp files are gone (once per run)
         if not os.path.isdir(self.root):
             if not create:
-                raise NotFound(f"store folder {self.root} does not exist")
+                self.check_container()
             try:
                 os.makedirs(self.root, mode=0o750, exist_ok=True)
             except OSError as exc:
                 raise _translate(exc, self.root) from exc
             log.warning("created store folder %s (set create = no in [file] to refuse instead)", self.root)
+
+    def check_container(self):
+        if not os.path.isdir(self.root):
+            raise NotFound(f"store folder {self.root} does not exist", MISSING_HINT)
 
     def _path(self, key):
         validate_key(key)

@@ -24,7 +24,7 @@ from .. import lifecycle
 from ..errors import AuthError, BackendError, ConfigError, IntegrityError, NotFound, TransientError
 from ._transfer import (CHUNK, MIB, RangeReader, SMALL, b64, content_type, file_md5, integrity_metadata, md5_of,
                         parse_metadata, resolve, small_body, tls_refusal, unreachable)
-from .base import Backend, Capabilities, ObjectInfo
+from .base import MISSING_HINT, Backend, Capabilities, ObjectInfo
 from .s3_multipart import MultipartMixin
 
 log = logging.getLogger("swiftrotate")
@@ -36,6 +36,7 @@ class S3Backend(MultipartMixin, Backend):
     scheme = "s3"
     capabilities = Capabilities(expiry_by_tag=True, lifecycle_rules=True, leftover_parts=True,
                                 server_checksum=True)
+    create_option = "create_bucket"
 
     def __init__(self, bucket, prefix="", *, endpoint_url=None, region=None, profile=None,
                  addressing_style=None, multipart_threshold=64 * MIB, part_size=64 * MIB,
@@ -197,6 +198,12 @@ class S3Backend(MultipartMixin, Backend):
         log.warning("created S3 bucket %s (set create_bucket = no in [s3] to refuse instead)", self.bucket)
 
     # -- the contract --------------------------------------------------------
+    def check_container(self):
+        try:
+            self._call(f"bucket {self.bucket}", self.client.head_bucket, Bucket=self.bucket)
+        except NotFound:
+            raise NotFound(f"S3 bucket {self.bucket} does not exist", MISSING_HINT) from None
+
     def put(self, key, path, *, size, sha256, metadata=None, expire_after=None, exclusive=False):
         sha256 = resolve(sha256)  # S3 takes metadata when the upload starts
         name = self._full(key)

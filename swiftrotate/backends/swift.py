@@ -24,7 +24,7 @@ from ..errors import (AuthError, BackendError, ConfigError, Conflict, Incomplete
                       SwiftrotateError, TransientError)
 from ._transfer import (BytesBody, CHUNK, MIB, RangeChunks, SMALL, content_type, file_md5, integrity_metadata,
                         md5_of, parse_metadata, resolve, small_body, tls_refusal, unreachable)
-from .base import Backend, Capabilities, ObjectInfo
+from .base import MISSING_HINT, Backend, Capabilities, ObjectInfo
 from .swift_slo import SloMixin
 
 log = logging.getLogger("swiftrotate")
@@ -90,6 +90,7 @@ class SwiftBackend(SloMixin, Backend):
     scheme = "swift"
     capabilities = Capabilities(exclusive_create=True, object_expiry=True, leftover_parts=True,
                                 server_checksum=True)
+    create_option = "create_container"
 
     def __init__(self, container, prefix="", *, auth_url=None, user=None, key=None,
                  auth_version=None, os_options=None, insecure=False, cacert=None,
@@ -178,9 +179,7 @@ class SwiftBackend(SloMixin, Backend):
                                    "python-keystoneclient, which is not installed",
                                    "pip install python-keystoneclient, or use v1 auth (ST_AUTH, ST_USER, ST_KEY)")
             return AuthError(f"Swift: {what}: authorization failed ({status or text})",
-                             f"check the credentials: {self.credentials_from}" if self.credentials_from
-                             else "check the user and key" if self._conn_args["key"]
-                             else "no key was given: set key in [swift], ST_KEY, or OS_PASSWORD")
+                             f"check the credentials: {self.credentials_from or 'the user and key given'}")
         if status == 422:
             return IntegrityError(f"Swift: {what}: server rejected our MD5 (422 Unprocessable Entity)")
         if status == 409 and what.startswith("GET "):  # a large object whose segment is gone
@@ -200,7 +199,6 @@ class SwiftBackend(SloMixin, Backend):
 
     def _full(self, key):
         return self.prefix + key
-
     def _ensure_container(self, name):
         if name in self._containers_ok:
             return
@@ -217,6 +215,12 @@ class SwiftBackend(SloMixin, Backend):
         self._containers_ok.add(name)
 
     # -- the contract --------------------------------------------------------
+    def check_container(self):
+        try:
+            self._call(f"container {self.container}", self._conn().head_container, self.container)
+        except NotFound:
+            raise NotFound(f"Swift container {self.container} does not exist", MISSING_HINT) from None
+
     def put(self, key, path, *, size, sha256, metadata=None, expire_after=None, exclusive=False):
         name = self._full(key)
 

@@ -28,6 +28,10 @@ class Context:
     def open_backend(self):
         return open_store(self.settings)
 
+    def open_reader(self):
+        """The store for ls and fetch: reading never creates its container."""
+        return open_store(self.settings, create=False)
+
 
 def setup_logging(settings, debug, verbose, quiet):
     log.handlers.clear()

@@ -38,7 +38,10 @@ def fetch(obj, logs, since, until, hosts, out, to_stdout, decompress, list_only,
     """Fetch the archives of LOGS for a range of days, verified.
 
     \b
-    LOGS are live log paths as on the original host (/var/log/nginx/access.log).
+    LOGS are live log paths as on the original host (/var/log/nginx/access.log),
+    or globs matched against the archived logs ('/var/log/nginx/*.log'; '*'
+    stays within a folder). Stamps in every form a log can carry are read:
+    its dateformat and the finer one `swiftrotate rename` gives.
     Dates are days whose lines you want. Without logrotate's dateyesterday a
     file is stamped with its rotation day, so day D's lines are mostly in the
     file stamped D+1: the stamp range is widened by a day (--by-stamp: don't).
@@ -50,7 +53,8 @@ def fetch(obj, logs, since, until, hosts, out, to_stdout, decompress, list_only,
       swiftrotate fetch /var/log/syslog --since 2d --host '*' --stdout --decompress | grep -i oom
       swiftrotate fetch /var/log/app.log --since 2026-11-01 --list --json
     Exit 0 when everything asked for was fetched and verified; 66 when nothing
-    is archived in the range (the nearest dates are named); 65 on a checksum
+    is archived in the range (the nearest dates, or the hosts that have the
+    log, are named) or the container does not exist; 65 on a checksum
     mismatch or an unsafe key.
     """
     obj.settings.set_flags(dateformat=dateformat)
@@ -63,16 +67,18 @@ def fetch(obj, logs, since, until, hosts, out, to_stdout, decompress, list_only,
     when = core.window(obj.settings, logs, since, until, by_stamp=by_stamp, tz=tz)
     if when.widened and not obj.quiet:
         output.fetch_window(when)
-    progress = output.FetchProgress(show_bar=not (to_stdout or obj.verbose or obj.quiet), verbose=obj.verbose)
+    progress = output.FetchProgress(show_bar=not (list_only or obj.verbose or obj.quiet), verbose=obj.verbose)
 
     def on_plan(result):
-        output.fetch_plan(result, when, list_only=list_only, as_json=as_json)
+        output.fetch_plan(result, when, hosts=hosts or [obj.settings.get("host")], list_only=list_only,
+                          as_json=as_json)
         if not list_only:
             progress.start(result)
 
     result = core.run(obj.settings, logs, when, hosts=hosts, list_only=list_only, output=out,
                       stream=sys.stdout.buffer if to_stdout else None, decompress=decompress, jobs=jobs,
-                      overwrite=overwrite, open_backend=obj.open_backend, on_plan=on_plan, on_done=progress.done)
+                      overwrite=overwrite, open_backend=obj.open_reader, on_plan=on_plan, on_done=progress.done,
+                      on_progress=progress.bytes)
     progress.finish()
     if result.plan.items and not (list_only or obj.quiet or to_stdout):
         output.fetch_summary(result, out)

@@ -4,6 +4,7 @@ Must not: hold logic or print other than through output.py.
 """
 import click
 
+from ..commands import fetch as fetch_core
 from ..commands import ls as core
 from . import output
 from .context import pass_ctx, verbosity
@@ -11,11 +12,37 @@ from .context import pass_ctx, verbosity
 
 @click.command("ls")
 @click.argument("prefix", default="")
+@click.option("--host", "hosts", multiple=True, metavar="PATTERN",
+              help="Only this host (name or glob); repeat for several. Default: every host.")
+@click.option("--log", "logs", multiple=True, metavar="LOG",
+              help="Only this live log (absolute path or glob, as fetch's LOGS); repeat for several.")
+@click.option("--since", metavar="DATE", help="First day whose lines you want (inclusive), as fetch's.")
+@click.option("--until", metavar="DATE", help="Last day whose lines you want (inclusive), as fetch's.")
+@click.option("--by-stamp", is_flag=True, help="Match file stamps exactly; do not widen the range.")
+@click.option("--tz", metavar="ZONE", help="Zone for today/yesterday/7d (default: local).")
+@click.option("-H", "--human", is_flag=True, help="Sizes as 1.5 KiB, 40.0 MiB (-h is --help).")
 @verbosity
 @pass_ctx
-def ls(obj, prefix):
-    """List archived objects under PREFIX (size, key), sorted by key.
+def ls(obj, prefix, hosts, logs, since, until, by_stamp, tz, human):
+    """List archived objects under PREFIX (size, stamp, key), sorted by key.
+
+    \b
+    STAMP is the time the key's stamp says, in any stamp form a log can carry
+    (its dateformat, rename's finer one); '-' for a key that is not an
+    archive's. --host, --log, --since and --until narrow the listing; dates
+    mean what they mean for fetch (the days whose lines you want: widened by
+    a day unless --by-stamp or dateyesterday). A header line is shown on a
+    terminal only. Exit 66 when the container does not exist, or when
+    filters match nothing.
 
     Keys are printed escaped (a control character as \\n, \\x1b, ...): a
     key is whatever someone with write access to the store chose."""
-    core.run(prefix, open_backend=obj.open_backend, on_item=output.object_line)
+    logs = [fetch_core.check_log(x) for x in logs]
+    when = None
+    if since or until:
+        when = fetch_core.window(obj.settings, logs or [None], since, until, by_stamp=by_stamp, tz=tz)
+        if when.widened and not obj.quiet:
+            output.fetch_window(when)
+    output.ls_header(human)
+    core.run(obj.settings, prefix, hosts=hosts, logs=logs, when=when, open_backend=obj.open_reader,
+             on_item=lambda entry: output.ls_line(entry, human))

@@ -8,6 +8,8 @@ end a run are main()'s). Must not: decide anything.
 import logging
 import os
 import sys
+import threading
+import time
 
 import click
 
@@ -37,8 +39,25 @@ def upload_report(report, patterns, *, dry_run, verbose):
         log.info("%s", report.summary())
 
 
-def object_line(info):
-    click.echo(f"{info.size:>12}  {escape(info.key)}")
+def ls_header(human):
+    """The column names, on a terminal only: never in a pipe or a file."""
+    if click.get_text_stream("stdout").isatty():
+        click.echo(f"{'SIZE':>{10 if human else 12}}  {'STAMP':19}  KEY")
+
+
+def ls_line(entry, human):
+    size = f"{human_size(entry.info.size):>10}" if human else f"{entry.info.size:>12}"
+    click.echo(f"{size}  {_stamp_text(entry.parts):19}  {escape(entry.info.key)}")
+
+
+def _stamp_text(parts):
+    """The stamp's time at the stamp's own resolution: 2026-11-26 for a day."""
+    if parts is None:
+        return "-"
+    fmt = parts.format
+    shown = ("%Y-%m-%d %H:%M:%S" if "%S" in fmt or "%s" in fmt else "%Y-%m-%d %H:%M" if "%M" in fmt
+             else "%Y-%m-%d %H:00" if "%H" in fmt else "%Y-%m-%d")
+    return parts.when.strftime(shown)
 
 
 def fetch_window(when):
@@ -46,15 +65,20 @@ def fetch_window(when):
                "(stamped on rotation day; --by-stamp to match stamps exactly)", err=True)
 
 
-def fetch_plan(result, when, *, list_only, as_json):
+def fetch_plan(result, when, *, hosts, list_only, as_json):
     """Problems and empty ranges on stderr; with --list the plan on stdout."""
     for exc in result.plan.problems:
         log.error("%s", exc.line())
+    if not result.plan.hosts:
+        log.error("no host in the store matches --host %s", " ".join(escape(h) for h in hosts))
+    for glob in result.plan.unmatched if result.plan.hosts else ():
+        log.log(logging.WARNING if result.plan.items else logging.ERROR, "no archived log on %s matches %s",
+                _hosts(result.plan.hosts), escape(glob))
     if not result.plan.items:
         for (host, x), (before, after) in sorted(result.plan.nearest.items()):
             near = ", ".join(f"{w} {s}" for w, s in (("nearest before:", before), ("nearest after:", after)) if s)
-            log.error("no archives of %s on %s stamped %s..%s%s", x, host, when.start.date(), when.shown_end,
-                      f" ({near})" if near else " (none at all)")
+            log.error("no archives of %s on %s stamped %s..%s (%s)", escape(x), escape(host), when.start.date(),
+                      when.shown_end, near or _none_at_all(host, result.plan.elsewhere.get((host, x))))
         return
     if not list_only:
         return
@@ -68,29 +92,110 @@ def fetch_plan(result, when, *, list_only, as_json):
             click.echo(f"{item.when:%Y-%m-%d %H:%M}  {item.size:>12}  {item.host}  {item.key}")
 
 
-class FetchProgress:
-    """A progress bar on a terminal (unless -v, -q or --stdout), the failures
-    as they happen, and with -v one line per archive."""
+def _hosts(hosts):
+    return escape(hosts[0]) if len(hosts) == 1 else f"any of {len(hosts)} hosts"
 
-    def __init__(self, show_bar, verbose):
-        self.bar, self.show_bar, self.verbose = None, show_bar, verbose
+
+def _none_at_all(host, elsewhere):
+    if elsewhere is None:
+        return "none at all"
+    having, not_asked, host_known = elsewhere
+    text = "none at all" + ("" if host_known else f"; the store holds nothing of {escape(host)}")
+    if having:
+        text += "; this log is archived from " + ", ".join(escape(h) for h in having)
+    elif not not_asked:
+        text += ", on no host: check the path"
+    if not_asked:
+        text += f"; {not_asked} more host(s) not asked: --host '*' --list looks everywhere"
+    return text
+
+
+def human_size(n):
+    """1536 -> '1.5 KiB' (powers of 1024)."""
+    if n < 1024:
+        return f"{int(n)} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        n /= 1024
+        if n < 1024 or unit == "TiB":
+            return f"{n:.1f} {unit}"
+
+
+def _clock(seconds):
+    hours, rest = divmod(int(round(seconds)), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def progress_line(done, total, elapsed, files):
+    """'1/3 file(s)  10.0 MiB / 40.0 MiB   25%  2.0 MiB/s  ETA 0:15'; files
+    is (finished, all)."""
+    percent = min(100, done * 100 // total) if total else 100
+    rate = done / elapsed if elapsed > 0 else 0
+    eta = _clock((total - done) / rate) if rate > 0 else "--:--"
+    return (f"{files[0]}/{files[1]} file(s)  {human_size(done)} / {human_size(total)}  {percent:3d}%  "
+            f"{human_size(rate)}/s  ETA {eta}")
+
+
+class FetchProgress:
+    """One line on stderr redrawn as bytes arrive (sizes, rate, ETA), with
+    -o and --stdout alike, when stderr is a terminal and neither -v nor -q:
+    never in a log or a pipe. Failures as they happen; with -v one line per
+    archive. bytes() is called from the download threads."""
+
+    REDRAW = 0.1  # seconds between redraws: a fast download must not spend its time drawing
+
+    def __init__(self, show_bar, verbose, stream=None):
+        self.stream = stream or sys.stderr
+        self.show, self.verbose = show_bar and self.stream.isatty(), verbose
+        self.lock = threading.Lock()
+        self.total = self.got = self.files = self.count = 0
+        self.started = self.drawn_at = None
 
     def start(self, result):
-        if self.show_bar and sys.stderr.isatty() and result.plan.items:
-            self.bar = click.progressbar(length=sum(i.size for i in result.plan.items), file=sys.stderr,
-                                         label=f"{len(result.plan.items)} file(s)", show_pos=True)
+        with self.lock:
+            self.total = sum(i.size for i in result.plan.items)
+            self.count, self.started = len(result.plan.items), time.monotonic()
+            self._draw(force=True)
+
+    def bytes(self, done):
+        with self.lock:
+            self.got = max(self.got, done)
+            self._draw()
 
     def done(self, item, status, error):
-        if self.bar is not None:
-            self.bar.update(item.size)
+        with self.lock:
+            self.files += 1
+            if error is not None or self.verbose:
+                self._clear()
         if error is not None:
             log.error("not fetched: %s", error.line())
         elif self.verbose:
             click.echo(f"{status:9} {item.key}", err=True)
+        with self.lock:
+            self._draw(force=error is not None)
 
     def finish(self):
-        if self.bar is not None:
-            self.bar.render_finish()
+        with self.lock:
+            if self.drawn_at is not None:
+                self._draw(force=True)
+                self.stream.write("\n")
+                self.stream.flush()
+
+    def _draw(self, force=False):
+        if not self.show or self.started is None or not self.count:
+            return
+        now = time.monotonic()
+        if not force and self.drawn_at is not None and now - self.drawn_at < self.REDRAW:
+            return
+        line = progress_line(self.got, self.total, now - self.started, (self.files, self.count))
+        self.stream.write("\r" + line + "\x1b[K")
+        self.stream.flush()
+        self.drawn_at = now
+
+    def _clear(self):
+        if self.drawn_at is not None:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 def fetch_summary(result, folder):

@@ -2,22 +2,29 @@
 
 Listing is bounded by start/stop keys (Swift marker/end_marker, S3
 StartAfter plus an early stop), so its cost grows with the range asked for,
-not with the store. The bytes are moved by download.py.
+not with the store; a LOGS glob costs one listing below its folder per
+host. The bytes are moved by download.py, which reports them as they come
+(on_progress).
 
-Owns: the window of stamps, the hosts, the plan, the exit code. Must not:
+Owns: the window of stamps, the hosts, the logs a glob names, the plan,
+the exit code. Must not:
 print or exit; cli/fetch.py renders the plan, progress and summary.
 """
 import fnmatch
+import functools
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..dates import parse_day, predecessor, stamp_window, today_in, zone
 from ..download import fetch_to_dir, fetch_to_stream
 from ..errors import UnsafeInput, UsageError, worst_exit
-from ..naming import check_template, escape, format_stamp, parse_stamp, split_compression, validate_key
+from ..naming import (check_template, escape, format_stamp, glob_match, parse_key, parse_stamp_any,
+                      split_compression, stamp_formats, validate_key)
 
 GLOB_CHARS = set("*?[")
+ELSEWHERE_HOSTS = 50  # "none at all": at most this many other hosts are asked for the log
 
 
 @dataclass(frozen=True)
@@ -39,19 +46,23 @@ class Item:
 @dataclass
 class Plan:
     items: list = field(default_factory=list)
+    hosts: list = field(default_factory=list)  # the hosts asked (--host, globs resolved)
     problems: list = field(default_factory=list)  # SwiftrotateError, reported, make the exit non-zero
     nearest: dict = field(default_factory=dict)  # (host, log) -> (before, after) stamps when empty
+    unmatched: list = field(default_factory=list)  # LOGS globs that match no archived log on any host
+    # (host, log) with no archive at all -> (other hosts that have it, hosts not asked, host in the store?)
+    elsewhere: dict = field(default_factory=dict)
 
 
 def check_log(log):
     if not log.startswith("/") or os.path.normpath(log) != log or "\x00" in log:
-        raise UsageError(f"LOG must be the live log's absolute path, like /var/log/nginx/access.log; "
-                         f"got {escape(log)}")
+        raise UsageError(f"LOG must be the live log's absolute path, like /var/log/nginx/access.log "
+                         f"(or a glob, like '/var/log/nginx/*.log'); got {escape(log)}")
     return log
 
 
-def resolve_hosts(backend, patterns, prefix_of):
-    """Exact names as given; globs against the hosts found by one delimiter listing."""
+def resolve_hosts(every_host, patterns):
+    """Exact names as given; globs against every_host() (one delimiter listing)."""
     exact = [p for p in patterns if not GLOB_CHARS & set(p)]
     globs = [p for p in patterns if GLOB_CHARS & set(p)]
     hosts, problems = [], []
@@ -59,7 +70,7 @@ def resolve_hosts(backend, patterns, prefix_of):
         _check_host(name)
         hosts.append(name)
     if globs:
-        for name in backend.list_dirs(prefix_of("")):
+        for name in every_host():
             if any(fnmatch.fnmatchcase(name, g) for g in globs) and name not in hosts:
                 try:
                     hosts.append(_check_host(name))
@@ -78,30 +89,69 @@ def _check_host(name):
     return name
 
 
-def plan(backend, logs, hosts, start, end, dateformat_of, key_prefix):
-    """Objects of each (host, log) whose stamp falls in [start, end)."""
-    result = Plan()
+def log_pairs(backend, settings, hosts, logs, template_of):
+    """(host, live log) to plan, and the LOGS globs that match nothing: a
+    log as given, a glob against the archived keys of each host."""
+    globs = [x for x in logs if GLOB_CHARS & set(x)]
+    pairs, matched = [], set()
     for host in hosts:
-        for log in logs:
-            fmt = dateformat_of(log)
-            prefix = key_prefix(host, log)
-            lo = prefix + format_stamp(start, fmt)
-            hi = prefix + format_stamp(end, fmt)
-            found = False
-            for info in backend.list(prefix, start_after=predecessor(lo), end_before=hi):
-                item = _item(host, log, prefix, fmt, info, result)
-                if item and start <= item.when < end:
-                    result.items.append(item)
-                    found = True
-            if not found:
-                result.nearest[(host, log)] = _nearest(backend, host, log, prefix, fmt, start, end)
+        for x in logs:
+            lives = archived_logs(backend, settings, host, x, template_of) if x in globs else [x]
+            if lives:
+                matched.add(x)
+            pairs += [(host, live) for live in lives]
+    return list(dict.fromkeys(pairs)), [g for g in globs if g not in matched]
+
+
+def archived_logs(backend, settings, host, pattern, template_of):
+    """The live logs of `host` with archives whose path the glob `pattern`
+    matches ('*' stays within a folder): one paged listing below the glob's
+    literal folder, per key_template in use."""
+    literal = pattern[:min(pattern.index(c) for c in GLOB_CHARS if c in pattern)]
+    folder = literal[:literal.rfind("/") + 1].lstrip("/")
+    sections = [None] + settings.log_sections()
+    formats = tuple(dict.fromkeys(f for s in sections for f in stamp_formats(settings.dateformat(s))))
+    found = set()
+    for template in dict.fromkeys(check_template(settings.get("key_template", s)) for s in sections):
+        try:
+            prefix = template.split("{path}")[0].format(host=host) + folder
+        except (KeyError, IndexError):
+            prefix = ""
+        for info in backend.list(prefix):
+            parts = parse_key(info.key, template, formats)
+            if (parts is None or parts.host not in (host, None) or parts.log in found
+                    or not glob_match(parts.log, pattern)):
+                continue
+            if template_of(parts.log) == template and parts.format in stamp_formats(settings.dateformat(parts.log)):
+                found.add(parts.log)
+    return sorted(found)
+
+
+def plan(backend, pairs, start, end, dateformat_of, key_prefix):
+    """Objects of each (host, log) whose stamp, in any form the log can
+    carry (naming.stamp_formats), falls in [start, end)."""
+    result = Plan()
+    for host, log in pairs:
+        formats = stamp_formats(dateformat_of(log))
+        prefix = key_prefix(host, log)
+        # Each form sorts by time within itself; one listing spans them all.
+        lo = min(prefix + format_stamp(start, f) for f in formats)
+        hi = max(prefix + format_stamp(end, f) for f in formats)
+        found = False
+        for info in backend.list(prefix, start_after=predecessor(lo), end_before=hi):
+            item = _item(host, log, prefix, formats, info, result)
+            if item and start <= item.when < end:
+                result.items.append(item)
+                found = True
+        if not found:
+            result.nearest[(host, log)] = _nearest(backend, prefix, formats, start, end)
     result.items.sort(key=lambda i: (i.host, i.log, i.when, i.ext))
     return result
 
 
-def _item(host, log, prefix, fmt, info, result):
+def _item(host, log, prefix, formats, info, result):
     base, ext = split_compression(info.key[len(prefix):])
-    when = parse_stamp(base, fmt)
+    when, _ = parse_stamp_any(base, formats)
     try:
         validate_key(info.key)
     except ValueError as exc:
@@ -112,19 +162,48 @@ def _item(host, log, prefix, fmt, info, result):
     return Item(host, log, info.key, base, when, ext, info.size)
 
 
-def _nearest(backend, host, log, prefix, fmt, start, end):
+def _nearest(backend, prefix, formats, start, end):
+    """The stamps closest before and after [start, end), by time."""
     before = after = None
     for info in backend.list(prefix):
         base, _ = split_compression(info.key[len(prefix):])
-        when = parse_stamp(base, fmt)
+        when, _ = parse_stamp_any(base, formats)
         if when is None:
             continue
-        if when < start:
-            before = base
-        elif when >= end and after is None:
-            after = base
-    return before, after
+        if when < start and (before is None or when > before[0]):
+            before = (when, base)
+        elif when >= end and (after is None or when < after[0]):
+            after = (when, base)
+    return before and before[1], after and after[1]
 
+
+def elsewhere(backend, plan_, every_host, key_prefix, dateformat_of):
+    """For each (host, log) with no archive at all: the other hosts that
+    have one. One delimiter listing of the hosts (every_host), then the
+    first keys of the log on each, at most ELSEWHERE_HOSTS of them."""
+    out = {}
+    for (host, log), (before, after) in plan_.nearest.items():
+        if before or after:
+            continue
+        hosts = [h for h in every_host() if h != host and _safe_host(h)]
+        formats = stamp_formats(dateformat_of(log))
+        having = [h for h in hosts[:ELSEWHERE_HOSTS] if _has_archive(backend, key_prefix(h, log), formats)]
+        out[(host, log)] = (having, len(hosts[ELSEWHERE_HOSTS:]), host in every_host())
+    return out
+
+
+def _has_archive(backend, prefix, formats):
+    for info in backend.list(prefix):
+        if parse_stamp_any(split_compression(info.key[len(prefix):])[0], formats)[0] is not None:
+            return True
+    return False
+
+
+def _safe_host(name):
+    try:
+        return bool(_check_host(name))
+    except UnsafeInput:
+        return False
 
 
 @dataclass(frozen=True)
@@ -168,35 +247,59 @@ class Result:
 
 
 def run(settings, logs, when, *, hosts=(), list_only=False, output=".", stream=None, decompress=False, jobs=8,
-        overwrite=False, open_backend, on_plan=None, on_done=None):
+        overwrite=False, open_backend, on_plan=None, on_done=None, on_progress=None):
     """Plan the archives of `logs` in the Window `when`, then (unless
     list_only) fetch them into `output`, or to `stream` in date order.
     on_plan(result) is called once planned; on_done(item, status, error)
-    after each archive."""
-    templates = {x: check_template(settings.get("key_template", x)) for x in logs}
+    after each archive; on_progress(bytes done so far, of all archives) as
+    bytes arrive, from the download threads."""
+    template_of = functools.lru_cache(maxsize=None)(lambda x: check_template(settings.get("key_template", x)))
 
     def key_prefix(host, x):
-        return templates[x].format(host=host, path=x.lstrip("/"), stamp="", ext="")
+        return template_of(x).format(host=host, path=x.lstrip("/"), stamp="", ext="")
 
     with open_backend() as backend:
-        host_prefix = templates[logs[0]].split("{host}")[0].format(path="", stamp="", ext="")
-        chosen, problems = resolve_hosts(backend, hosts or [settings.get("host")], lambda p: host_prefix + p)
-        result = Result(plan(backend, logs, chosen, when.start, when.end, settings.dateformat, key_prefix))
+        host_prefix = template_of(logs[0]).split("{host}")[0].format(path="", stamp="", ext="")
+        every_host = functools.lru_cache(maxsize=None)(lambda: tuple(backend.list_dirs(host_prefix)))
+        chosen, problems = resolve_hosts(every_host, hosts or [settings.get("host")])
+        pairs, unmatched = log_pairs(backend, settings, chosen, logs, template_of)
+        result = Result(plan(backend, pairs, when.start, when.end, settings.dateformat, key_prefix))
         result.plan.problems[:0] = problems
+        result.plan.hosts, result.plan.unmatched = chosen, unmatched
         result.failures = list(result.plan.problems)
+        if not result.plan.items:
+            backend.check_container()  # a missing container lists as empty: NotFound names it
+            result.plan.elsewhere = elsewhere(backend, result.plan, every_host, key_prefix, settings.dateformat)
         if on_plan is not None:
             on_plan(result)
-        if list_only or not result.plan.items:
-            return result
-
-        def done(item, status, error):
-            if error is not None:
-                result.failures.append(error)
-            if on_done is not None:
-                on_done(item, status, error)
-
-        if stream is not None:
-            fetch_to_stream(backend, result.plan.items, stream, jobs, decompress, done)
-        else:
-            fetch_to_dir(backend, result.plan.items, output, jobs, overwrite, done)
+        if result.plan.items and not list_only:
+            _fetch(backend, result, output, stream, decompress, jobs, overwrite, on_done, _counter(on_progress))
     return result
+
+
+def _counter(on_progress):
+    """on_bytes(n) for the download threads: adds n to the total and hands
+    the total to on_progress, under a lock so it only ever grows."""
+    if on_progress is None:
+        return None
+    lock, done = threading.Lock(), [0]
+
+    def on_bytes(n):
+        with lock:
+            done[0] += n
+            on_progress(done[0])
+
+    return on_bytes
+
+
+def _fetch(backend, result, output, stream, decompress, jobs, overwrite, on_done, on_bytes):
+    def done(item, status, error):
+        if error is not None:
+            result.failures.append(error)
+        if on_done is not None:
+            on_done(item, status, error)
+
+    if stream is not None:
+        fetch_to_stream(backend, result.plan.items, stream, jobs, decompress, done, on_bytes)
+    else:
+        fetch_to_dir(backend, result.plan.items, output, jobs, overwrite, done, on_bytes)

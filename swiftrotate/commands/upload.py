@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from .. import discover, spool
 from ..archiver import Outcome, from_settings
 from ..config import check_settings, implicit_dest_warning
-from ..errors import DeadlineExceeded, LocalIOError, SourceMissing, SwiftrotateError, TransientError, worst_exit
+from ..errors import (ConfigError, DeadlineExceeded, LocalIOError, SourceMissing, SwiftrotateError, TransientError,
+                      worst_exit)
 from ..leftovers import compress_in_place, find_leftovers
-from ..naming import build_key, check_template, escape
+from ..naming import build_key, check_template, escape, parse_stamp, stamp_formats
 from ..state import StateLock, clear_stale, open_ledger, stale_intents, state_folder
 
 
@@ -54,13 +55,16 @@ class Report:
 
 
 def _layouts(settings):
-    """Each distinct (dateformat, olddir) that some log may use: the general
-    one and those of the [log GLOB] sections."""
+    """Each distinct (stamp format, olddir) that some log may use: every form
+    (naming.stamp_formats: the dateformat, and the finer one `rename` gives
+    same-day rotations) of the general dateformat and of each [log GLOB]
+    section's."""
     out = []
     for log in [None] + settings.log_sections():
-        layout = (settings.dateformat(log), settings.get("olddir", log))
-        if layout not in out:
-            out.append(layout)
+        for fmt in stamp_formats(settings.dateformat(log)):
+            layout = (fmt, settings.get("olddir", log))
+            if layout not in out:
+                out.append(layout)
     return out
 
 
@@ -84,7 +88,7 @@ def collect(settings, args, report, archived=lambda globs: False):
 
     @functools.lru_cache(maxsize=None)  # per live log: a backlog has thousands of files of one log
     def own(live):
-        return (settings.dateformat(live), settings.get("olddir", live)), \
+        return (stamp_formats(settings.dateformat(live)), settings.get("olddir", live)), \
             check_template(settings.get("key_template", live))
 
     patterns = _live_patterns(args, layouts)
@@ -100,8 +104,8 @@ def collect(settings, args, report, archived=lambda globs: False):
                 hit = True
                 if cand.path in seen:
                     continue
-                layout, template = own(cand.live)
-                if layout != (dateformat, olddir):
+                (formats, own_olddir), template = own(cand.live)
+                if dateformat not in formats or own_olddir != olddir:
                     continue
                 seen.add(cand.path)
                 try:
@@ -143,12 +147,13 @@ def _report_absent(settings, patterns, nothing, missing, report):
             report.problems.append(error)
 
 
-def warn_near_misses(report, settings, ledger, log):
-    """Files that look like dated rotations but match no dateformat: most
-    often logrotate's dateformat differs from ours, and nothing would ever
-    archive them. A warning, not a failure: right after `swiftrotate rename`
-    one log can hold two stamp formats, each uploaded with its own
-    --dateformat. Files the ledger knows (archived that way) are quiet."""
+def near_miss_problems(report, settings, ledger):
+    """Files that look like dated rotations but match none of the log's
+    stamp forms: most often logrotate's dateformat differs from ours, and
+    nothing would ever archive them. The run must not exit 0 while one is
+    left (ConfigError, 78: the file is fine, the setting that says how its
+    name reads is not). Files the ledger knows (archived with another
+    --dateformat) are quiet."""
     dest = settings.get("dest")
     for path, live in report.near_misses:
         try:
@@ -156,9 +161,12 @@ def warn_near_misses(report, settings, ledger, log):
                 continue
         except OSError:
             continue
-        log.warning("%s looks like a dated rotation of %s but does not match its dateformat %s, so it is not "
-                    "archived (set dateformat, for one log in a [log GLOB] section, to logrotate's; or "
-                    "upload it with --dateformat)", escape(path), escape(live), settings.dateformat(live))
+        forms = " or ".join(stamp_formats(settings.dateformat(live)))
+        report.problems.append(ConfigError(
+            f"{escape(path)} looks like a dated rotation of {escape(live)} but matches none of its stamp forms "
+            f"({forms}), so it is not archived",
+            "set dateformat to logrotate's (for one log, in a [log GLOB] section), or upload it once with "
+            "--dateformat; a -N name from rename --on-collision suffix must be renamed by hand"))
 
 
 def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=False):
@@ -187,7 +195,7 @@ def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=Fals
                     ledger.spool_remove(cand.path)
             spooled = {cand.path: cand.live for cand, _, _ in pending}
             found = collect(settings, args, report, lambda globs: ledger.archived_like(dest, globs))
-            warn_near_misses(report, settings, ledger, log)
+            near_miss_problems(report, settings, ledger)
             for error in report.problems + [o.error for o in report.outcomes if o.error is not None]:
                 log.error("not archived: %s", error.line())  # refused before any upload: said now
             for cand, key in found:
@@ -209,7 +217,7 @@ def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=Fals
                 spool.drain(report, spooled, ledger, log)
                 _spool_failures_of_other_logs(report, spooled, settings, args)
             if not dry_run and not remove:
-                _tidy_leftovers(found, report, log)
+                _tidy_leftovers(settings, found, report, log)
         finally:
             report.warnings.extend(ledger.warnings)
             ledger.close()
@@ -305,10 +313,14 @@ def _in_threads(fn, items, jobs, log):
     return out
 
 
-def _tidy_leftovers(found, report, log):
-    """Compress archived leftovers of failed runs, as logrotate would have."""
+def _tidy_leftovers(settings, found, report, log):
+    """Compress archived leftovers of failed runs, as logrotate would have.
+    Only rotations in logrotate's own dateformat: it never manages rename's
+    finer stamps, and those sort after the day stamps as text, so among
+    them the newest rotation (uncompressed on purpose) would not be told."""
     archived = {o.path for o in report.outcomes if o.error is None}
-    for cand, suffix in find_leftovers([cand for cand, _ in found]):
+    own = [cand for cand, _ in found if parse_stamp(cand.stamp, settings.dateformat(cand.live)) is not None]
+    for cand, suffix in find_leftovers(own):
         if cand.path in archived:
             try:
                 compress_in_place(cand, suffix, log)

@@ -18,8 +18,12 @@ def test_log_sections_apply_to_each_log_a_shared_pattern_finds(tmp_path):
     cfg = base_config(tmp_path)
     cfg[f"log {logs}/app.log"] = {"dateformat": "-%Y-%m-%d", "olddir": "old"}
     proc = run_cli("--config", write_config(tmp_path / "c.conf", cfg), "upload", "-v", f"{logs}/*.log ")
-    assert proc.returncode == 0, proc.stderr
     assert "3 uploaded" in proc.stderr, proc.stderr
+    # a dated name in another log's format is never archived, and no longer passes quietly (78)
+    assert proc.returncode == 78, proc.stderr
+    missed = [line for line in proc.stderr.splitlines() if "looks like a dated rotation" in line]
+    assert len(missed) == 2 and any("web.log-2026-11-25 " in x for x in missed) and any(
+        "app.log-20261125 " in x for x in missed), proc.stderr
     stored = sorted(p.name for p in (tmp_path / "state/archive").rglob("*.log-*") if p.suffix != ".srmeta")
     assert stored == ["app.log-2026-11-24", "app.log-2026-11-25", "web.log-20261125"]
 

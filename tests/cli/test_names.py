@@ -45,13 +45,13 @@ def test_gate_keeps_what_it_cannot_archive(tmp_path):
         assert "keeping" in proc.stderr and "dateformat" in proc.stderr
 
 
-def test_rotations_that_miss_the_dateformat_are_named_not_silence(tmp_path):
+def test_rotations_that_miss_the_dateformat_fail_the_run_naming_file_and_fix(tmp_path):
     """logrotate's dateformat differs from ours: its rotations would never be
-    archived while upload said "no rotated files found". Each is named in a
-    warning (not an error: after `rename` one log may hold two stamp formats,
-    uploaded one --dateformat at a time); once archived with its own
-    --dateformat, the ledger knows it and the warning stops. Numbered and
-    undated names stay out of it."""
+    archived. A warning and exit 0 let that go unseen for ever (issue 14):
+    each is named with the fix, and the run (a dry run too) exits 78 while
+    one is left; everything else is archived all the same. Once archived
+    with its own --dateformat, the ledger knows it and the run is clean.
+    Numbered and undated names stay out of it."""
     logs = tmp_path / "logs"
     rotated(logs, "app.log-2026-11-25.gz", b"x\n")  # logrotate: dateformat -%Y-%m-%d
     rotated(logs, "app.log-20261124", b"ok\n")  # ours: archived
@@ -60,14 +60,33 @@ def test_rotations_that_miss_the_dateformat_are_named_not_silence(tmp_path):
     cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
     for extra in (["-n"], []):
         proc = run_cli("--config", cfg, "upload", *extra, str(logs / "app.log"))
-        assert proc.returncode == 0, proc.stderr
+        assert proc.returncode == 78, proc.stderr
         named = [line for line in proc.stderr.splitlines() if "looks like a dated rotation" in line]
         assert len(named) == 1 and "app.log-2026-11-25.gz" in named[0] and "-%Y%m%d" in named[0], proc.stderr
+        assert "dateformat" in named[0].split("(", 1)[1], named[0]  # the fix, after the reason
     assert list((tmp_path / "state/archive").rglob("app.log-20261124"))
     other = run_cli("--config", cfg, "upload", "--dateformat", "-%Y-%m-%d", str(logs / "app.log"))
     assert other.returncode == 0, other.stderr
     again = run_cli("--config", cfg, "upload", str(logs / "app.log"))
     assert again.returncode == 0 and "looks like a dated rotation" not in again.stderr, again.stderr
+
+
+def test_the_finer_stamp_rename_gives_is_archived_and_its_suffix_form_fails(tmp_path):
+    """rename's finer stamp (-%Y%m%d%H%M%S beside -%Y%m%d) is one of the
+    log's own forms: archived by a plain run. Its `--on-collision suffix`
+    form (-20261126-1) matches no stamp: named, exit 78."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261126.gz", b"day\n")
+    rotated(logs, "app.log-20261127130000", b"second\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    proc = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+    assert proc.returncode == 0 and "looks like" not in proc.stderr, proc.stderr
+    archived = tmp_path / "state/archive/web01" / str(logs).lstrip("/")
+    assert sorted(p.name for p in archived.iterdir() if not p.name.endswith(".srmeta")) == [
+        "app.log-20261126.gz", "app.log-20261127130000"]
+    rotated(logs, "app.log-20261128-1", b"suffixed\n")
+    proc = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+    assert proc.returncode == 78 and "app.log-20261128-1" in proc.stderr, proc.stderr
 
 
 def test_gate_vetoes_a_name_no_key_can_hold(tmp_path):

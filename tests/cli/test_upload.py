@@ -226,3 +226,18 @@ def test_an_mtime_in_the_future_is_said_at_once_and_busy_files_share_one_wait(tm
     assert proc.stderr.count("waiting for") == 1 and "waiting for 3 file(s)" in proc.stderr, proc.stderr
     assert proc.stderr.count("is still being written") == 3, proc.stderr
     assert all(p.exists() for p in busy)
+
+
+def test_leftovers_are_never_the_newest_rotation_whatever_its_stamp_form(tmp_path):
+    """logrotate's uncompressed newest rotation (delaycompress) beside older
+    ones rename stamped to the second on the same day: those sort after it
+    as text, but it is still the newest and must stay as it is."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261126010000.gz", b"one\n")
+    rotated(logs, "app.log-20261126030000.gz", b"three\n")
+    rotated(logs, "app.log-20261126", b"newest, for logrotate to compress\n")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path))
+    proc = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in logs.iterdir()) == [
+        "app.log-20261126", "app.log-20261126010000.gz", "app.log-20261126030000.gz"]

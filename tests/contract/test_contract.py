@@ -86,6 +86,28 @@ def test_stat_and_delete_of_missing_key_raise_not_found(store):
         store.backend.delete("no/such/key")
 
 
+def test_a_missing_container_is_named_and_a_reader_never_creates_it(store, tmp_path):
+    """list() shows a missing container, bucket or folder as empty, like an
+    empty one; check_container() tells them apart (NotFound naming it: exit
+    66). A store opened for reading (get_backend(create=False), as ls and
+    fetch open it) never creates it."""
+    import uuid
+
+    from swiftrotate.backends import get_backend
+
+    path, n, sha = write(tmp_path / "in", b"x")
+    store.backend.put("h/x", path, size=n, sha256=sha)
+    store.backend.check_container()  # there: nothing raised
+    name = "m" + uuid.uuid4().hex[:16]
+    url = store.url.rsplit("/", 1)[0] + "/" + name
+    for _ in range(2):  # the first reader created nothing either
+        with pytest.raises(NotFound, match=f"{name} does not exist") as caught:
+            reader = get_backend(url, store.options, create=False)
+            assert list(reader.list()) == []
+            reader.check_container()
+        assert caught.value.exit_code == 66
+
+
 def test_delete_removes_object_and_segments(store, tmp_path):
     path, n, sha = write(tmp_path / "in", os.urandom(12 * MIB))
     store.backend.put("big/one", path, size=n, sha256=sha)

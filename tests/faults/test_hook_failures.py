@@ -206,7 +206,9 @@ def test_connection_reset_mid_upload_is_a_retry_and_leaves_nothing(tmp_path, swi
             "swiftrotate": {"dest": dest, "state_dir": str(tmp_path / "state"), "host": "web01",
                             "settle_seconds": "0"}, **section})
         log = str(tmp_path / "logs/app.log")
-        assert run_cli("--config", cfg, "ls").returncode == 0  # container/bucket made before the fault
+        # the container/bucket made before the fault (ls never made it: it was 0 on a missing one, now 66)
+        backend.prepare() if target == "swift" else backend.client.create_bucket(Bucket=name)
+        assert run_cli("--config", cfg, "ls").returncode == 0
         proxy.reset_after_bytes, proxy.mode = 256 * 1024, "reset_after"
         cut = run_cli("--config", cfg, "upload", log)
         assert cut.returncode == 75, cut.stderr

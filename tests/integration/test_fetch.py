@@ -224,3 +224,156 @@ def test_output_mistakes_are_named(tmp_path):
     proc = run_cli(*args, "--json", cwd=str(tmp_path / "out"))
     assert proc.returncode == 0 and json.loads(proc.stdout.splitlines()[0])
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["web01"]  # nothing downloaded
+
+
+def test_range_covers_the_finer_stamps_rename_gives(store, tmp_path):
+    """Issue 14: after `rename`, two rotations of one day are stamped to the
+    second (kern.log-20261127130000.gz) beside day stamps. fetch printed
+    only the day-stamped files and exited 0; every archive in the range
+    must come, in time order across both forms."""
+    log = "/var/log/kern.log"
+    names = {"-20261125.gz": "day 25\n", "-20261126.gz": "day 26\n", "-20261127000007.gz": "day 27 early\n",
+             "-20261127130000.gz": "day 27 late\n", "-20261128": "day 28\n", "-20261130000001.gz": "day 30\n"}
+    for stamp, text in names.items():
+        data = gzip.compress(text.encode(), mtime=0) if stamp.endswith(".gz") else text.encode()
+        put(store, tmp_path, f"web01{log}{stamp}", data)
+    cfg = config_for(store, tmp_path)
+    args = ("--config", cfg, "fetch", log, "--since", "2026-11-26", "--until", "2026-11-28", "--by-stamp")
+    proc = run_cli(*args, "--stdout", "--decompress")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "day 26\nday 27 early\nday 27 late\nday 28\n"
+    listing = listed(run_cli(*args, "--list", "--json"))
+    assert [(i["stamp"], i["date"]) for i in listing] == [
+        ("-20261126", "2026-11-26T00:00:00"), ("-20261127000007", "2026-11-27T00:00:07"),
+        ("-20261127130000", "2026-11-27T13:00:00"), ("-20261128", "2026-11-28T00:00:00")]
+    none = run_cli("--config", cfg, "fetch", log, "--since", "2026-11-29", "--until", "2026-11-29", "--by-stamp")
+    assert none.returncode == 66 and "-20261128" in none.stderr and "-20261130000001" in none.stderr, none.stderr
+
+
+def test_ls_and_fetch_name_a_container_that_does_not_exist(store, tmp_path):
+    """ls printed nothing and exited 0, fetch said "none at all": a typo in
+    the container (bucket, folder) name looked like an empty archive. Both
+    name it, exit 66, and create nothing."""
+    archive_days(store, tmp_path, days=[3])
+    name = "m" + uuid.uuid4().hex[:16]
+    kind = {"local": "folder", "swift": "container"}.get(store.target, "bucket")
+    cfg = config_for(store, tmp_path, dest=store.url.rsplit("/", 1)[0] + "/" + name)
+    for args in (["ls"], ["fetch", LOG, "--list"], ["fetch", LOG, "--stdout"], ["ls"]):
+        proc = run_cli("--config", cfg, *args)
+        assert proc.returncode == 66, (args, proc.stderr)
+        assert f"{kind} {name}" in proc.stderr.replace(str(tmp_path) + "/", "") and "does not exist" in proc.stderr
+        assert "none at all" not in proc.stderr and proc.stdout == ""
+    there = run_cli("--config", config_for(store, tmp_path), "ls")
+    assert there.returncode == 0 and f"web01{LOG}-20261103" in there.stdout
+
+
+def test_globs_in_logs_match_the_archived_logs(store, tmp_path):
+    """fetch refused the globs upload takes: '/var/log/nginx/*.log' now means
+    every archived log there ('*' stays within a folder, as in a shell)."""
+    for host, log in [("web01", "/var/log/nginx/access.log"), ("web01", "/var/log/nginx/error.log"),
+                      ("web02", "/var/log/nginx/error.log"), ("web01", "/var/log/nginx/access.log.old"),
+                      ("web01", "/var/log/nginx/sub/deep.log"), ("web01", "/var/log/syslog")]:
+        archive_days(store, tmp_path, host=host, days=[3, 4], log=log)
+    cfg = config_for(store, tmp_path)
+    args = ("--config", cfg, "fetch", "/var/log/nginx/*.log", "--since", "2026-11-03", "--until", "2026-11-03",
+            "--by-stamp")
+    proc = run_cli(*args, "--list", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert [(i["host"], i["log"], i["stamp"]) for i in listed(proc)] == [
+        ("web01", "/var/log/nginx/access.log", "-20261103"), ("web01", "/var/log/nginx/error.log", "-20261103")]
+    every = listed(run_cli(*args, "--host", "*", "--list", "--json"))
+    assert sorted((i["host"], i["log"]) for i in every) == [
+        ("web01", "/var/log/nginx/access.log"), ("web01", "/var/log/nginx/error.log"),
+        ("web02", "/var/log/nginx/error.log")]
+    out = run_cli(*args, "--host", "web02", "--stdout")
+    assert out.returncode == 0 and out.stdout == day_lines("web02", 3).decode(), out.stderr
+    nothing = run_cli("--config", cfg, "fetch", "/var/log/nginx/*.lg", "--list")
+    assert nothing.returncode == 66 and "/var/log/nginx/*.lg" in nothing.stderr, nothing.stderr
+
+
+def test_none_at_all_names_the_hosts_that_have_the_log(store, tmp_path):
+    """Run on another host (the default --host is this one), "none at all"
+    was a dead end: it names the hosts whose archives hold this log."""
+    for host in ("web01", "web02", "db01"):
+        archive_days(store, tmp_path, host=host, days=[3], log=LOG if host != "db01" else "/var/log/other.log")
+    cfg = config_for(store, tmp_path, host="bastion")
+    proc = run_cli("--config", cfg, "fetch", LOG, "--list")
+    assert proc.returncode == 66
+    assert "none at all" in proc.stderr and "web01, web02" in proc.stderr and "db01" not in proc.stderr, proc.stderr
+    alone = run_cli("--config", cfg, "fetch", "/var/log/never.log", "--list")
+    assert alone.returncode == 66 and "on no host" in alone.stderr, alone.stderr
+
+
+def test_progress_callback_sees_bytes_within_one_file(store, tmp_path):
+    """The bar moved once per finished file (one big file sat at 0%): the
+    core now reports bytes done while a single multi-chunk file arrives,
+    into a folder and to a stream alike."""
+    import io
+
+    from swiftrotate.commands import fetch as core
+    from swiftrotate.config import Settings, open_store
+
+    size = 3 * MIB + 123
+    put(store, tmp_path, f"web01{LOG}-20261103", os.urandom(size))
+    settings = Settings(config_for(store, tmp_path))
+    when = core.window(settings, [LOG], "2026-11-03", "2026-11-03", by_stamp=True)
+    for target in ({"output": str(tmp_path / "out")}, {"stream": io.BytesIO()}):
+        seen = []
+        result = core.run(settings, [LOG], when, open_backend=lambda: open_store(settings, create=False),
+                          on_progress=seen.append, **target)
+        assert result.exit_code == 0 and len(result.plan.items) == 1
+        assert any(0 < n < size for n in seen), seen
+        assert seen == sorted(seen) and seen[-1] == size
+
+
+def test_no_progress_bar_leaks_into_logs_and_pipes(store, tmp_path):
+    """stderr not a terminal (cron, a pipe, these subprocesses): no bar."""
+    archive_days(store, tmp_path, days=[3, 4])
+    cfg = config_for(store, tmp_path)
+    for extra in (["-o", str(tmp_path / "out")], ["--stdout", "--decompress"]):
+        proc = run_cli("--config", cfg, "fetch", LOG, *extra)
+        assert proc.returncode == 0, proc.stderr
+        assert "\r" not in proc.stderr and "\x1b" not in proc.stderr and "ETA" not in proc.stderr, proc.stderr
+
+
+def test_progress_bar_on_a_terminal_counts_bytes_with_stdout_too(tmp_path):
+    """stderr a terminal: a byte-level bar (sizes, rate, ETA), with --stdout
+    as with -o; stdout gets the bytes alone."""
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    store = LocalBackend(str(tmp_path / "store"))
+    data = os.urandom(3 * MIB)
+    src = tmp_path / "src"
+    src.write_bytes(data)
+    store.put(f"web01{LOG}-20261101", str(src), size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    cfg = local_config(tmp_path)
+    for extra in (["--stdout"], ["-o", str(tmp_path / "out")]):
+        master, slave = pty.openpty()
+        chunks = []
+
+        def drain():
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    return
+                if not chunk:
+                    return
+                chunks.append(chunk)
+
+        reader = threading.Thread(target=drain)
+        reader.start()
+        proc = subprocess.run([sys.executable, "-m", "swiftrotate", "--config", cfg, "fetch", LOG, "--since",
+                               "2026-11-01", "--until", "2026-11-01", "--by-stamp", *extra],
+                              stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, timeout=60)
+        os.close(slave)
+        reader.join(timeout=30)
+        os.close(master)
+        shown = b"".join(chunks).decode()
+        assert proc.returncode == 0, shown
+        assert "3.0 MiB / 3.0 MiB" in shown and "100%" in shown and "/s" in shown and "ETA" in shown, shown
+        if extra == ["--stdout"]:
+            assert proc.stdout == data

@@ -542,7 +542,7 @@ def test_migration_script(tmp_path, cfg):
     mk(logs, "my app/app log.1", "2026-11-26 00:00:01", b"s1\n")  # same day: stamped to the second
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SWIFTROTATE_", "ST_", "OS_", "AWS_"))}
     env.update(SWIFTROTATE=f"{sys.executable} -m swiftrotate", PYTHON=sys.executable,
-               PYTHONPATH=str(Path(renamer.__file__).parent.parent))
+               PYTHONPATH=str(ROOT))
 
     def script(*args):
         return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env, cwd=tmp_path,
@@ -625,3 +625,54 @@ def test_rename_then_upload_to_swift_then_fetch_finds_them_by_date(tmp_path, swi
     assert [json.loads(x)["stamp"] for x in found.stdout.splitlines()] == ["-20261115", "-20261122"]
     out = run_cli("--config", cfg, "fetch", str(logs / "messages"), "--host", "h", "--stdout", "--decompress")
     assert out.stdout == "week 45\nweek 46\nweek 47\n"
+
+
+def test_rename_then_one_upload_of_the_folder_then_fetch_finds_both_stamp_forms(store, tmp_path):
+    """Issue 14 as reported: after rename, two rotations of one day are
+    stamped to the second (kern.log-20261127130000) beside day stamps.
+    `upload '/var/log/*'` left them unarchived with a warning and exit 0,
+    and fetch printed only the other day, exit 0. One upload of the folder
+    must archive every form, and fetch return them in time order."""
+    from tests.support.stores import config_for
+
+    logs = tmp_path / "log"
+    mk(logs, "kern.log", "2026-11-28 10:00:00", b"live\n")
+    mk(logs, "kern.log.1", "2026-11-27 13:00:00", b"day 27 late\n")
+    mk(logs, "kern.log.2.gz", "2026-11-27 00:00:07", b"day 27 early\n")
+    mk(logs, "kern.log.3.gz", "2026-11-26 00:00:09", b"day 26\n")
+    cfg = config_for(store, tmp_path)
+    assert run_cli("--config", cfg, "rename", "--tz", "UTC", str(logs)).returncode == 0
+    renamed = ["kern.log-20261126.gz", "kern.log-20261127000007.gz", "kern.log-20261127130000"]
+    assert sorted(os.listdir(logs)) == ["kern.log"] + renamed
+    # -j 1: on a bucket that does not exist yet, parallel first uploads race to
+    # create it and rclone answers the losers BucketAlreadyExists (not this test's subject)
+    up = run_cli("--config", cfg, "upload", "-j", "1", f"{logs}/*")
+    assert up.returncode == 0, up.stderr
+    assert "looks like a dated rotation" not in up.stderr
+    assert sorted(o.key for o in store.backend.list()) == [f"web01{logs}/{name}" for name in renamed]
+    out = run_cli("--config", cfg, "fetch", str(logs / "kern.log"), "--since", "2026-11-26", "--until", "2026-11-28",
+                  "--stdout", "--decompress")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "day 26\nday 27 early\nday 27 late\n"
+
+
+def test_migration_script_uploads_a_log_whose_renamed_files_sit_beside_a_day_stamp(tmp_path):
+    """x.1 falls on the day of logrotate's own x-20261126, so rename stamps
+    it to the second. The script uploaded such a log with only the finer
+    --dateformat, which leaves x-20261126 a name no stamp form matches: now
+    upload knows both forms, and the script uploads each log once with
+    rename's own dateformat."""
+    store, logs = tmp_path / "store", tmp_path / "log"
+    cfg = write_config(tmp_path / "m.conf", {"swiftrotate": {
+        "state_dir": str(tmp_path / "state"), "dest": f"file://{store}", "settle_seconds": "0", "host": "h"}})
+    mk(logs, "x-20261126", "2026-11-26 06:25:00", b"logrotate's\n")
+    mk(logs, "x.1", "2026-11-26 03:00:00", b"numbered\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SWIFTROTATE_", "ST_", "OS_", "AWS_"))}
+    env.update(SWIFTROTATE=f"{sys.executable} -m swiftrotate", PYTHON=sys.executable,
+               PYTHONPATH=str(ROOT))
+    done = subprocess.run([str(SCRIPT), "--config", cfg, "--yes", "--upload", "--tz", "UTC", "--journal",
+                           str(tmp_path / "j"), str(logs)], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          stdin=subprocess.DEVNULL, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(store / f"h{logs}")) == ["x-20261126", "x-20261126.srmeta", "x-20261126030000",
+                                                        "x-20261126030000.srmeta"]

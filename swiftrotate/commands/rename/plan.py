@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 from ...errors import Conflict, IntegrityError, SwiftrotateError, UnsafeInput
-from ...naming import COMPRESS_SUFFIXES, escape, format_stamp, parse_stamp
+from ...naming import COMPRESS_SUFFIXES, escape, finer_format, format_stamp, parse_stamp
 
 EXTS = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
 # `<log>.<N>[<ext>]`: N is ASCII digits, no leading zero (savelog's .0 aside),
@@ -75,13 +75,6 @@ def classify(name, dateformat_of):
     if _is_stamp(name[len(log):len(name) - len(ext)], dateformat_of(log)):
         return None
     return log, int(m["n"]), ext
-
-
-def finer_format(dateformat):
-    """The dateformat down to the second (-%Y%m%d -> -%Y%m%d%H%M%S), or None."""
-    if "%S" in dateformat or "%s" in dateformat:
-        return None
-    return re.sub(r"(%[HM])+$", "", dateformat) + "%H%M%S"
 
 
 @functools.lru_cache(maxsize=65536)
