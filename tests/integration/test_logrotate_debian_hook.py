@@ -76,7 +76,7 @@ def hooked(text, name):
 
 
 class DebianLab:
-    """Debian's logrotate.conf and package files with the hook, their logs under root/var/log."""
+    """Debian's logrotate.conf and package files with the hook; their /var/log is root/var-log."""
 
     def __init__(self, root, etc):
         self.root = root
