@@ -61,3 +61,12 @@ def keystone(swift_server):
 
 # --- stores on those servers (tests/support/fixtures.py) ---
 from tests.support.fixtures import remote_store, store  # noqa: E402,F401
+
+
+# --- Debian's own logrotate configs (tests/support/debian_confs.py) ---
+
+@pytest.fixture(scope="session")
+def debian_etc(tmp_path_factory):
+    """Debian 12's etc/ with the packages' logrotate files, from their .debs (downloaded once a run)."""
+    from tests.support.debian_confs import fetch_etc
+    return fetch_etc(tmp_path_factory.mktemp("debs"))

@@ -1,7 +1,8 @@
 """swiftrotate/logrotate_conf.py against the real logrotate 3.21, on Debian's own configs (issue 13).
 
 The /etc/logrotate.d files of eleven Debian packages and Debian's /etc/logrotate.conf are fetched
-with `apt-get download` and unpacked with `dpkg-deb -x` into a temporary folder (never committed).
+with `apt-get download` and unpacked with `dpkg-deb -x` into a temporary folder (never committed;
+tests/support/debian_confs.py, the `debian_etc` fixture of tests/conftest.py).
 For each, and for a set of tricky inline configs, the real `logrotate -d` and `logrotate -d -f`
 (tests/support/lrdebug.py: nothing changes, /var/log is a private tmpfs) must report exactly the
 stanzas we read: pattern text, frequency, rotate, olddir, ifempty, minsize, maxsize, minage, mail,
@@ -13,56 +14,12 @@ import os
 import pwd
 import re
 import shutil
-import subprocess
 
 import pytest
 
 from swiftrotate.logrotate_conf import glob_match, read_config
 from tests.support import lrdebug
-
-# package -> its files in /etc/logrotate.d, and what each shows
-PACKAGES = {
-    "nginx-common": ["nginx"],  # sharedscripts, prerotate with backslash-continued lines, create user
-    "apache2": ["apache2"],  # the same shape as nginx
-    "rsyslog": ["rsyslog"],  # one pattern per line, `{` alone on its line
-    "mariadb-server": ["mariadb"],  # three patterns, comments everywhere, minsize/maxsize
-    "postgresql-common": ["postgresql-common"],  # copytruncate, su root root
-    "squid": ["squid"],  # nocreate, a comment block before the pattern
-    "unattended-upgrades": ["unattended-upgrades"],  # a trailing space after a pattern
-    "fail2ban": ["fail2ban"],  # blank and comment lines inside, a commented-out create
-    "haproxy": ["haproxy"],
-    "dpkg": ["dpkg", "alternatives"],
-    "logrotate": ["btmp", "wtmp"],  # and /etc/logrotate.conf (weekly, rotate 4, create, include)
-}
-CONFS = [f for files in PACKAGES.values() for f in files]
-
-
-def _download(packages, dest):
-    cmd = ["apt-get", "download", "-q", *packages]
-    proc = subprocess.run(cmd, cwd=dest, capture_output=True, text=True)
-    if proc.returncode and os.getuid() == 0:  # stale or missing package lists: refresh once
-        subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
-        proc = subprocess.run(cmd, cwd=dest, capture_output=True, text=True)
-    if proc.returncode:
-        _unavailable(f"apt-get download failed: {proc.stderr.strip()[-1000:]}")
-
-
-def _unavailable(msg):
-    if os.environ.get("CI") == "true":
-        pytest.fail(msg, pytrace=False)
-    pytest.skip(msg)
-
-
-@pytest.fixture(scope="session")
-def debian_etc(tmp_path_factory):
-    """Debian 12's etc/ with the packages' logrotate files, from their .debs."""
-    if not os.path.exists(lrdebug.LOGROTATE) or os.getuid() != 0:
-        _unavailable("needs root and Debian's logrotate (scripts/test installs it)")
-    dest = tmp_path_factory.mktemp("debs")
-    _download(list(PACKAGES), dest)
-    for deb in sorted(dest.glob("*.deb")):
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(dest / "root")], check=True)
-    return dest / "root" / "etc"
+from tests.support.debian_confs import CONFS
 
 
 def _fake_log(pattern):
