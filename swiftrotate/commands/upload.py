@@ -24,6 +24,7 @@ from ..errors import (ConfigError, DeadlineExceeded, LocalIOError, SourceMissing
 from ..leftovers import compress_in_place, find_leftovers
 from ..naming import build_key, check_template, escape, parse_stamp, stamp_formats
 from ..state import StateLock, clear_stale, open_ledger, stale_intents, state_folder
+from ..workers import run_threads
 
 
 @dataclass
@@ -294,22 +295,8 @@ def _in_threads(fn, items, jobs, log):
             if outcome.error is not None:
                 log.error("not archived: %s", outcome.error.line())
 
-    workers = [threading.Thread(target=work, name=f"upload-{n}", daemon=True)
-               for n in range(max(1, min(jobs, len(items))))]
-    for t in workers:
-        t.start()
-    try:
-        for t in workers:
-            t.join()
-    except KeyboardInterrupt:
-        # Start nothing new, but let the uploads under way end (cleanly, with
-        # their segments removed on failure) before the lock is released.
-        # A second Ctrl-C leaves at once.
-        stop.set()
-        log.error("interrupted: finishing the uploads under way (Ctrl-C again to abort)")
-        for t in workers:
-            t.join()
-        raise
+    run_threads("upload", min(jobs, len(items)), work, stop, draining=lambda: log.error(
+        "interrupted: finishing the uploads under way (Ctrl-C again to abort)"))
     return out
 
 

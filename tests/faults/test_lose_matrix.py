@@ -109,6 +109,7 @@ RULES = {
         "object-head": ("HEAD", "/{c}/{bigkey}"),
         "manifest-get": ("GET", "multipart-manifest=get"),
         "segment-listing": ("GET", "/{c}_segments?format=json"),
+        "segment-head": ("HEAD", "/{c}_segments/"),  # verify's check of a large object's segments
         "delete": ("DELETE", "/{c}"),  # any DELETE
         "manifest-delete": ("DELETE", "multipart-manifest=delete"),
         "object-get-slo": ("GET", "/{c}/{bigkey}"),  # fetch: no manifest GET there

@@ -21,6 +21,7 @@ from ...config import check_settings
 from ...dates import parse_day, today_in
 from ...errors import IntegrityError, LockBusy, SourceMissing, SwiftrotateError, TransientError, worst_exit
 from ...state import StateLock, open_ledger, state_folder
+from ...workers import run_threads
 from .check import CATEGORIES, finding, in_range
 from .check import check as check_row
 from .repair import repair
@@ -139,16 +140,7 @@ def _check_all(backend, rows, to_read, ledger, result, jobs, on_done):
                 if on_done is not None:
                     on_done(row, found)
 
-    workers = [threading.Thread(target=work, name=f"verify-{n}", daemon=True)
-               for n in range(max(1, min(jobs, len(rows))))]
-    for t in workers:
-        t.start()
-    try:
-        for t in workers:
-            t.join()
-    except KeyboardInterrupt:
-        stop.set()
-        raise
+    run_threads("verify", min(jobs, len(rows)), work, stop)
     if crashed:
         raise crashed[0]
     result.findings.sort(key=lambda f: f.key)
