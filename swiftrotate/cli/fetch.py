@@ -54,7 +54,9 @@ def fetch(obj, logs, since, until, hosts, out, to_stdout, decompress, list_only,
       swiftrotate fetch /var/log/app.log --since 2026-11-01 --list --json
     Exit 0 when everything asked for was fetched and verified; 66 when nothing
     is archived in the range (the nearest dates, or the hosts that have the
-    log, are named) or the container does not exist; 65 on a checksum
+    log, are named), when a host and log named exactly (no glob) or a LOGS
+    glob has none there (the others are still fetched), or the container
+    does not exist; 65 on a checksum
     mismatch or an unsafe key.
     """
     obj.settings.set_flags(dateformat=dateformat)

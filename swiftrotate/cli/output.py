@@ -72,13 +72,14 @@ def fetch_plan(result, when, *, hosts, list_only, as_json):
     if not result.plan.hosts:
         log.error("no host in the store matches --host %s", " ".join(escape(h) for h in hosts))
     for glob in result.plan.unmatched if result.plan.hosts else ():
-        log.log(logging.WARNING if result.plan.items else logging.ERROR, "no archived log on %s matches %s",
-                _hosts(result.plan.hosts), escape(glob))
-    if not result.plan.items:
-        for (host, x), (before, after) in sorted(result.plan.nearest.items()):
+        log.error("no archived log on %s matches %s", _hosts(result.plan.hosts), escape(glob))
+    # with archives found, a host or log reached by a glob may lack the range; one named exactly may not
+    for (host, x), (before, after) in sorted(result.plan.nearest.items()):
+        if not result.plan.items or (host, x) in result.plan.asked:
             near = ", ".join(f"{w} {s}" for w, s in (("nearest before:", before), ("nearest after:", after)) if s)
             log.error("no archives of %s on %s stamped %s..%s (%s)", escape(x), escape(host), when.start.date(),
                       when.shown_end, near or _none_at_all(host, result.plan.elsewhere.get((host, x))))
+    if not result.plan.items:
         return
     if not list_only:
         return
@@ -199,8 +200,9 @@ class FetchProgress:
 
 
 def fetch_summary(result, folder):
-    click.echo(f"swiftrotate: {result.fetched} of {len(result.plan.items)} archive(s) in {folder}, verified",
-               err=True)
+    missing = result.plan.missing()
+    click.echo(f"swiftrotate: {result.fetched} of {len(result.plan.items)} archive(s) in {folder}, verified"
+               + (f"; {len(missing)} asked for by name had none in the range (above)" if missing else ""), err=True)
 
 
 class VerifyProgress:

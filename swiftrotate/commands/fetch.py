@@ -50,8 +50,15 @@ class Plan:
     problems: list = field(default_factory=list)  # SwiftrotateError, reported, make the exit non-zero
     nearest: dict = field(default_factory=dict)  # (host, log) -> (before, after) stamps when empty
     unmatched: list = field(default_factory=list)  # LOGS globs that match no archived log on any host
+    # (host, log) named exactly (no glob in either): one with nothing in the range is missing, not skipped
+    asked: set = field(default_factory=set)
     # (host, log) with no archive at all -> (other hosts that have it, hosts not asked, host in the store?)
     elsewhere: dict = field(default_factory=dict)
+
+    def missing(self):
+        """What was asked for by name and is not in the plan: exact (host, log)
+        pairs with nothing in the range, and LOGS globs that match nothing."""
+        return sorted(p for p in self.nearest if p in self.asked) + [("*", g) for g in self.unmatched]
 
 
 def check_log(log):
@@ -239,7 +246,7 @@ class Result:
     def exit_code(self):
         if self.failures:
             return worst_exit(self.failures)
-        return 0 if self.plan.items else 66
+        return 0 if self.plan.items and not self.plan.missing() else 66
 
     @property
     def fetched(self):
@@ -266,8 +273,10 @@ def run(settings, logs, when, *, hosts=(), list_only=False, output=".", stream=N
         result = Result(plan(backend, pairs, when.start, when.end, settings.dateformat, key_prefix))
         result.plan.problems[:0] = problems
         result.plan.hosts, result.plan.unmatched = chosen, unmatched
+        result.plan.asked = {(h, x) for h in hosts or [settings.get("host")] for x in logs
+                             if not (GLOB_CHARS & set(h) or GLOB_CHARS & set(x))}
         result.failures = list(result.plan.problems)
-        if not result.plan.items:
+        if not result.plan.items or result.plan.missing():
             backend.check_container()  # a missing container lists as empty: NotFound names it
             result.plan.elsewhere = elsewhere(backend, result.plan, every_host, key_prefix, settings.dateformat)
         if on_plan is not None:

@@ -377,3 +377,23 @@ def test_progress_bar_on_a_terminal_counts_bytes_with_stdout_too(tmp_path):
         assert "3.0 MiB / 3.0 MiB" in shown and "100%" in shown and "/s" in shown and "ETA" in shown, shown
         if extra == ["--stdout"]:
             assert proc.stdout == data
+
+
+def test_a_host_or_log_named_exactly_with_nothing_in_range_is_66_after_fetching_the_rest(store, tmp_path):
+    """Non-negotiable 2: never exit 0 with something asked for missing. A host
+    reached by a glob may lack the range; one named exactly may not."""
+    archive_days(store, tmp_path, host="web01", days=[3])
+    archive_days(store, tmp_path, host="web02", days=[9])
+    cfg = config_for(store, tmp_path)
+    out = tmp_path / "case"
+    args = ("--config", cfg, "fetch", LOG, "--since", "2026-11-03", "--until", "2026-11-03", "--by-stamp")
+    proc = run_cli(*args, "--host", "web01", "--host", "web02", "-o", str(out))
+    assert proc.returncode == 66, proc.stderr
+    assert (out / f"web01{LOG}-20261103").read_bytes() == day_lines("web01", 3)  # the rest is fetched
+    assert f"no archives of {LOG} on web02" in proc.stderr and "nearest after: -20261109" in proc.stderr
+    assert "1 asked for by name had none in the range" in proc.stderr
+    globbed = run_cli(*args, "--host", "web*", "--list", "--json")
+    assert globbed.returncode == 0, globbed.stderr
+    assert {i["host"] for i in listed(globbed)} == {"web01"}
+    unmatched = run_cli(*args, "--host", "web01", "/var/log/nginx/nope*.log", "--list")
+    assert unmatched.returncode == 66 and "matches /var/log/nginx/nope*.log" in unmatched.stderr
