@@ -1,0 +1,118 @@
+"""upload and gate under logrotate (issue 13): the stanza that ran the hook fills in olddir,
+dateformat and dateyesterday, so the plain `swiftrotate upload "$1"` needs no second copy of
+them; and a rotation logrotate has just made that the run would leave behind is an error, never
+a quiet exit 0.
+
+Owns: the hook's view of its logrotate run (prepare), the checks on what it found (check), and
+the settings shown by --dry-run. Without a logrotate ancestor (cron, a manual run) nothing here
+changes anything: no config is read, the parser is not even imported.
+Must not: print (lines go to the log or the Report), or import click.
+"""
+import fnmatch
+import glob
+import importlib
+import os
+import re
+from dataclasses import dataclass
+
+from . import discover, logrotate_caller
+from .errors import ConfigError, SourceMissing
+from .naming import COMPRESS_SUFFIXES, escape
+
+SHOWN = ("dateformat", "olddir", "dateyesterday")
+_NUMBERED = re.compile(r"(?P<live>.+?)\.[0-9]+(?:%s)?" % "|".join(re.escape(e) for e in COMPRESS_SUFFIXES),
+                       re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Hook:
+    call: logrotate_caller.Call
+    taken: object  # stanza_settings.Taken, or None when no stanza of logrotate's config matched
+
+
+def prepare(settings, args, log):
+    """Under logrotate: the Hook, with settings.stanza set and each contradiction between
+    swiftrotate's settings and the stanza said once. Otherwise None, and nothing read."""
+    call = logrotate_caller.find()
+    if call is None:
+        return None
+    # the parser is imported only here: a cron or manual run pays nothing for it
+    stanzas = importlib.import_module(f"{__package__}.stanza_settings")
+    arg = call.args[0] if call.args else " ".join(args)
+    taken = stanzas.load(call.configs, call.script, arg)
+    if taken is None:
+        log.warning("run by logrotate (%s) but no stanza there matches %s: swiftrotate's own settings apply",
+                    " ".join(call.configs), escape(arg.strip()))
+        return Hook(call, None)
+    settings.stanza = taken
+    explicit = {}
+    for name in stanzas.TAKEN:
+        for live in list(taken.patterns) + [arg]:
+            found = settings.explicit(name, live)
+            if found is not None:
+                explicit.setdefault(name, found)
+    for line in stanzas.contradictions(taken, explicit):
+        log.warning("%s", line)
+    return Hook(call, taken)
+
+
+def check(hook, settings, found, args, report, dry_run=False):
+    """Add to `report` what logrotate rotated that `found` ((candidate, key) pairs) misses and,
+    with dry_run, the settings in effect for each log and where each comes from."""
+    if dry_run:
+        lives = sorted({c.live for c, _ in found}) or [os.path.abspath(p) for p in discover.split_patterns(args)]
+        report.settings += describe(settings, hook, lives)
+    if hook is None:
+        return
+    if hook.call.rotated:
+        error = _rotated_not_found(hook, settings, {c.path for c, _ in found})
+        report.problems += [error] if error else []
+    else:  # sharedscripts, lastaction: no $2, so look for what no layout reads
+        report.problems += numbered_rotations(hook, settings, args)
+
+
+def _rotated_not_found(hook, settings, paths):
+    rotated = os.path.abspath(hook.call.rotated)
+    if rotated in paths or any(rotated + e in paths for e in COMPRESS_SUFFIXES) or not os.path.lexists(rotated):
+        return None
+    live = os.path.abspath(hook.call.args[0])
+    missing = importlib.import_module(f"{__package__}.stanza_settings").missing_setting(
+        rotated, os.path.dirname(live), settings.get("olddir", live), settings.dateformat(live), hook.taken)
+    return SourceMissing(f"logrotate rotated {escape(hook.call.rotated)} but swiftrotate does not find it, so it "
+                         f"would never be archived: check {missing}",
+                         "set it in the logrotate stanza and drop swiftrotate's own value, or make them agree")
+
+
+def numbered_rotations(hook, settings, args):
+    """A ConfigError per numbered rotation (LOG.1, LOG.2.gz) of the logs `args` name, in their
+    folder or olddir: no dateformat reads such a name, so nothing would ever archive it."""
+    out = []
+    for pattern in discover.split_patterns(args):
+        pattern = os.path.abspath(pattern)
+        folder, name = os.path.split(pattern)
+        olddir = settings.get("olddir", pattern)
+        for where in dict.fromkeys([folder] + ([os.path.join(folder, olddir)] if olddir else [])):
+            for path in sorted(glob.glob(os.path.join(where, name) + ".[0-9]*")):
+                m = _NUMBERED.fullmatch(os.path.basename(path))
+                if m and fnmatch.fnmatchcase(m["live"], name) and os.path.isfile(path):
+                    out.append(_numbered_error(hook, path, os.path.join(folder, m["live"])))
+    return out
+
+
+def _numbered_error(hook, path, live):
+    stanza = hook.taken.source if hook.taken else "the logrotate stanza"
+    fix = ("run `swiftrotate rename` on it once (logrotate never expires numbered files after a switch to "
+           "dateext)" if hook.taken and hook.taken.dateext else f"add dateext to {stanza}, or run `swiftrotate rename`")
+    return ConfigError(f"{escape(path)} is a numbered rotation of {escape(live)}: no dateformat reads its name, "
+                       "so it is never archived", fix)
+
+
+def describe(settings, hook, lives):
+    """One line per log: each setting that says how its rotations are named, and its source."""
+    lines = []
+    for live in lives:
+        parts = [f"{name} {settings.get(name, live) or '-'} ({settings.source(name, live)})" for name in SHOWN]
+        lines.append(f"settings for {escape(live)}: " + ", ".join(parts))
+    if hook is not None and hook.taken is not None:
+        lines.append(f"{hook.taken.source}: {hook.taken.context()}")
+    return lines
