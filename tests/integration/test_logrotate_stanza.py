@@ -153,3 +153,15 @@ def test_without_logrotate_nothing_is_taken_from_its_config(lab):
     proc = run_cli("--config", str(lab.swiftrotate_conf), "upload", "--dry-run", "--olddir", "old",
                    str(lab.logs_dir / "app.log"))
     assert "olddir old (--olddir)" in proc.stdout, proc.stdout
+
+
+def test_the_gate_reads_the_stanza_too(lab):
+    """preremove's $1 is a rotated file in olddir with a custom dateformat: the gate names it by the
+    stanza's layout, so it neither vetoes nor archives it under a second key."""
+    lab.configure(["compress", "dateformat .%Y-%m-%d"], olddir="old", rotate=2, gate=True)
+    lab.days(DAYS)
+    assert [p.returncode for p in lab.results] == [0] * len(DAYS), ([p.stderr for p in lab.results],
+                                                                   lab.hook_output())
+    assert "keeping" not in lab.hook_output() and "error" not in lab.hook_output().lower(), lab.hook_output()
+    keys = sorted(archived(lab))
+    assert len(keys) == 2 * (len(DAYS) - 1) and not any("/old/" in k for k in keys), keys
