@@ -5,7 +5,8 @@ logrotate runs every script as `sh -c SCRIPT logrotate_script $1 [$2]`, so walki
 parent through /proc finds that shell (its arguments are logrotate's, whatever the hook line
 forwarded) and, above it, logrotate itself. A cron or manual run finds no logrotate: None.
 
-Owns: the /proc walk and the reading of logrotate's and the shell's command lines.
+Owns: the /proc walk, the reading of logrotate's and the shell's command lines, and Taken (what
+the calling stanza says; stanza_settings.py fills it in, under_logrotate.py caches it).
 Must not: read logrotate's config (stanza_settings.py does), print, or import click.
 """
 import os
@@ -103,3 +104,30 @@ def _parent(pid):
     # the name in (...) may hold spaces and parentheses: the fields start after the last ')'
     fields = data[data.rfind(b")") + 2:].split()
     return int(fields[1]) if len(fields) > 1 else None
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What the logrotate stanza that ran the hook says about its rotated names."""
+
+    where: str  # "FILE:LINE" of the stanza
+    pattern_text: str
+    patterns: tuple
+    values: dict  # swiftrotate setting -> value as swiftrotate reads it ("yes"/"no" for a flag)
+    dateext: bool
+    compress_ext: object  # the suffix logrotate gives compressed rotations, or None
+    extension: object
+    start: int
+    rotate: int
+    shared: bool
+    hook: object  # the script kind that ran us ("postrotate", ...), or None when not told
+
+    @property
+    def source(self):
+        return f"logrotate stanza {self.where}"
+
+    def context(self):
+        """The stanza's other facts, for --dry-run and messages."""
+        ext = self.compress_ext or "no"
+        return (f"dateext {'yes' if self.dateext else 'no'}, compression {ext}, extension {self.extension or 'none'}, "
+                f"rotate {self.rotate}, start {self.start}" + (f", hook {self.hook}" if self.hook else ""))

@@ -1,86 +1,18 @@
-"""What the logrotate stanza that ran the hook says about its rotated names, and how that meets
-swiftrotate's own settings (issue 13): olddir, dateformat and dateyesterday are taken from the
-stanza unless a flag, a SWIFTROTATE_* variable or swiftrotate's config sets them (those win, with
-a warning when they differ); dateext, compression, extension, start and rotate are kept for
-checks and messages.
+"""How the logrotate stanza that ran the hook (a logrotate_caller.Taken) meets swiftrotate's own
+settings (issue 13): olddir, dateformat and dateyesterday are taken from the stanza unless a
+flag, a SWIFTROTATE_* variable or swiftrotate's config sets them (those win, with a warning when
+they differ; config.Settings.source says where each value comes from).
 
-Owns: choosing the stanza for a hook call, the values taken and where they come from, the
-contradictions, and which setting a rotated file that was not found points to.
-Must not: walk /proc (logrotate_caller.py), print, or import click. Its only I/O is reading the
-logrotate config (load).
+Owns: the contradictions, and which setting a rotated file that was not found points to.
+Pure: no I/O. Must not: read logrotate's config (logrotate_stanza.py), walk /proc
+(logrotate_caller.py), print, or import click.
 """
 import os
 import re
-from dataclasses import dataclass
-
-from .discover import live_of, live_outside_olddir
-from .logrotate_conf import read_config, stanza_for
-from .logrotate_directives import COMPRESS_EXTS
 from .naming import COMPRESS_SUFFIXES
 
 TAKEN = ("olddir", "dateformat", "dateyesterday")
 NUMBERED = re.compile(r"\.[0-9]+(?:%s)?" % "|".join(re.escape(e) for e in COMPRESS_SUFFIXES))
-
-
-@dataclass(frozen=True)
-class Taken:
-    where: str  # "FILE:LINE" of the stanza
-    pattern_text: str
-    patterns: tuple
-    values: dict  # swiftrotate setting -> value as swiftrotate reads it ("yes"/"no" for a flag)
-    dateext: bool
-    compress_ext: object  # the suffix logrotate gives compressed rotations, or None
-    extension: object
-    start: int
-    rotate: int
-    shared: bool
-    hook: object  # the script kind that ran us ("postrotate", ...), or None when not told
-
-    @property
-    def source(self):
-        return f"logrotate stanza {self.where}"
-
-    def context(self):
-        """The stanza's other facts, for --dry-run and messages."""
-        ext = self.compress_ext or "no"
-        return (f"dateext {'yes' if self.dateext else 'no'}, compression {ext}, extension {self.extension or 'none'}, "
-                f"rotate {self.rotate}, start {self.start}" + (f", hook {self.hook}" if self.hook else ""))
-
-
-def take(stanza, script=None):
-    """The Taken of a logrotate_conf.Stanza; `script` (the text sh -c got) names the hook kind."""
-    s = stanza.settings
-    ext = None
-    if s["compress"]:
-        ext = s["compressext"] or COMPRESS_EXTS.get(os.path.basename(s["compresscmd"] or "gzip"), ".gz")
-    hook = next((name for name, (text, _) in stanza.scripts.items() if script is not None and text == script), None)
-    return Taken(f"{stanza.file}:{stanza.line}", stanza.pattern_text, tuple(stanza.patterns),
-                 {"olddir": s["olddir"], "dateformat": s["dateformat"],
-                  "dateyesterday": "yes" if s["dateyesterday"] else "no"},
-                 bool(s["dateext"]), ext, s["extension"], s["start"], s["rotate"], bool(s["sharedscripts"]), hook)
-
-
-def choose(stanzas, script, arg):
-    """The stanza a hook call belongs to: among the stanzas whose scripts hold the very text sh -c
-    got (all when none or unknown), the one stanza_for gives for $1; else, for a rotated file
-    (preremove's $1), the stanza whose own dateformat and olddir lead back to a log it names."""
-    own = [s for s in stanzas if script is not None and any(t == script for t, _ in s.scripts.values())]
-    pool = own or list(stanzas)
-    found = stanza_for(pool, arg) if arg else None
-    if found is not None or len(own) == 1:
-        return found or own[0]
-    for s in pool if arg else ():
-        live = live_of(os.path.abspath(arg), s.settings["dateformat"])
-        live = live and live_outside_olddir(live, s.settings["olddir"])
-        if live and stanza_for([s], live) is s:
-            return s
-    return None
-
-
-def load(configs, script, arg):
-    """The Taken for a hook call, read from logrotate's config files, or None."""
-    stanza = choose(read_config(configs).stanzas, script, arg)
-    return None if stanza is None else take(stanza, script)
 
 
 def same(name, ours, theirs):

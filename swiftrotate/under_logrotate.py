@@ -4,22 +4,27 @@ them; and a rotation logrotate has just made that the run would leave behind is 
 a quiet exit 0.
 
 Owns: the hook's view of its logrotate run (prepare), the checks on what it found (check), and
-the settings shown by --dry-run. Without a logrotate ancestor (cron, a manual run) nothing here
+the settings shown by --dry-run, and the cache of the stanza read (keyed by the mtimes of the
+files and folders it was read from). Without a logrotate ancestor (cron, a manual run) nothing here
 changes anything: no config is read, the parser is not even imported.
 Must not: print (lines go to the log or the Report), or import click.
 """
 import fnmatch
 import glob
 import importlib
+import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from . import discover, logrotate_caller
+from .logrotate_caller import Taken
 from .errors import ConfigError, SourceMissing
 from .naming import COMPRESS_SUFFIXES, escape
+from .stanza_settings import TAKEN, contradictions, missing_setting
 
 SHOWN = ("dateformat", "olddir", "dateyesterday")
+CACHE, CACHE_ENTRIES = "logrotate-stanzas.json", 64
 _NUMBERED = re.compile(r"(?P<live>.+?)\.[0-9]+(?:%s)?" % "|".join(re.escape(e) for e in COMPRESS_SUFFIXES),
                        re.DOTALL)
 
@@ -27,7 +32,7 @@ _NUMBERED = re.compile(r"(?P<live>.+?)\.[0-9]+(?:%s)?" % "|".join(re.escape(e) f
 @dataclass(frozen=True)
 class Hook:
     call: logrotate_caller.Call
-    taken: object  # stanza_settings.Taken, or None when no stanza of logrotate's config matched
+    taken: object  # a Taken, or None when no stanza of logrotate's config matched
 
 
 def prepare(settings, args, log):
@@ -36,24 +41,79 @@ def prepare(settings, args, log):
     call = logrotate_caller.find()
     if call is None:
         return None
-    # the parser is imported only here: a cron or manual run pays nothing for it
-    stanzas = importlib.import_module(f"{__package__}.stanza_settings")
     arg = call.args[0] if call.args else " ".join(args)
-    taken = stanzas.load(call.configs, call.script, arg)
+    taken = _taken(settings, call, arg)
     if taken is None:
         log.warning("run by logrotate (%s) but no stanza there matches %s: swiftrotate's own settings apply",
                     " ".join(call.configs), escape(arg.strip()))
         return Hook(call, None)
     settings.stanza = taken
     explicit = {}
-    for name in stanzas.TAKEN:
+    for name in TAKEN:
         for live in list(taken.patterns) + [arg]:
             found = settings.explicit(name, live)
             if found is not None:
                 explicit.setdefault(name, found)
-    for line in stanzas.contradictions(taken, explicit):
+    for line in contradictions(taken, explicit):
         log.warning("%s", line)
     return Hook(call, taken)
+
+
+def _taken(settings, call, arg):
+    """The Taken for this call: from the cache in the state folder while no file or folder it
+    was read from has changed (a gate runs once per expired file), else parsed and cached."""
+    cache = os.path.join(os.path.abspath(settings.get("state_dir")), CACHE)
+    key = json.dumps([call.configs, call.script, arg])
+    entries = _read_cache(cache)
+    hit = entries.get(key)
+    if hit and all(_stamp(path) == stamp for path, stamp in hit["sources"]):
+        try:
+            return hit["taken"] and Taken(**{**hit["taken"], "patterns": tuple(hit["taken"]["patterns"])})
+        except TypeError:  # written by another version
+            pass
+    # the parser is imported only here: a cron or manual run pays nothing for it
+    reader = importlib.import_module(f"{__package__}.logrotate_stanza")
+    taken, sources = reader.load(call.configs, call.script, arg)
+    entries.pop(key, None)
+    entries[key] = {"sources": [[path, _stamp(path)] for path in sources], "taken": taken and asdict(taken)}
+    _write_cache(cache, dict(list(entries.items())[-CACHE_ENTRIES:]))
+    return taken
+
+
+def _stamp(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _read_cache(path):
+    """Only a cache file of our own user that no one else may write: it decides which files are found."""
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+                return {}
+            return json.loads(f.read())
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_cache(path, entries):
+    if not os.path.isdir(os.path.dirname(path)):
+        return  # the state folder is made, and checked, by the run itself
+    tmp = f"{path}.{os.getpid()}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(entries, f)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def check(hook, settings, found, args, report, dry_run=False):
@@ -76,8 +136,8 @@ def _rotated_not_found(hook, settings, paths):
     if rotated in paths or any(rotated + e in paths for e in COMPRESS_SUFFIXES) or not os.path.lexists(rotated):
         return None
     live = os.path.abspath(hook.call.args[0])
-    missing = importlib.import_module(f"{__package__}.stanza_settings").missing_setting(
-        rotated, os.path.dirname(live), settings.get("olddir", live), settings.dateformat(live), hook.taken)
+    missing = missing_setting(rotated, os.path.dirname(live), settings.get("olddir", live),
+                              settings.dateformat(live), hook.taken)
     return SourceMissing(f"logrotate rotated {escape(hook.call.rotated)} but swiftrotate does not find it, so it "
                          f"would never be archived: check {missing}",
                          "set it in the logrotate stanza and drop swiftrotate's own value, or make them agree")

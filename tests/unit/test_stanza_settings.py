@@ -12,7 +12,8 @@ import pytest
 from swiftrotate.config import Settings
 from swiftrotate.logrotate_caller import Call, config_paths, is_logrotate, script_call
 from swiftrotate.logrotate_conf import read
-from swiftrotate.stanza_settings import choose, contradictions, missing_setting, take
+from swiftrotate.logrotate_stanza import choose, take
+from swiftrotate.stanza_settings import contradictions, missing_setting
 
 
 @pytest.mark.parametrize("argv,configs", [
@@ -160,3 +161,39 @@ def test_the_proc_walk_finds_logrotate_above_its_shell(tmp_path):
     # not under logrotate: None
     proc = subprocess.run([sys.executable, str(script), "child"], capture_output=True, text=True, env=env)
     assert json.loads(proc.stdout) is None, proc.stderr
+
+
+CACHED = """
+import json, sys
+from swiftrotate.config import Settings
+from swiftrotate.logrotate_caller import Call
+from swiftrotate.under_logrotate import _taken
+settings = Settings(sys.argv[1], environ={})
+taken = _taken(settings, Call(1, (sys.argv[2],), None, ("/var/log/app/a.log",)), "/var/log/app/a.log")
+print(json.dumps([taken.values["olddir"], "swiftrotate.logrotate_conf" in sys.modules]))
+"""
+
+
+def test_the_stanza_is_cached_until_a_file_or_folder_it_was_read_from_changes(tmp_path):
+    (tmp_path / "state").mkdir()
+    ini = tmp_path / "s.conf"
+    ini.write_text(f"[swiftrotate]\nstate_dir = {tmp_path / 'state'}\n")
+    (tmp_path / "d").mkdir()
+    main = tmp_path / "lr.conf"
+    main.write_text(f"include {tmp_path / 'd'}\n")
+    (tmp_path / "d/app").write_text("/var/log/app/*.log {\n    dateext\n    olddir one\n}\n")
+
+    def run():
+        proc = subprocess.run([sys.executable, "-c", CACHED, str(ini), str(main)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    assert run() == ["one", True]  # read, parsed, cached
+    assert run() == ["one", False]  # from the cache: the parser not even imported
+    (tmp_path / "d/app").write_text("/var/log/app/*.log {\n    dateext\n    olddir two\n}\n")
+    assert run() == ["two", True]
+    (tmp_path / "d/0first").write_text("/var/log/app/a.log {\n    olddir three\n}\n")  # a new file in the folder
+    assert run() == ["three", True]
+    assert run() == ["three", False]
+    os.chmod(tmp_path / "state/logrotate-stanzas.json", 0o666)  # one others may write is not believed
+    assert run() == ["three", True]
