@@ -38,15 +38,29 @@ def contradictions(taken, explicit):
     return out
 
 
-def missing_setting(rotated, live_dir, olddir, dateformat, taken):
-    """Which setting keeps logrotate's $2 from being found: a text naming it and logrotate's value."""
-    where = os.path.dirname(os.path.abspath(rotated))
-    ours = os.path.normpath(olddir if not olddir or os.path.isabs(olddir) else os.path.join(live_dir, olddir)) \
-        if olddir else None
-    if where != live_dir and where != ours:
+def unread_compression(taken):
+    """A warning when the stanza compresses to a suffix swiftrotate does not read (compressext,
+    compresscmd): only the uncompressed file, before logrotate compresses it, can be archived."""
+    if taken.compress_ext and taken.compress_ext not in COMPRESS_SUFFIXES:
+        return (f"{taken.source} compresses rotations to *{taken.compress_ext}, which swiftrotate does not read: "
+                "only files archived before compression (postrotate, or delaycompress) are safe (compress with "
+                f"one of {' '.join(COMPRESS_SUFFIXES)}, or upload with --compress gzip from postrotate)")
+    return None
+
+
+def missing_setting(rotated, live, olddir, dateformat, taken):
+    """Which setting keeps logrotate's $2 (`rotated`, a rotation of `live`) from being found: a
+    text naming it, with logrotate's value."""
+    live_dir, name = os.path.split(live)
+    where, base = os.path.split(os.path.abspath(rotated))
+    ours = os.path.normpath(olddir if os.path.isabs(olddir) else os.path.join(live_dir, olddir)) if olddir else None
+    if where not in (live_dir, ours):
         told = f" (logrotate's is {taken.values['olddir']}, {taken.source})" if taken and taken.values["olddir"] else ""
         return f"olddir{told}"
-    if taken is not None and not taken.dateext or NUMBERED.search(os.path.basename(rotated)):
+    if taken is not None and not taken.dateext or re.fullmatch(re.escape(name) + NUMBERED.pattern, base):
         return f"dateext (add it to {taken.source})" if taken else "dateext"
+    if taken is not None and taken.extension and not base.startswith(name):
+        return (f"extension (logrotate's {taken.extension} puts the stamp inside the name, and swiftrotate reads "
+                f"only LOG<stamp>: drop it from {taken.source})")
     told = f", logrotate's is {taken.values['dateformat']} ({taken.source})" if taken else ""
     return f"dateformat (ours is {dateformat}{told})"

@@ -21,7 +21,7 @@ from . import discover, logrotate_caller
 from .logrotate_caller import Taken
 from .errors import ConfigError, SourceMissing
 from .naming import COMPRESS_SUFFIXES, escape
-from .stanza_settings import TAKEN, contradictions, missing_setting
+from .stanza_settings import TAKEN, contradictions, missing_setting, unread_compression
 
 SHOWN = ("dateformat", "olddir", "dateyesterday")
 CACHE, CACHE_ENTRIES = "logrotate-stanzas.json", 64
@@ -54,7 +54,7 @@ def prepare(settings, args, log):
             found = settings.explicit(name, live)
             if found is not None:
                 explicit.setdefault(name, found)
-    for line in contradictions(taken, explicit):
+    for line in contradictions(taken, explicit) + list(filter(None, [unread_compression(taken)])):
         log.warning("%s", line)
     return Hook(call, taken)
 
@@ -136,8 +136,7 @@ def _rotated_not_found(hook, settings, paths):
     if rotated in paths or any(rotated + e in paths for e in COMPRESS_SUFFIXES) or not os.path.lexists(rotated):
         return None
     live = os.path.abspath(hook.call.args[0])
-    missing = missing_setting(rotated, os.path.dirname(live), settings.get("olddir", live),
-                              settings.dateformat(live), hook.taken)
+    missing = missing_setting(rotated, live, settings.get("olddir", live), settings.dateformat(live), hook.taken)
     return SourceMissing(f"logrotate rotated {escape(hook.call.rotated)} but swiftrotate does not find it, so it "
                          f"would never be archived: check {missing}",
                          "set it in the logrotate stanza and drop swiftrotate's own value, or make them agree")

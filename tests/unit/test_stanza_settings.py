@@ -4,6 +4,7 @@ the stanza's values, their merge with swiftrotate's settings and where each come
 top is named logrotate. The same under the real logrotate: tests/integration/test_logrotate_stanza.py."""
 import json
 import os
+from dataclasses import replace
 import subprocess
 import sys
 
@@ -13,7 +14,7 @@ from swiftrotate.config import Settings
 from swiftrotate.logrotate_caller import Call, config_paths, is_logrotate, script_call
 from swiftrotate.logrotate_conf import read
 from swiftrotate.logrotate_stanza import choose, take
-from swiftrotate.stanza_settings import contradictions, missing_setting
+from swiftrotate.stanza_settings import contradictions, missing_setting, unread_compression
 
 
 @pytest.mark.parametrize("argv,configs", [
@@ -111,11 +112,22 @@ def test_contradictions_name_both_values_and_sources(stanzas):
 
 def test_missing_setting_names_what_keeps_2_from_being_found(stanzas):
     app = take(stanzas[0])
-    assert missing_setting("/var/log/app/archive/x.log-20261102", "/var/log/app", None, "-%Y%m%d", app) == \
+    live = "/var/log/app/x.log"
+    assert missing_setting("/var/log/app/archive/x.log-20261102", live, None, "-%Y%m%d", app) == \
         f"olddir (logrotate's is archive, logrotate stanza {app.where})"
-    assert missing_setting("/var/log/app/x.log.1", "/var/log/app", None, "-%Y%m%d", None) == "dateext"
-    assert missing_setting("/var/log/app/archive/x.log-2026-11-02", "/var/log/app", "archive", "-%Y%m%d", app) \
+    assert missing_setting("/var/log/app/x.log.1", live, None, "-%Y%m%d", None) == "dateext"
+    assert missing_setting("/var/log/app/archive/x.log-2026.11.02", live, "archive", "-%Y%m%d", app) \
         == f"dateformat (ours is -%Y%m%d, logrotate's is -%Y%m%d (logrotate stanza {app.where}))"
+    with_extension = replace(app, extension=".log")
+    assert missing_setting("/var/log/app/archive/x-20261102.log", live, "archive", "-%Y%m%d", with_extension) \
+        .startswith("extension (logrotate's .log puts the stamp inside the name")
+
+
+def test_a_compression_suffix_swiftrotate_does_not_read_is_warned_about(stanzas):
+    app = take(stanzas[0])
+    assert unread_compression(app) is None and unread_compression(replace(app, compress_ext=".zst")) is None
+    assert unread_compression(replace(app, compress_ext=".gzip")).startswith(
+        f"logrotate stanza {app.where} compresses rotations to *.gzip, which swiftrotate does not read")
 
 
 def test_the_stanza_takes_the_place_of_the_defaults_and_sources_are_named(tmp_path, stanzas):
