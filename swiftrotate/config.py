@@ -66,7 +66,7 @@ class Settings:
         if self.path:
             self._read(self.path)
         self.flags = {}
-        self.stanza = None  # stanza_settings.Taken when a logrotate stanza ran us (under_logrotate.py)
+        self.stanza = None  # a logrotate_caller.Taken when a logrotate stanza ran us (under_logrotate.py)
         for name in sorted(set(self._section("swiftrotate")) - set(GENERAL)):
             raise ConfigError(f"{self.where('swiftrotate', name)}: unknown setting {name!r} in [swiftrotate]",
                               did_you_mean(name, GENERAL))
