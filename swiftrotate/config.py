@@ -62,7 +62,7 @@ class Settings:
         self.path = path or self.environ.get("SWIFTROTATE_CONFIG") or (
             DEFAULT_CONFIG if os.path.exists(DEFAULT_CONFIG) else None)
         self.parser = configparser.ConfigParser(interpolation=None, default_section="__none__")
-        self.warnings, self._sections = [], {}
+        self.warnings = []
         if self.path:
             self._read(self.path)
         self.flags = {}
@@ -122,10 +122,7 @@ class Settings:
         return self.where(scheme, name)
 
     def _section(self, name):
-        # copied once (the file is never read again): a no-op run over 1000 files asks ~1000 times
-        if name not in self._sections:
-            self._sections[name] = dict(self.parser[name]) if self.parser.has_section(name) else {}
-        return self._sections[name]
+        return dict(self.parser[name]) if self.parser.has_section(name) else {}
 
     def set_flags(self, **flags):
         self.flags.update({k: v for k, v in flags.items() if v is not None})
@@ -214,7 +211,7 @@ class Settings:
 
     def backend_options(self, scheme):
         """[scheme] section plus SWIFTROTATE_<SCHEME>_<OPTION> variables."""
-        opts = dict(self._section(scheme))
+        opts = self._section(scheme)
         prefix = f"SWIFTROTATE_{scheme.upper()}_"
         for key, value in self.environ.items():
             if key.startswith(prefix) and value != "":
