@@ -1,4 +1,5 @@
-"""Settings: flags > SWIFTROTATE_* environment > INI file > defaults.
+"""Settings: flags > SWIFTROTATE_* environment > INI file > the logrotate stanza that ran the
+hook (under logrotate: olddir, dateformat, dateyesterday) > defaults.
 
 The INI file (--config, $SWIFTROTATE_CONFIG, else /etc/swiftrotate.conf when
 it exists) has a [swiftrotate] section for general settings, one section per
@@ -65,6 +66,7 @@ class Settings:
         if self.path:
             self._read(self.path)
         self.flags = {}
+        self.stanza = None  # a logrotate_caller.Taken when a logrotate stanza ran us (under_logrotate.py)
         for name in sorted(set(self._section("swiftrotate")) - set(GENERAL)):
             raise ConfigError(f"{self.where('swiftrotate', name)}: unknown setting {name!r} in [swiftrotate]",
                               did_you_mean(name, GENERAL))
@@ -127,27 +129,48 @@ class Settings:
 
     def get(self, name, log=None):
         """One general setting, honouring the precedence and [log GLOB] sections."""
+        return self._find(name, log)[0]
+
+    def source(self, name, log=None):
+        """Where get(name, log) comes from: a flag, a variable, FILE, line N, the logrotate stanza
+        (FILE:LINE) that ran the hook, or the default."""
+        origin = self._find(name, log)[1]
+        if origin in ("flag", "default", "stanza"):
+            return {"flag": f"--{name.replace('_', '-')}", "default": "default",
+                    "stanza": getattr(self.stanza, "source", "")}[origin]
+        return origin if origin.startswith("SWIFTROTATE_") else self.where(origin, name)
+
+    def explicit(self, name, log=None):
+        """(value, where) when swiftrotate itself sets `name` for `log` (not a default or the stanza)."""
+        value, origin = self._find(name, log)
+        return None if origin in ("default", "stanza") else (value, self.source(name, log))
+
+    def _find(self, name, log):
+        """(value, origin): "flag", the variable's name, a section, "stanza" or "default"."""
         if name in self.flags:
-            return self.flags[name]
+            return self.flags[name], "flag"
         env = self.environ.get("SWIFTROTATE_" + name.upper())
         if env is not None and env != "":
-            return env
+            return env, "SWIFTROTATE_" + name.upper()
         if isinstance(log, Section):  # that section's own value (a glob need not match itself)
             if name in PER_LOG and name in self.parser[log.section]:
-                return self.parser[log.section][name]
+                return self.parser[log.section][name], log.section
         elif log is not None and name in PER_LOG:
             for section in self.parser.sections():
                 if section.startswith("log ") and fnmatch.fnmatchcase(log, section[4:].strip()):
                     if name in self.parser[section]:
-                        return self.parser[section][name]
+                        return self.parser[section][name], section
         value = self._section("swiftrotate").get(name)
         if value is not None:
-            return value
+            return value, "swiftrotate"
+        if self.stanza is not None and name in self.stanza.values:
+            # under logrotate, the stanza that ran the hook takes the place of the defaults
+            return self.stanza.values[name], "stanza"
         if name == "dest":
-            return "file://" + os.path.join(os.path.abspath(self.get("state_dir")), "archive")
+            return "file://" + os.path.join(os.path.abspath(self.get("state_dir")), "archive"), "default"
         if name == "host":
-            return socket.gethostname().split(".")[0]
-        return GENERAL[name]
+            return socket.gethostname().split(".")[0], "default"
+        return GENERAL[name], "default"
 
     def implicit_dest(self):
         """The default archive URL when no flag, variable or file names

@@ -42,6 +42,7 @@ TABOO_EXTS = (",v", ".bak", ".cfsaved", ".disabled", ".dpkg-bak", ".dpkg-del", "
 class Reading:
     stanzas: tuple
     errors: tuple  # LogrotateConfError, each with .file, .line, .kind
+    sources: tuple = ()  # every file and folder looked at (a cache of the reading is valid while none changes)
 
 
 def read_config(paths):
@@ -51,7 +52,8 @@ def read_config(paths):
     conf = Conf(dict(DEFAULTS), {})
     for path in [paths] if isinstance(paths, (str, os.PathLike)) else paths:
         reader.read_path(os.fspath(path), conf, None)
-    return Reading(tuple(o.finish() for o in reader.stanzas), tuple(reader.errors))
+    return Reading(tuple(o.finish() for o in reader.stanzas), tuple(reader.errors),
+                   tuple(dict.fromkeys(reader.sources)))
 
 
 def read(paths, *, strict=True):
@@ -123,7 +125,7 @@ class _Reader:
 
     def __init__(self):
         self.taboo = ["*" + ext for ext in TABOO_EXTS]
-        self.errors, self.stanzas, self.depth, self.cwd = [], [], 0, ""
+        self.errors, self.stanzas, self.depth, self.cwd, self.sources = [], [], 0, "", []
 
     def error(self, file, line, message, kind):
         self.errors.append(LogrotateConfError(f"{file}:{line}: {message}", file=file, line=line, kind=kind))
@@ -131,6 +133,7 @@ class _Reader:
     def read_path(self, path, conf, where):
         """readConfigPath(): a file, or a folder's files; False when one of them failed."""
         path = os.path.join(self.cwd, path)
+        self.sources.append(path)
         try:
             is_dir = stat.S_ISDIR(os.stat(path).st_mode)
             names = sorted(n for n in os.listdir(path) if not self._taboo(n)) if is_dir else None
@@ -142,6 +145,7 @@ class _Reader:
         ok, outer, self.cwd = True, self.cwd, path  # logrotate chdir()s into the folder
         try:
             for name in names:
+                self.sources.append(os.path.join(path, name))
                 ok = self._read_file(os.path.join(path, name), conf) and ok
         finally:
             self.cwd = outer

@@ -23,6 +23,8 @@ def upload_report(report, patterns, *, dry_run, verbose):
     for warning in report.warnings:
         log.warning("%s", warning)
     if dry_run:
+        for line in report.settings:
+            click.echo(line)
         for o in report.outcomes:
             click.echo(f"{o.status:13} {o.size:>12}  {escape(o.path)} -> {escape(o.key)}")
     elif verbose:

@@ -14,10 +14,13 @@ from .context import log, pass_ctx, verbosity
 @click.command()
 @click.argument("patterns", nargs=-1, required=True)
 @verbosity
-@click.option("--dateformat", help="logrotate dateformat of the rotated names (default -%Y%m%d).")
-@click.option("--olddir", metavar="DIR", help="Also look here for rotated files (logrotate's olddir).")
+@click.option("--dateformat", help="logrotate dateformat of the rotated names (default: under logrotate, "
+              "the stanza's; else -%Y%m%d).")
+@click.option("--olddir", metavar="DIR", help="Also look here for rotated files (logrotate's olddir; under logrotate, "
+              "the stanza's by default).")
 @click.option("--host", help="Host name in object keys (default: short hostname).")
-@click.option("--dry-run", "-n", is_flag=True, help="Show what would be archived; change nothing.")
+@click.option("--dry-run", "-n", is_flag=True, help="Show what would be archived, and each log's settings with "
+              "their source; change nothing.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Files uploaded in parallel (a backlog of small files is bound by round trips).")
 @click.option("--deadline", type=click.IntRange(0), metavar="SECONDS",

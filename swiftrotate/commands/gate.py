@@ -27,6 +27,7 @@ from ..localfile import open_rotated, sha256_fd
 from ..naming import COMPRESS_SUFFIXES, build_key, check_template, escape
 from ..spool import ALLOW, VETO, candidate_of, dateformat_for, spool
 from ..state import open_ledger, state_folder
+from ..under_logrotate import prepare
 
 
 @contextmanager
@@ -56,6 +57,7 @@ def run(settings, path, *, mode, log, open_backend):
 
 def gate(settings, path, *, mode, log, open_backend):
     """Return 0 (logrotate may delete `path`) or 1 (keep it)."""
+    prepare(settings, [path], log)  # under logrotate: its stanza's dateformat and olddir name the file
     check_settings(settings)  # a typo keeps the file (78) today, not during the next outage
     path = os.path.abspath(path)
     try:

@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .. import discover, spool
+from .. import discover, spool, under_logrotate
 from ..archiver import Outcome, from_settings
 from ..config import check_settings, implicit_dest_warning
 from ..errors import (ConfigError, DeadlineExceeded, LocalIOError, SourceMissing, SwiftrotateError, TransientError,
@@ -34,6 +34,7 @@ class Report:
     warnings: list = field(default_factory=list)
     near_misses: list = field(default_factory=list)  # (path, live): dated-looking, no dateformat matched
     problems: list = field(default_factory=list)  # SwiftrotateError not about one file (a pattern naming nothing)
+    settings: list = field(default_factory=list)  # --dry-run: each log's settings and their sources
 
     @property
     def failures(self):
@@ -173,6 +174,7 @@ def near_miss_problems(report, settings, ledger):
 def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=False):
     """Archive what `args` name; returns the Report (exit_code included)."""
     start = time.monotonic()
+    hook = under_logrotate.prepare(settings, args, log)  # under logrotate: its stanza's olddir, dateformat...
     check_settings(settings)
     implicit = implicit_dest_warning(settings)
     if implicit:
@@ -197,6 +199,7 @@ def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=Fals
             spooled = {cand.path: cand.live for cand, _, _ in pending}
             found = collect(settings, args, report, lambda globs: ledger.archived_like(dest, globs))
             near_miss_problems(report, settings, ledger)
+            under_logrotate.check(hook, settings, found, args, report, dry_run)
             for error in report.problems + [o.error for o in report.outcomes if o.error is not None]:
                 log.error("not archived: %s", error.line())  # refused before any upload: said now
             for cand, key in found:

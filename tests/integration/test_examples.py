@@ -30,8 +30,9 @@ def test_logrotate_accepts_the_example(conf, tmp_path):
 def test_example_swiftrotate_conf_parses():
     settings = Settings(os.path.join(EXAMPLES, "swiftrotate.conf"), environ={})
     assert settings.get("dest") == "swift://logs/prod"
-    assert settings.get("olddir", "/var/log/myapp/*.log") == "archive"
-    assert settings.get("olddir", "/var/log/other.log") is None
+    # olddir, dateformat, dateyesterday come from the stanza that runs the hook: not repeated here
+    assert settings.get("olddir", "/var/log/myapp/*.log") is None
+    assert settings.source("dateformat", "/var/log/myapp/a.log") == "default"
 
 
 DAYS = ["2026-11-01 00:10:00", "2026-11-02 00:10:00", "2026-11-03 00:10:00", "2026-11-04 00:10:00"]

@@ -1,0 +1,167 @@
+"""Under real logrotate (Debian 3.21, faked days), the plain hook line takes olddir, dateformat and
+dateyesterday from the stanza that ran it (issue 13): nothing repeated in swiftrotate's config.
+A rotation logrotate just made that the hook cannot find is exit 66, a numbered rotation under
+lastaction is 78, a contradiction is one warning per run, and a run without logrotate is as before.
+"""
+import gzip
+import os
+import re
+
+import pytest
+
+from tests.support.clirun import run_cli, write_config
+from tests.support.lrlab import Lab
+
+DAYS = ["2026-11-01 00:10:00", "2026-11-02 00:10:00", "2026-11-03 00:10:00", "2026-11-04 00:10:00",
+        "2026-11-05 00:10:00"]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    return make_lab(tmp_path)
+
+
+def make_lab(tmp_path, **extra):
+    cfg = write_config(tmp_path / "swiftrotate.conf", {"swiftrotate": {
+        "dest": f"file://{tmp_path / 'store'}", "state_dir": str(tmp_path / "state"),
+        "spool_dir": str(tmp_path / "spool"), "host": "web01", "settle_seconds": "0", **extra}})
+    return Lab(tmp_path / "lab", cfg)
+
+
+def archived(lab):
+    store = lab.root.parent / "store"
+    out = {}
+    for p in store.rglob("*") if store.exists() else ():
+        if p.is_file() and not p.name.endswith(".srmeta") and not p.name.startswith("."):
+            data = p.read_bytes()
+            out[str(p.relative_to(store))] = gzip.decompress(data) if p.name.endswith(".gz") else data
+    return out
+
+
+def assert_every_rotation_archived(lab, stamp_re):
+    assert [p.returncode for p in lab.results] == [0] * len(lab.results), (
+        [p.stderr for p in lab.results], lab.hook_output())
+    assert "error" not in lab.hook_output().lower() and "warning" not in lab.hook_output().lower(), lab.hook_output()
+    objects = archived(lab)
+    for name in lab.logs:
+        prefix = f"web01{lab.logs_dir / name}"
+        mine = sorted(k for k in objects if k.startswith(prefix))
+        # one object per rotation: four faked days after the first run
+        assert len(mine) == len(DAYS) - 1, (name, sorted(objects), lab.hook_output())
+        assert all(re.fullmatch(stamp_re, k[len(prefix):].removesuffix(".gz")) for k in mine), mine
+        text = b"".join(objects[k] for k in mine).decode()
+        assert text == "".join(lab.rotated_away(name)), name
+
+
+@pytest.mark.parametrize("case", ["relative", "absolute", "dateyesterday", "dateformat"])
+def test_olddir_stanza_with_the_plain_hook_archives_every_rotation(lab, tmp_path, case):
+    olddir = str(tmp_path / "lab/archive") if case == "absolute" else "old"
+    directives = ["compress"]
+    stamp = r"-202611\d\d"
+    if case == "dateyesterday":
+        directives.append("dateyesterday")
+        stamp = r"-2026(10|11)\d\d"
+    if case == "dateformat":
+        directives.append("dateformat .%Y-%m-%d")
+        stamp = r"\.2026-11-\d\d"
+    lab.configure(directives, olddir=olddir)  # the hook line: swiftrotate upload "$1", nothing else
+    lab.days(DAYS)
+    assert_every_rotation_archived(lab, stamp)
+    if case == "dateyesterday":  # Nov 2's run names the file for Nov 1
+        assert any(k.removesuffix(".gz").endswith("/app.log-20261101") for k in archived(lab)), sorted(archived(lab))
+
+
+def test_dry_run_shows_each_setting_and_the_stanza_line_it_comes_from(lab):
+    lab.configure(["compress", "dateyesterday"], olddir="old", extra_args="--dry-run")
+    lab.days(DAYS[:2])
+    out = lab.hook_output()
+    stanza = f"logrotate stanza {lab.conf}:1"
+    assert f"settings for {lab.logs_dir}/app.log: dateformat -%Y%m%d ({stanza}), olddir old ({stanza}), " \
+           f"dateyesterday yes ({stanza})" in out, out
+    assert f"{stanza}: dateext yes, compression .gz, extension none, rotate 30, start 1, hook postrotate" in out, out
+    assert "would-upload" in out and "/old/app.log-202611" in out, out
+
+
+def test_a_rotated_file_the_hook_cannot_find_is_exit_66_naming_the_setting(lab):
+    # no dateext: logrotate's $2 is app.log.1, which no dateformat reads
+    lab.conf.write_text(f"{lab.logs_dir}/*.log {{\n    daily\n    rotate 3\n    missingok\n    create\n"
+                        f"    postrotate\n        {lab.hook_command()}; echo \"exit=$?\" >> {lab.hook_log}\n"
+                        "    endscript\n}\n")
+    os.chmod(lab.conf, 0o644)
+    lab.days(DAYS[:2])
+    out = lab.hook_output()
+    assert out.count("exit=66") == 2, out  # app.log and web.log
+    assert f"logrotate rotated {lab.logs_dir}/app.log.1 but swiftrotate does not find it" in out, out
+    assert f"check dateext (add it to logrotate stanza {lab.conf}:1)" in out, out
+
+
+def with_exit_codes(lab):
+    """The hook line, then its exit code in the hook's log."""
+    text = lab.conf.read_text()
+    assert text.count(f"{lab.hook_log} 2>&1") == 1
+    lab.conf.write_text(text.replace(f"{lab.hook_log} 2>&1", f'{lab.hook_log} 2>&1; echo "exit=$?" >> {lab.hook_log}'))
+
+
+def test_olddir_overridden_by_swiftrotate_config_warns_and_exits_66(tmp_path):
+    lab = make_lab(tmp_path, olddir="elsewhere")
+    lab.configure(olddir="old")
+    with_exit_codes(lab)
+    lab.days(DAYS[:2])
+    out = lab.hook_output()
+    assert out.count(f"olddir: {tmp_path}/swiftrotate.conf, line 7 says 'elsewhere' but logrotate stanza "
+                     f"{lab.conf}:1 says 'old'") == 2, out  # two logs, one rotating run
+    assert f"logrotate rotated {lab.logs_dir}/old/app.log-20261102 but swiftrotate does not find it, so it would " \
+           f"never be archived: check olddir (logrotate's is old, logrotate stanza {lab.conf}:1)" in out, out
+    assert out.count("exit=66") == 2, out
+
+
+def test_a_contradiction_is_one_warning_per_run_naming_both_values(tmp_path):
+    lab = make_lab(tmp_path, dateyesterday="no")
+    lab.configure(["dateyesterday", "sharedscripts"], hook="lastaction")
+    lab.days(DAYS[:3])
+    out = lab.hook_output()
+    line = (f"dateyesterday: {tmp_path}/swiftrotate.conf, line 7 says 'no' but logrotate stanza "
+            f"{lab.conf}:1 says 'yes'; swiftrotate's wins")
+    assert out.count(line) == 2, out  # one lastaction run per rotating day, one warning in each
+    assert [p.returncode for p in lab.results] == [0, 0, 0], lab.hook_output()
+    assert len(archived(lab)) == 4
+
+
+def test_a_numbered_rotation_under_lastaction_is_an_error_naming_the_fix(lab):
+    lab.conf.write_text(f"{lab.logs_dir}/*.log {{\n    daily\n    rotate 3\n    missingok\n    create\n"
+                        f"    sharedscripts\n    lastaction\n        {lab.hook_command()}; "
+                        f"echo \"exit=$?\" >> {lab.hook_log}\n    endscript\n}}\n")
+    os.chmod(lab.conf, 0o644)
+    lab.days(DAYS[:2])
+    out = lab.hook_output()
+    assert "exit=78" in out, out
+    assert f"{lab.logs_dir}/app.log.1 is a numbered rotation of {lab.logs_dir}/app.log: no dateformat reads its " \
+           f"name, so it is never archived (add dateext to logrotate stanza {lab.conf}:1, or run `swiftrotate " \
+           "rename`)" in out, out
+
+
+def test_without_logrotate_nothing_is_taken_from_its_config(lab):
+    """A manual or cron run reads no logrotate config: olddir comes only from swiftrotate."""
+    lab.configure(["compress"], olddir="old")
+    lab.days(DAYS[:3])
+    assert len(archived(lab)) == 4, lab.hook_output()
+    proc = run_cli("--config", str(lab.swiftrotate_conf), "upload", "--dry-run", str(lab.logs_dir / "app.log"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == (f"settings for {lab.logs_dir}/app.log: dateformat -%Y%m%d (default), "
+                                           "olddir - (default), dateyesterday no (default)"), proc.stdout
+    assert "would-upload" not in proc.stdout and "logrotate stanza" not in proc.stdout + proc.stderr
+    proc = run_cli("--config", str(lab.swiftrotate_conf), "upload", "--dry-run", "--olddir", "old",
+                   str(lab.logs_dir / "app.log"))
+    assert "olddir old (--olddir)" in proc.stdout, proc.stdout
+
+
+def test_the_gate_reads_the_stanza_too(lab):
+    """preremove's $1 is a rotated file in olddir with a custom dateformat: the gate names it by the
+    stanza's layout, so it neither vetoes nor archives it under a second key."""
+    lab.configure(["compress", "dateformat .%Y-%m-%d"], olddir="old", rotate=2, gate=True)
+    lab.days(DAYS)
+    assert [p.returncode for p in lab.results] == [0] * len(DAYS), ([p.stderr for p in lab.results],
+                                                                   lab.hook_output())
+    assert "keeping" not in lab.hook_output() and "error" not in lab.hook_output().lower(), lab.hook_output()
+    keys = sorted(archived(lab))
+    assert len(keys) == 2 * (len(DAYS) - 1) and not any("/old/" in k for k in keys), keys
