@@ -1,0 +1,191 @@
+"""What `swiftrotate doctor` reads in a logrotate script (postrotate, lastaction, ...): its simple
+commands with their lines and the operators between them, which of them run swiftrotate, and
+what in the script can skip the hook or lose its exit status.
+
+Why it matters: logrotate 3.21 runs a script as `/bin/sh -c SCRIPT logrotate_script $1 [$2]`,
+with no `-e` (measured with `logrotate -f`: after a failing `false` the next line still runs,
+and the script's status is that of its last command). So only `exit`, `exec`, `set -e`, a `.`
+that cannot read its file (dash then ends the script), `&&` and `||` skip a later hook, and a
+hook that is not the last command has its exit status thrown away.
+
+A linter's reading, not a shell: quotes, backslashes, comments, `;` `&&` `||` `|` `&` and line
+ends; no expansion, no here-documents. Must not: do I/O or import anything of swiftrotate's.
+"""
+import os
+from dataclasses import dataclass
+
+OPERATORS = ("&&", "||", ";", "|", "&", "\n")
+# words that only open or close a compound command: never a command of their own
+KEYWORDS = {"then", "else", "elif", "fi", "do", "done", "esac", "{", "}", "(", ")", "if", "while", "until", "!"}
+# words that run the next word as the command
+PREFIXES = {"exec", "nice", "ionice", "timeout", "env", "command", "nohup", "flock", "chronic", "setsid"}
+
+
+@dataclass(frozen=True)
+class Command:
+    line: int  # the config file's line where the command starts
+    text: str  # as written, one line (continuations joined)
+    words: tuple  # quotes removed, the compound keywords in front dropped
+    before: str  # the operator before it ("" at the start)
+    after: str  # the operator after it ("\n" at the end)
+
+
+def commands(script, first_line):
+    """The simple commands of `script`, whose text starts on `first_line` of the config."""
+    out, word, words, text, quote = [], None, [], "", ""
+    line, start, before, i = first_line, first_line, "", 0
+
+    def end(op):
+        nonlocal word, words, text, before, start
+        if word is not None:
+            words.append(word)
+        while words and words[0] in KEYWORDS:
+            words.pop(0)
+        if words:
+            out.append(Command(start, " ".join(text.split()), tuple(words), before, op))
+            before = op
+        elif op != "\n":  # `fi;`: a newline alone keeps `a &&` waiting for its next command
+            before = op
+        word, words, text, start = None, [], "", line
+
+    while i < len(script):
+        c = script[i]
+        if quote:
+            if c == quote:
+                quote = ""
+            elif c == "\\" and quote == '"' and i + 1 < len(script):
+                i += 1
+                word += script[i]
+            else:
+                word += c
+            line += c == "\n"
+            text += c
+        elif c == "\\" and script[i + 1:i + 2] == "\n":  # a continued line
+            i, line = i + 1, line + 1
+        elif c == "\\":
+            i += 1
+            word = (word or "") + script[i:i + 1]
+            text += script[i - 1:i + 1]
+        elif c in "'\"":
+            if not words and word is None:
+                start = line
+            quote, word, text = c, word or "", text + c
+        elif c == "#" and word is None:  # a comment: to the end of the line
+            j = script.find("\n", i)
+            i = (len(script) if j < 0 else j) - 1
+        elif c in " \t":
+            if word is not None:
+                words.append(word)
+                word = None
+            text += c
+        elif c in ";&|\n" and not (c == "&" and text[-1:] in "<>" and text):  # not 2>&1
+            op = script[i:i + 2] if script[i:i + 2] in ("&&", "||", ";;") else c
+            end(op)
+            i += len(op) - 1
+            if c == "\n":
+                line += 1
+            start = line
+        else:
+            if not words and word is None:
+                start = line
+            word, text = (word or "") + c, text + c
+        i += 1
+    end("\n")
+    return out
+
+
+def program(words):
+    """The command a simple command runs, past VAR=value, exec, nice, timeout N, env and the like."""
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if "=" in w and not w.startswith("=") and w.split("=", 1)[0].isidentifier():
+            i += 1
+        elif os.path.basename(w) in PREFIXES:
+            i += 1
+            while i < len(words) and (words[i].startswith("-") or words[i][:1].isdigit()):
+                i += 1
+        else:
+            return i
+    return len(words)
+
+
+def hook_kind(cmd):
+    """"upload" or "gate" when `cmd` runs swiftrotate with that command, else None."""
+    i = program(cmd.words)
+    if i >= len(cmd.words) or os.path.basename(cmd.words[i]) != "swiftrotate":
+        return None
+    return next((w for w in cmd.words[i + 1:] if w in ("upload", "gate")), None)
+
+
+def uses_arg2(script):
+    """Whether the script reads $2 (${2...}) outside single quotes and not escaped."""
+    quote, i = "", 0
+    while i < len(script):
+        c = script[i]
+        if c == "'" and quote != '"':
+            quote = "" if quote == "'" else "'"
+        elif c == '"' and quote != "'":
+            quote = "" if quote == '"' else '"'
+        elif c == "\\":
+            i += 1
+        elif c == "#" and not quote and (i == 0 or script[i - 1] in " \t\n;"):
+            j = script.find("\n", i)
+            i = len(script) if j < 0 else j
+        elif c == "$" and quote != "'":
+            rest = script[i + 1:i + 3]
+            if rest[:1] == "2" and not rest[1:2].isdigit() or rest == "{2":
+                return True
+        i += 1
+    return False
+
+
+def arg2_line(script, first_line):
+    """The config line of the first $2 in `script` (the keyword's line when none is found)."""
+    for n, text in enumerate(script.split("\n")):
+        if uses_arg2(text):
+            return first_line + n
+    return first_line
+
+
+def stoppers(cmds, k):
+    """What can keep the hook at cmds[k] from running: (severity, line, problem) for each."""
+    out, errexit = [], None
+    for c in cmds[:k]:
+        name = os.path.basename(c.words[program(c.words)]) if program(c.words) < len(c.words) else ""
+        conditional = c.before in ("&&", "||")
+        if c.words[0] == "exit" or (c.words[0] == "exec" and len(c.words) > 1 and ">" not in c.words[1][:2]):
+            verb = "ends the script" if c.words[0] == "exit" else "replaces the shell"
+            out.append(("warning" if conditional else "error", c.line,
+                        f"`{c.text}` {verb}{' when it runs' if conditional else ''} before the hook"))
+        elif c.words[0] == "set" and any(_errexit(w) for w in c.words[1:]):
+            errexit = c
+        elif name in (".", "source"):
+            out.append(("warning", c.line, f"`{c.text}` ends the script before the hook when it cannot read "
+                                           "its file (dash)"))
+    if errexit is not None and any(c.line >= errexit.line for c in cmds[:k] if c is not errexit):
+        out.append(("warning", errexit.line, f"`{errexit.text}`: any command that fails before the hook "
+                                             "ends the script"))
+    hook = cmds[k]
+    if hook.before == "&&":
+        out.append(("warning", hook.line, f"`{cmds[k - 1].text} && ...`: the hook is skipped when that fails"))
+    elif hook.before == "||":
+        out.append(("warning", hook.line, f"`{cmds[k - 1].text} || ...`: the hook runs only when that fails"))
+    return out
+
+
+def _errexit(word):
+    return word == "errexit" or (word.startswith("-") and "e" in word[1:] and not word.startswith("--"))
+
+
+def status_lost(cmds, k):
+    """Why the exit status of the hook at cmds[k] does not reach logrotate, or None."""
+    hook = cmds[k]
+    if hook.after == "&":
+        return "it runs in the background: logrotate goes on (compresses, expires) without waiting for it"
+    if hook.after in ("||", "|"):
+        return f"`{hook.text} {hook.after} ...` replaces its exit status"
+    later = [c for c in cmds[k + 1:] if c.words[0] != "exit" or c.words[1:] not in ((), ("$?",))]
+    if later:
+        return f"`{later[-1].text}` runs after it, and the script's status is that last command's"
+    return None
