@@ -206,11 +206,11 @@ def retention(stanza, uploads, gated):
         return [_at(stanza, WARNING, "rotate 0 and no preremove gate: logrotate deletes each rotation right "
                                      "after postrotate, kept only when the hook exits non-zero",
                     f"add {GATE}, or keep rotations (rotate 7)")]
-    shown = f"{days:g}" if days >= 1 else f"{days * 24:g} hours, under 1"
+    shown = f"{days * 24:g} hours" if days < 1 else f"{days:g} day" + "s" * (days != 1)
     period = s["frequency"] if s["frequency"] != "size" else "logrotate run (size)"
     why = [f"rotate {s['rotate']} × {period}"] if s["rotate"] > 0 else []
     why += [f"maxage {s['maxage']}"] if s["maxage"] > 0 else []
-    problem = (f"no preremove gate: a store outage longer than {shown} days ({', '.join(why)}) "
+    problem = (f"no preremove gate: a store outage longer than {shown} ({', '.join(why)}) "
                "lets logrotate delete rotations never archived")
     return [_at(stanza, WARNING if days < SMALL_DAYS else INFO, problem, f"add {GATE}")]
 

@@ -113,6 +113,9 @@ def program(words):
 def hook_kind(cmd):
     """"upload" or "gate" when `cmd` runs swiftrotate with that command, else None."""
     i = program(cmd.words)
+    if os.path.basename(cmd.words[i] if i < len(cmd.words) else "").startswith("python") and \
+            cmd.words[i + 1:i + 3] == ("-m", "swiftrotate"):
+        i += 2
     if i >= len(cmd.words) or os.path.basename(cmd.words[i]) != "swiftrotate":
         return None
     return next((w for w in cmd.words[i + 1:] if w in ("upload", "gate")), None)
