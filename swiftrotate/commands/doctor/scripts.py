@@ -32,66 +32,84 @@ class Command:
 
 def commands(script, first_line):
     """The simple commands of `script`, whose text starts on `first_line` of the config."""
-    out, word, words, text, quote = [], None, [], "", ""
-    line, start, before, i = first_line, first_line, "", 0
+    return _Splitter(script, first_line).run()
 
-    def end(op):
-        nonlocal word, words, text, before, start
-        if word is not None:
-            words.append(word)
-        while words and words[0] in KEYWORDS:
-            words.pop(0)
-        if words:
-            out.append(Command(start, " ".join(text.split()), tuple(words), before, op))
-            before = op
-        elif op != "\n":  # `fi;`: a newline alone keeps `a &&` waiting for its next command
-            before = op
-        word, words, text, start = None, [], "", line
 
-    while i < len(script):
-        c = script[i]
-        if quote:
-            if c == quote:
-                quote = ""
-            elif c == "\\" and quote == '"' and i + 1 < len(script):
-                i += 1
-                word += script[i]
-            else:
-                word += c
-            line += c == "\n"
-            text += c
-        elif c == "\\" and script[i + 1:i + 2] == "\n":  # a continued line
-            i, line = i + 1, line + 1
-        elif c == "\\":
-            i += 1
-            word = (word or "") + script[i:i + 1]
-            text += script[i - 1:i + 1]
-        elif c in "'\"":
-            if not words and word is None:
-                start = line
-            quote, word, text = c, word or "", text + c
-        elif c == "#" and word is None:  # a comment: to the end of the line
-            j = script.find("\n", i)
-            i = (len(script) if j < 0 else j) - 1
+class _Splitter:
+    """One pass over a script: the word being read, the command's words and text, the quote."""
+
+    def __init__(self, script, first_line):
+        self.s, self.out, self.word, self.words, self.text, self.quote = script, [], None, [], "", ""
+        self.line = self.start = first_line
+        self.before = ""
+
+    def run(self):
+        s, i = self.s, 0
+        while i < len(s):
+            i = self.step(s[i], i) + 1
+        self.end("\n")
+        return self.out
+
+    def step(self, c, i):
+        """Read the character at i; return the index of the last character used."""
+        s = self.s
+        if self.quote:
+            self.in_quote(c, i)
+            return i + (c == "\\" and self.quote == '"' and i + 1 < len(s) and s[i + 1] == '"')
+        if c == "\\" and s[i + 1:i + 2] == "\n":  # a continued line
+            self.line += 1
+            return i + 1
+        if c == "\\":
+            self.add(s[i + 1:i + 2], s[i:i + 2])
+            return i + 1
+        if c in "'\"":
+            self.add("", c)
+            self.quote = c
+        elif c == "#" and self.word is None:  # a comment: to the end of the line
+            j = s.find("\n", i)
+            return (len(s) if j < 0 else j) - 1
         elif c in " \t":
-            if word is not None:
-                words.append(word)
-                word = None
-            text += c
-        elif c in ";&|\n" and not (c == "&" and text[-1:] in "<>" and text):  # not 2>&1
-            op = script[i:i + 2] if script[i:i + 2] in ("&&", "||", ";;") else c
-            end(op)
-            i += len(op) - 1
-            if c == "\n":
-                line += 1
-            start = line
+            if self.word is not None:
+                self.words.append(self.word)
+                self.word = None
+            self.text += c
+        elif c in ";&|\n" and not (c == "&" and self.text[-1:] in "<>" and self.text):  # not 2>&1
+            op = s[i:i + 2] if s[i:i + 2] in ("&&", "||", ";;") else c
+            self.end(op)
+            self.line += c == "\n"
+            self.start = self.line
+            return i + len(op) - 1
         else:
-            if not words and word is None:
-                start = line
-            word, text = (word or "") + c, text + c
-        i += 1
-    end("\n")
-    return out
+            self.add(c, c)
+        return i
+
+    def in_quote(self, c, i):
+        if c == self.quote:
+            self.quote = ""
+        elif c == "\\" and self.quote == '"' and self.s[i + 1:i + 2] == '"':
+            self.word, self.text = self.word + '"', self.text + '\\"'
+            return
+        else:
+            self.word += c
+        self.line += c == "\n"
+        self.text += c
+
+    def add(self, chars, text):
+        if not self.words and self.word is None:
+            self.start = self.line
+        self.word, self.text = (self.word or "") + chars, self.text + text
+
+    def end(self, op):
+        if self.word is not None:
+            self.words.append(self.word)
+        while self.words and self.words[0] in KEYWORDS:
+            self.words.pop(0)
+        if self.words:
+            self.out.append(Command(self.start, " ".join(self.text.split()), tuple(self.words), self.before, op))
+            self.before = op
+        elif op != "\n":  # `fi;`: a newline alone keeps `a &&` waiting for its next command
+            self.before = op
+        self.word, self.words, self.text, self.start = None, [], "", self.line
 
 
 def program(words):
