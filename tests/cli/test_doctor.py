@@ -318,3 +318,12 @@ def test_logrotate_runs_the_hook_after_a_failing_command_unless_set_e(doctor, fi
     stored = [n for _, _, names in os.walk(doctor.tmp / "archive") for n in names if not n.endswith(".srmeta")]
     assert len(stored) == (1 if archived else 0), (lr.stderr, stored)
     assert lr.returncode == (0 if archived else 1), lr.stderr
+
+
+def test_the_readmes_stanza_is_clean(doctor):
+    """The stanza the README teaches passes doctor as written (its pattern pointed at our log)."""
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
+    stanza = readme.split("## The logrotate stanza, with the gate\n\n```\n", 1)[1].split("```", 1)[0]
+    assert stanza.startswith("/var/log/nginx/*.log {") and 'swiftrotate upload --compress gzip "$1"' in stanza
+    proc = doctor.run(stanza.replace("/var/log/nginx/*.log", "LOG"))
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout
