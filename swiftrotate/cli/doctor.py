@@ -13,17 +13,21 @@ from .context import pass_ctx, verbosity
 
 @click.command()
 @click.argument("confs", nargs=-1, metavar="[LOGROTATE_CONF]...")
+@click.option("--main", metavar="CONF", default=core.DEFAULT_CONF, show_default=True,
+              help="The config logrotate runs: a LOGROTATE_CONF it includes is checked with the global "
+                   "settings it gets there (its rotate, create, ...), not logrotate's bare defaults.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout: the findings and the counts.")
 @verbosity
 @pass_ctx
-def doctor(obj, confs, as_json):
+def doctor(obj, confs, main, as_json):
     """Check logrotate's config and swiftrotate's together before a log is lost.
 
     \b
     Reads LOGROTATE_CONF (files or folders, as on logrotate's command
     line; default /etc/logrotate.conf with what it includes) exactly as
-    logrotate 3.21 reads it, and the swiftrotate config (--config). One
-    line per finding:
+    logrotate 3.21 reads it, and the swiftrotate config (--config). A
+    file that --main includes is read there, with its global settings.
+    One line per finding:
       FILE:LINE: SEVERITY: problem; fix
     For example:
       /etc/logrotate.d/app:1: error: the hook archives dated rotations
@@ -52,6 +56,6 @@ def doctor(obj, confs, as_json):
       swiftrotate doctor /etc/logrotate.d/nginx
       swiftrotate --config /etc/swiftrotate.conf doctor --json
     """
-    result = core.run(obj.settings, confs)
+    result = core.run(obj.settings, confs, main=main)
     output.doctor_report(result, quiet=obj.quiet, as_json=as_json)
     sys.exit(result.exit_code)

@@ -318,7 +318,7 @@ def doctor_report(result, *, quiet, as_json):
         import json  # only --json needs it
 
         click.echo(json.dumps({
-            "paths": result.paths, "stanzas": result.stanzas, "hooked": result.hooked,
+            "paths": result.paths, "context": result.context or None, "stanzas": result.stanzas, "hooked": result.hooked,
             "errors": result.count("error"), "warnings": result.count("warning"), "notes": result.count("info"),
             "exit_code": result.exit_code,
             "findings": [{"file": f.file, "line": f.line, "severity": f.severity, "problem": f.problem,
@@ -329,5 +329,7 @@ def doctor_report(result, *, quiet, as_json):
             # a finding quotes the config: only what a terminal would act on is escaped
             click.echo("".join(c if c.isprintable() else escape(c) for c in finding.text()))
     if not quiet:
-        click.echo(f"doctor: {result.stanzas} stanzas, {result.hooked} with the hook: {result.count('error')} "
-                   f"errors, {result.count('warning')} warnings, {result.count('info')} notes", err=True)
+        within = f" (as {result.context} includes them)" if result.context else ""
+        click.echo(f"doctor: {result.stanzas} stanzas{within}, {result.hooked} with the hook: "
+                   f"{result.count('error')} errors, {result.count('warning')} warnings, {result.count('info')} notes",
+                   err=True)

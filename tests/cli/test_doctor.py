@@ -327,3 +327,26 @@ def test_the_readmes_stanza_is_clean(doctor):
     assert stanza.startswith("/var/log/nginx/*.log {") and 'swiftrotate upload --compress gzip "$1"' in stanza
     proc = doctor.run(stanza.replace("/var/log/nginx/*.log", "LOG"))
     assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout
+
+
+def test_a_file_the_main_config_includes_is_read_with_its_globals(doctor):
+    """`doctor /etc/logrotate.d/app` judges the stanza with what logrotate.conf gives it (rotate 30
+    here), not with logrotate's bare defaults (rotate 0), unless --main is empty."""
+    (doctor.tmp / "d").mkdir()
+    app = doctor.tmp / "d" / "app"
+    app.write_text(NO_GATE.replace("  daily\n  rotate 14\n  dateext\n  create\n", "  dateext\n")
+                   .replace("LOG", str(doctor.log)))
+    main = doctor.tmp / "main.conf"
+    main.write_text(f"daily\nrotate 30\ncreate\ninclude {doctor.tmp}/d\n/var/log/other.log {{\n}}\n")
+    cfg = write_config(doctor.tmp / "swiftrotate.conf", {"swiftrotate": doctor.settings})
+    proc = run_cli("--config", cfg, "doctor", "--main", str(main), str(app))
+    assert doctor.lines(proc) == [
+        f"{app}:1: info: no preremove gate: a store outage longer than 30 days (rotate 30 × daily) lets logrotate "
+        'delete rotations never archived; add a preremove `swiftrotate gate "$1"`']
+    assert proc.returncode == 0 and f"1 stanzas (as {main} includes them)" in proc.stderr
+    alone = run_cli("--config", cfg, "doctor", "--main", "", str(app))
+    assert doctor.lines(alone) == [
+        f"{app}:1: warning: rotate 0 and no preremove gate: logrotate deletes each rotation right after postrotate, "
+        'kept only when the hook exits non-zero; add a preremove `swiftrotate gate "$1"`, or keep rotations '
+        "(rotate 7)"]
+    assert alone.returncode == 1
