@@ -10,9 +10,10 @@ logs, and gives the exit code: 0 clean (notes only), 1 warnings, 2 errors.
 Must not: print or exit (cli/doctor.py renders), or change anything.
 """
 import fnmatch
+import os
 from dataclasses import dataclass, field
 
-from ...logrotate_conf import read_config
+from ...logrotate_conf import Reading, read_config
 from . import checks, places
 from .checks import ERROR, INFO, WARNING, Finding
 
@@ -30,6 +31,7 @@ class Result:
     findings: list = field(default_factory=list)
     stanzas: int = 0
     hooked: int = 0
+    context: str = ""  # the main config the paths were read within, when it includes them
 
     def count(self, severity):
         return sum(f.severity == severity for f in self.findings)
@@ -39,11 +41,14 @@ class Result:
         return 2 if self.count(ERROR) else 1 if self.count(WARNING) else 0
 
 
-def run(settings, paths=(), *, mounts=places.MOUNTS):
+def run(settings, paths=(), *, main=DEFAULT_CONF, mounts=places.MOUNTS):
     """Every finding for these logrotate config paths (files or folders, as on logrotate's command
-    line) and the swiftrotate settings."""
-    result = Result(list(paths) or [DEFAULT_CONF])
+    line) and the swiftrotate settings. Files that `main` includes are judged with the global
+    settings they get there (a `rotate 4` in logrotate.conf), as logrotate's own run sees them."""
+    result = Result(list(paths) or [main or DEFAULT_CONF])
     reading = read_config(result.paths)
+    if paths and main and os.path.isfile(main):
+        reading, result.context = in_context(reading, main)
     result.findings += [parse_error(e) for e in reading.errors]
     result.stanzas = len(reading.stanzas)
     hooked = [s for s in reading.stanzas if checks.hooks(s)]
@@ -58,6 +63,20 @@ def run(settings, paths=(), *, mounts=places.MOUNTS):
     result.findings += places.folders(settings, mounts)
     result.findings += places.spool_devices(settings, hooked)
     return result
+
+
+def in_context(reading, main):
+    """`reading`'s stanzas and errors as read within `main`, when `main` includes every file they
+    come from; else `reading` as it is."""
+    def real(path):
+        return os.path.realpath(path)
+
+    files = {real(s.file) for s in reading.stanzas} | {real(e.file) for e in reading.errors}
+    whole = read_config([main])
+    if not files or not files <= {real(s.file) for s in whole.stanzas} | {real(e.file) for e in whole.errors}:
+        return reading, ""
+    return Reading(tuple(s for s in whole.stanzas if real(s.file) in files),
+                   tuple(e for e in whole.errors if real(e.file) in files)), main
 
 
 def parse_error(error):
