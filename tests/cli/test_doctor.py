@@ -170,6 +170,11 @@ CASES = {
                                                 2, [
         "CONF:1: error: compressext .gzip is not a compression swiftrotate knows, so it takes the compressed "
         "rotations for other files; use one of .gz .bz2 .xz .zst .lz4 .Z .zip"]),
+    "a hook flag that contradicts the stanza": (GOOD.replace('upload "$1"', 'upload --dateformat -%Y-%m-%d "$1"'), 2, [
+        "CONF:7: error: the hook's --dateformat -%Y-%m-%d is not this stanza's dateformat (-%Y%m%d), and the flag "
+        "wins; drop --dateformat from the hook (it reads the stanza)"]),
+    "a hook flag that agrees with the stanza": (GOOD.replace("create\n", "create\n  olddir old\n").replace(
+        'upload "$1"', 'upload --olddir=old/ "$1"'), 0, []),
     "logrotate's own errors": ("size 10x\n" + GOOD.replace("rotate 14", "rotate x") + "frobnicate\n", 2, [
         "CONF:1: error: unknown unit 'x'; logrotate skips the rest of this file and undoes its global settings: "
         "correct it", "CONF: warning: no stanza runs `swiftrotate upload`, so logrotate archives nothing; add "

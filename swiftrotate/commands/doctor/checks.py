@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ...naming import COMPRESS_SUFFIXES, check_dateformat, format_stamp, parse_stamp, stamp_formats
-from .scripts import arg2_line, commands, hook_kind, status_lost, stoppers, uses_arg2
+from .scripts import arg2_line, commands, hook_flags, hook_kind, status_lost, stoppers, uses_arg2
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 PERIOD_DAYS = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 30, "yearly": 365, "size": 1}
@@ -73,6 +73,7 @@ def check_stanza(stanza, config):
     out += retention(stanza, uploads, gated)
     out += copying(stanza, uploads)
     out += contradictions(stanza, config)
+    out += flag_contradictions(stanza, uploads)
     return out
 
 
@@ -250,6 +251,18 @@ def contradictions(stanza, config):
         out.append(_at(stanza, ERROR, f"compressext {ext} is not a compression swiftrotate knows, so it takes "
                                       "the compressed rotations for other files",
                        f"use one of {' '.join(COMPRESS_SUFFIXES)}"))
+    return out
+
+
+def flag_contradictions(stanza, uploads):
+    out = []
+    for h in uploads:
+        for name, value in hook_flags(h.cmds[h.index]).items():
+            theirs = stanza.settings[name]
+            if not _same(name, value, theirs):
+                out.append(_at(stanza, ERROR, f"the hook's --{name} {value} is not this stanza's {name} "
+                                              f"({theirs or 'none'}), and the flag wins", f"drop --{name} from "
+                                              "the hook (it reads the stanza)", h.line))
     return out
 
 

@@ -139,6 +139,18 @@ def hook_kind(cmd):
     return next((w for w in cmd.words[i + 1:] if w in ("upload", "gate")), None)
 
 
+def hook_flags(cmd):
+    """name -> value of the --dateformat and --olddir flags on a hook's command line."""
+    out, words = {}, cmd.words
+    for i, word in enumerate(words):
+        for flag in ("--dateformat", "--olddir"):
+            if word == flag and i + 1 < len(words):
+                out[flag[2:]] = words[i + 1]
+            elif word.startswith(flag + "="):
+                out[flag[2:]] = word.split("=", 1)[1]
+    return out
+
+
 def uses_arg2(script):
     """Whether the script reads $2 (${2...}) outside single quotes and not escaped."""
     quote, i = "", 0
