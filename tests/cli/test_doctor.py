@@ -30,7 +30,6 @@ GOOD = """LOG {
 NO_GATE = GOOD.replace('  preremove\n    swiftrotate gate "$1"\n  endscript\n', "")
 INFO_14 = ("CONF:1: info: no preremove gate: a store outage longer than 14 days (rotate 14 × daily) lets logrotate "
            'delete rotations never archived; add a preremove `swiftrotate gate "$1"`')
-ORDER_FIX = "put the hook first in the script, or on its own"
 
 
 class Doctor:
@@ -143,18 +142,21 @@ CASES = {
         "lastaction hook archives the rotations all the same; nothing to do"]),
     "set -e before the hook": (GOOD.replace('    swiftrotate upload', '    set -e\n    test -d /run/app\n'
                                             '    swiftrotate upload'), 1, [
-        f"CONF:7: warning: `set -e`: any command that fails before the hook ends the script; {ORDER_FIX}"]),
+        "CONF:7: warning: `set -e`: any command that fails before the hook ends the script; drop it (logrotate runs "
+        "scripts without -e)"]),
     "the hook after &&": (GOOD.replace('    swiftrotate upload', '    kill -HUP $(cat /run/app.pid) && '
                                        'swiftrotate upload'), 1, [
-        f"CONF:7: warning: `kill -HUP $(cat /run/app.pid) && ...`: the hook is skipped when that fails; {ORDER_FIX}"]),
+        "CONF:7: warning: `kill -HUP $(cat /run/app.pid) && ...`: the hook is skipped when that fails; put the hook "
+        "on a line of its own"]),
     "exit before the hook": (GOOD.replace('    swiftrotate upload', '    exit 0\n    swiftrotate upload'), 2, [
-        f"CONF:7: error: `exit 0` ends the script before the hook; {ORDER_FIX}"]),
+        "CONF:7: error: `exit 0` ends the script before the hook; put the hook before it"]),
     "a conditional exit before the hook": (GOOD.replace('    swiftrotate upload',
                                                         '    [ -d /run/app ] || exit 0\n    swiftrotate upload'), 1, [
-        f"CONF:7: warning: `exit 0` ends the script when it runs before the hook; {ORDER_FIX}"]),
+        "CONF:7: warning: `exit 0` ends the script when it runs before the hook; put the hook before it"]),
     "a dot before the hook": (GOOD.replace('    swiftrotate upload', '    . /etc/default/app\n    swiftrotate upload'),
-                              1, [f"CONF:7: warning: `. /etc/default/app` ends the script before the hook when it "
-                                  f"cannot read its file (dash); {ORDER_FIX}"]),
+                              1, ["CONF:7: warning: `. /etc/default/app` ends the script before the hook when it "
+                                  "cannot read its file (dash); read it only if it is there: [ -r /etc/default/app ] && "
+                                  ". /etc/default/app"]),
     "a command after the hook": (NO_GATE.replace('upload "$1"\n', 'upload "$1"\n    invoke-rc.d app reload\n'), 1, [
         "CONF:7: warning: the hook's exit status is lost: `invoke-rc.d app reload` runs after it, and the "
         "script's status is that last command's, so logrotate compresses and expires files it failed on; make "
@@ -164,7 +166,7 @@ CASES = {
         "(compresses, expires) without waiting for it, so logrotate compresses and expires files it failed on; "
         "make the hook the last command of the script, with nothing after it", INFO_14]),
     "the gate's veto lost": (GOOD.replace('gate "$1"', 'gate "$1" || true'), 2, [
-        "CONF:10: error: the hook's exit status is lost: `swiftrotate gate \"$1\" || ...` replaces its exit status, "
+        "CONF:10: error: the gate's exit status is lost: `swiftrotate gate \"$1\" || ...` replaces its exit status, "
         "so its veto never reaches logrotate; make the hook the last command of the script, with nothing after it"]),
     "a compressext swiftrotate does not know": (GOOD.replace("create\n", "create\n  compress\n  compressext .gzip\n"),
                                                 2, [

@@ -50,7 +50,7 @@ def test_what_stops_the_hook_and_what_loses_its_status():
     def judge(script):
         cmds = commands(script, 1)
         k = next(i for i, c in enumerate(cmds) if hook_kind(c))
-        return [(sev, line) for sev, line, _ in stoppers(cmds, k)], status_lost(cmds, k)
+        return [(sev, line) for sev, line, _, _ in stoppers(cmds, k)], status_lost(cmds, k)
 
     assert judge("false\nswiftrotate upload x\n") == ([], None)  # /bin/sh -c has no -e
     assert judge("set -eu\nfalse\nswiftrotate upload x\n") == ([("warning", 1)], None)

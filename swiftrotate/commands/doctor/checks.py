@@ -112,15 +112,15 @@ def placement(stanza, found):
 
 
 def order(stanza, hook, gated):
-    out = [_at(stanza, severity, problem, "put the hook first in the script, or on its own", line)
-           for severity, line, problem in stoppers(hook.cmds, hook.index)]
+    out = [_at(stanza, severity, problem, fix, line) for severity, line, problem, fix in stoppers(hook.cmds, hook.index)]
     lost = status_lost(hook.cmds, hook.index)
     if lost:
         if hook.kind == "gate":
             severity, why = ERROR, "its veto never reaches logrotate"
         else:
             severity, why = (INFO if gated else WARNING), "logrotate compresses and expires files it failed on"
-        out.append(_at(stanza, severity, f"the hook's exit status is lost: {lost}, so {why}",
+        out.append(_at(stanza, severity, f"the {'gate' if hook.kind == 'gate' else 'hook'}'s exit status is lost: "
+                                         f"{lost}, so {why}",
                        "make the hook the last command of the script, with nothing after it", hook.line))
     return out
 

@@ -182,7 +182,7 @@ def arg2_line(script, first_line):
 
 
 def stoppers(cmds, k):
-    """What can keep the hook at cmds[k] from running: (severity, line, problem) for each."""
+    """What can keep the hook at cmds[k] from running: (severity, line, problem, fix) for each."""
     out, errexit = [], None
     for c in cmds[:k]:
         name = os.path.basename(c.words[program(c.words)]) if program(c.words) < len(c.words) else ""
@@ -190,20 +190,23 @@ def stoppers(cmds, k):
         if c.words[0] == "exit" or (c.words[0] == "exec" and len(c.words) > 1 and ">" not in c.words[1][:2]):
             verb = "ends the script" if c.words[0] == "exit" else "replaces the shell"
             out.append(("warning" if conditional else "error", c.line,
-                        f"`{c.text}` {verb}{' when it runs' if conditional else ''} before the hook"))
+                        f"`{c.text}` {verb}{' when it runs' if conditional else ''} before the hook",
+                        "put the hook before it"))
         elif c.words[0] == "set" and any(_errexit(w) for w in c.words[1:]):
             errexit = c
         elif name in (".", "source"):
+            target = c.words[program(c.words) + 1] if program(c.words) + 1 < len(c.words) else "FILE"
             out.append(("warning", c.line, f"`{c.text}` ends the script before the hook when it cannot read "
-                                           "its file (dash)"))
+                                           "its file (dash)", f"read it only if it is there: [ -r {target} ] && "
+                                                              f"{c.text}"))
     if errexit is not None and any(c.line >= errexit.line for c in cmds[:k] if c is not errexit):
         out.append(("warning", errexit.line, f"`{errexit.text}`: any command that fails before the hook "
-                                             "ends the script"))
+                                             "ends the script", "drop it (logrotate runs scripts without -e)"))
     hook = cmds[k]
-    if hook.before == "&&":
-        out.append(("warning", hook.line, f"`{cmds[k - 1].text} && ...`: the hook is skipped when that fails"))
-    elif hook.before == "||":
-        out.append(("warning", hook.line, f"`{cmds[k - 1].text} || ...`: the hook runs only when that fails"))
+    if hook.before in ("&&", "||"):
+        when = "is skipped when that fails" if hook.before == "&&" else "runs only when that fails"
+        out.append(("warning", hook.line, f"`{cmds[k - 1].text} {hook.before} ...`: the hook {when}",
+                    "put the hook on a line of its own"))
     return out
 
 
