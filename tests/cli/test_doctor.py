@@ -265,8 +265,8 @@ def test_state_and_spool_on_a_fuse_mount(doctor, fuse_mount):
         "CFG:3: error: state_dir TMP/fuse/state is on fuse.rclone (TMP/fuse), not a local disk: the ledger "
         "(SQLite) and its lock need one; set state_dir to a local folder",
         "CFG:4: warning: spool_dir TMP/fuse/spool is on fuse.rclone (TMP/fuse), not a local disk: the gate's spool "
-        "need one; set spool_dir to a local folder",
-        f"CONF:1: warning: the log folder TMP/logs is on another filesystem than spool_dir TMP/fuse/spool: the gate "
+        "needs one; set spool_dir to a local folder",
+        "CONF:1: warning: the log folder TMP/logs is on another filesystem than spool_dir TMP/fuse/spool: the gate "
         "copies each file it spools instead of hard-linking it (slower, and it needs room in the spool); set "
         "spool_dir to a folder on TMP/logs's filesystem"])
     assert proc.returncode == 2

@@ -78,7 +78,7 @@ def folders(settings, mounts_file=MOUNTS):
         point, fstype = mount_of(os.path.realpath(found), mounts)
         if remote(fstype):
             out.append(Finding(file, line, severity, f"{name} {folder} is on {fstype} ({point}), not a local "
-                                                     f"disk: {holds} need one", f"set {name} to a local folder"))
+                                                     f"disk: {holds} need{'s' * (name == 'spool_dir')} one", f"set {name} to a local folder"))
         try:
             mode = os.stat(found).st_mode
         except OSError:
