@@ -357,3 +357,21 @@ def test_a_file_the_main_config_includes_is_read_with_its_globals(doctor):
         'kept only when the hook exits non-zero; add a preremove `swiftrotate gate "$1"`, or keep rotations '
         "(rotate 7)"]
     assert alone.returncode == 1
+
+
+def test_a_config_file_logrotate_ignores_as_a_whole(doctor):
+    """As root, logrotate skips a config file that group or others can write: all its stanzas."""
+    doctor.conf(GOOD)
+    os.chmod(doctor.tmp / "app.conf", 0o666)
+    proc = run_cli("--config", write_config(doctor.tmp / "swiftrotate.conf", {"swiftrotate": doctor.settings}),
+                   "doctor", "--main", "", str(doctor.tmp / "app.conf"))
+    conf = doctor.tmp / "app.conf"
+    assert doctor.lines(proc) == [
+        f"{conf}: error: ignoring {conf} because it is writable by group or others; logrotate reads none of this "
+        "file until that is fixed",
+        f"{conf}: warning: no stanza runs `swiftrotate upload`, so logrotate archives nothing; add `swiftrotate "
+        'upload "$1"` to the postrotate script of each stanza whose logs you keep']
+    assert proc.returncode == 2
+    lr = subprocess.run([LOGROTATE, "-d", "-s", str(doctor.tmp / "lr.state"), str(conf)], capture_output=True,
+                        text=True)
+    assert f"Ignoring {conf} because it is writable by group or others" in lr.stderr + lr.stdout

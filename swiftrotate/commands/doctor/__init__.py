@@ -82,7 +82,7 @@ def in_context(reading, main):
 def parse_error(error):
     severity, fix = _KINDS.get(error.kind, (ERROR, "correct it"))
     if not error.line:  # a whole file ignored or unreadable: every stanza in it is missing
-        severity = ERROR
+        severity, fix = ERROR, "logrotate reads none of this file until that is fixed"
     message = str(error)
     prefix = f"{error.file}:{error.line}: "
     return Finding(error.file, error.line, severity, message[len(prefix):] if message.startswith(prefix)
