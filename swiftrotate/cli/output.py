@@ -313,3 +313,27 @@ def rename_table(steps):
 def _show(name):
     # escape() (no newlines, no terminal escapes), skipped for the usual plain names: 100k rows.
     return name if name.isascii() and name.isprintable() and '"' not in name and "\\" not in name else escape(name)
+
+
+def doctor_report(result, *, quiet, as_json):
+    """doctor's findings, one line each on stdout (notes left out with -q), then the counts on
+    stderr; or with --json the one document on stdout."""
+    if as_json:
+        import json  # only --json needs it
+
+        click.echo(json.dumps({
+            "paths": result.paths, "context": result.context or None, "stanzas": result.stanzas, "hooked": result.hooked,
+            "errors": result.count("error"), "warnings": result.count("warning"), "notes": result.count("info"),
+            "exit_code": result.exit_code,
+            "findings": [{"file": f.file, "line": f.line, "severity": f.severity, "problem": f.problem,
+                          "fix": f.fix} for f in result.findings]}, indent=1))
+        return
+    for finding in result.findings:
+        if not (quiet and finding.severity == "info"):
+            # a finding quotes the config: only what a terminal would act on is escaped
+            click.echo("".join(c if c.isprintable() else escape(c) for c in finding.text()))
+    if not quiet:
+        within = f" (as {result.context} includes them)" if result.context else ""
+        click.echo(f"doctor: {result.stanzas} stanzas{within}, {result.hooked} with the hook: "
+                   f"{result.count('error')} errors, {result.count('warning')} warnings, {result.count('info')} notes",
+                   err=True)

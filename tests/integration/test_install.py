@@ -54,8 +54,10 @@ def test_install_creates_the_venv_the_link_and_the_config(installed):
     assert pathlib.Path(env["CONFIG"]).read_text() == (REPO / "examples/swiftrotate.conf").read_text()
     assert f"man page: {env['MANDIR']}/swiftrotate.1" in lines
     assert pathlib.Path(env["MANDIR"], "swiftrotate.1").read_text().startswith(".TH SWIFTROTATE 1 ")
-    # no `doctor` command (yet): the next step is a dry run
+    # the next steps: a dry run, the hook, then doctor on both configs
     assert f"swiftrotate --config {env['CONFIG']} upload --dry-run '/var/log/nginx/*.log'" in first.stdout
+    assert f"5. check logrotate's config and swiftrotate's together: swiftrotate --config {env['CONFIG']} doctor" \
+        in first.stdout
 
 
 def test_install_again_upgrades_in_place_and_keeps_the_config(installed):

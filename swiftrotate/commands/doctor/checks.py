@@ -1,0 +1,274 @@
+"""`swiftrotate doctor`'s checks of one logrotate stanza, and of the dateformats of all of them:
+where the hook sits in the scripts, what can skip it or lose its exit status, `$2` where it is
+empty, dateext and dateformat, how long a store outage may last before logrotate deletes a
+rotation never archived, copytruncate, nocreate, and the swiftrotate settings that contradict
+the stanza. Facts about logrotate 3.21 behind them: docs/doctor.md.
+
+Pure: a Stanza (logrotate_conf.py) and the settings given in, findings out. Must not: do I/O.
+"""
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+from ...naming import COMPRESS_SUFFIXES, check_dateformat, format_stamp, parse_stamp, stamp_formats
+from .scripts import arg2_line, commands, hook_flags, hook_kind, status_lost, stoppers, uses_arg2
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+PERIOD_DAYS = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 30, "yearly": 365, "size": 1}
+SMALL_DAYS = 7  # an outage over a long weekend must not cost logs
+GATE = 'a preremove `swiftrotate gate "$1"`'
+# the finest unit each specifier names, and what a stanza's frequency needs
+_UNIT = {"%s": 0, "%S": 0, "%M": 1, "%H": 2, "%d": 3, "%m": 4, "%Y": 5}
+_NEEDS = {"hourly": 2, "daily": 3, "weekly": 3, "monthly": 4, "yearly": 5}
+_UNIT_NAME = {2: "hour", 3: "day", 4: "month", 5: "year"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: int  # 0: the file as a whole, or a folder
+    severity: str  # error, warning, info
+    problem: str
+    fix: str
+
+    def text(self):
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity}: {self.problem}; {self.fix}"
+
+
+@dataclass(frozen=True)
+class Hook:
+    script: str  # postrotate, lastaction, ...
+    kind: str  # upload or gate
+    cmds: tuple  # the script's commands
+    index: int  # the hook's among them
+
+    @property
+    def line(self):
+        return self.cmds[self.index].line
+
+
+def hooks(stanza):
+    """Every command of the stanza's scripts that runs swiftrotate upload or gate."""
+    out = []
+    for name, (text, line) in sorted(stanza.scripts.items(), key=lambda kv: kv[1][1]):
+        cmds = tuple(commands(text, line))
+        out += [Hook(name, kind, cmds, i) for i, c in enumerate(cmds) if (kind := hook_kind(c))]
+    return out
+
+
+def check_stanza(stanza, config):
+    """The findings for one stanza. `config`: the swiftrotate settings set explicitly for its logs
+    (dateformat, olddir, dateyesterday), each (value, where) or absent."""
+    out = arg2_findings(stanza)
+    found = hooks(stanza)
+    uploads = [h for h in found if h.kind == "upload"]
+    gated = any(h.kind == "gate" and h.script == "preremove" for h in found)
+    out += placement(stanza, found)
+    for h in found:
+        out += order(stanza, h, gated)
+    if not uploads:
+        return out
+    out += dates(stanza)
+    out += retention(stanza, uploads, gated)
+    out += copying(stanza, uploads)
+    out += contradictions(stanza, config)
+    out += flag_contradictions(stanza, uploads)
+    return out
+
+
+def _at(stanza, severity, problem, fix, line=None):
+    return Finding(stanza.file, line or stanza.line, severity, problem, fix)
+
+
+def arg2_findings(stanza):
+    out = []
+    shared = stanza.settings["sharedscripts"]
+    for name, (text, line) in stanza.scripts.items():
+        if not uses_arg2(text):
+            continue
+        if name in ("postrotate", "prerotate") and shared:
+            why = f"$2 is empty in {name} under sharedscripts (logrotate passes only the pattern text as $1)"
+        elif name != "postrotate":
+            why = f"$2 is empty in {name} (logrotate gives it only {'the file' if name == 'preremove' else '$1'})"
+        else:
+            continue
+        fix = "use $1 (swiftrotate upload \"$1\" finds the rotated files itself)"
+        out.append(_at(stanza, ERROR, why, fix, arg2_line(text, line)))
+    return out
+
+
+def placement(stanza, found):
+    out = []
+    for h in found:
+        if h.kind == "upload" and h.script in ("prerotate", "firstaction"):
+            out.append(_at(stanza, ERROR, f"the hook runs in {h.script}, before anything is rotated: each "
+                                          "rotation waits a whole cycle to be archived",
+                           "move it to postrotate (or lastaction)", h.line))
+        elif h.kind == "gate" and h.script != "preremove":
+            out.append(_at(stanza, WARNING, f"swiftrotate gate runs in {h.script}: only preremove can keep "
+                                            "logrotate from deleting a file", "move it to preremove", h.line))
+    return out
+
+
+def order(stanza, hook, gated):
+    out = [_at(stanza, severity, problem, fix, line) for severity, line, problem, fix in stoppers(hook.cmds, hook.index)]
+    lost = status_lost(hook.cmds, hook.index)
+    if lost:
+        if hook.kind == "gate":
+            severity, why = ERROR, "its veto never reaches logrotate"
+        else:
+            severity, why = (INFO if gated else WARNING), "logrotate compresses and expires files it failed on"
+        out.append(_at(stanza, severity, f"the {'gate' if hook.kind == 'gate' else 'hook'}'s exit status is lost: "
+                                         f"{lost}, so {why}",
+                       "make the hook the last command of the script, with nothing after it", hook.line))
+    return out
+
+
+def dates(stanza):
+    s = stanza.settings
+    if not s["dateext"]:
+        return [_at(stanza, ERROR, "the hook archives dated rotations only, and this stanza has no dateext: "
+                                   "logrotate names them .1, .2 and nothing is archived",
+                    "add dateext (and run `swiftrotate rename` once on the numbered files)")]
+    fmt = s["dateformat"]
+    try:
+        check_dateformat(fmt)
+    except ValueError as exc:
+        return [_at(stanza, ERROR, f"the hook cannot read this stanza's stamps: {exc}",
+                    "use logrotate's %Y %m %d %H %M %S or %s, e.g. dateformat -%Y%m%d")]
+    out = []
+    unit = min((u for spec, u in _UNIT.items() if spec in fmt), default=5)
+    needs = 2 if s["frequency"] == "hourly" else _NEEDS.get(s["frequency"], 3)
+    if unit > needs:
+        out.append(_at(stanza, ERROR, f"dateformat {fmt} names one file per {_UNIT_NAME[unit]}, but the log "
+                                      f"rotates {s['frequency']}: logrotate skips each rotation whose name "
+                                      "exists already (\"destination ... already exists\")",
+                       f"add {'%H' if needs == 2 else '%d' if needs == 3 else '%m'} to the dateformat"))
+    elif "%Y" not in fmt and "%s" not in fmt:
+        out.append(_at(stanza, WARNING, f"dateformat {fmt} has no year: fetch and ls read its stamps as 1900",
+                       "add %Y to the dateformat"))
+    return out
+
+
+def collisions(stanzas):
+    """Two dateformats in use whose stamps read as each other's with another date (-%Y%m%d and
+    -%Y%d%m), so fetch and ls take one day for another. Reported at the later stanza."""
+    seen, out = {}, []
+    for stanza in stanzas:
+        fmt = stanza.settings["dateformat"]
+        if not stanza.settings["dateext"] or not any(h.kind == "upload" for h in hooks(stanza)):
+            continue
+        try:
+            check_dateformat(fmt)
+        except ValueError:
+            continue
+        for other, first in seen.items():
+            if other != fmt and _collide(fmt, other):
+                out.append(_at(stanza, WARNING, f"dateformat {fmt} and {other} (at {first.file}:{first.line}) "
+                                                "write stamps that read as each other with other dates",
+                               "use one dateformat for every log"))
+        seen.setdefault(fmt, stanza)
+    return out
+
+
+def _collide(a, b):
+    for moment in (datetime(2026, 11, 5, 12, 34, 56), datetime(2026, 5, 11, 8, 9, 10)):
+        for fa in stamp_formats(a):
+            stamp = format_stamp(moment, fa)
+            for fb in stamp_formats(b):
+                when = parse_stamp(stamp, fb)
+                if when is not None and when != parse_stamp(stamp, fa):
+                    return True
+    return False
+
+
+def outage_days(settings):
+    """How many days a rotation stays on disk (None: forever), from rotate × period and maxage."""
+    count, maxage = settings["rotate"], settings["maxage"]
+    days = None if count < 0 else count * PERIOD_DAYS.get(settings["frequency"], 1)
+    if maxage > 0:
+        days = maxage if days is None else min(days, maxage)
+    return days
+
+
+def retention(stanza, uploads, gated):
+    s = stanza.settings
+    if gated:
+        return []
+    if s["rotate"] == 0 and all(h.script in ("lastaction",) for h in uploads):
+        return [_at(stanza, ERROR, "rotate 0: logrotate deletes each rotation before lastaction runs, so "
+                                   "nothing is archived", f"move the hook to postrotate, or set rotate 7 and "
+                                   f"add {GATE}")]
+    days = outage_days(s)
+    if days is None:
+        return []
+    if s["rotate"] == 0:
+        return [_at(stanza, WARNING, "rotate 0 and no preremove gate: logrotate deletes each rotation right "
+                                     "after postrotate, kept only when the hook exits non-zero",
+                    f"add {GATE}, or keep rotations (rotate 7)")]
+    shown = f"{days * 24:g} hours" if days < 1 else f"{days:g} day" + "s" * (days != 1)
+    period = s["frequency"] if s["frequency"] != "size" else "logrotate run (size)"
+    why = [f"rotate {s['rotate']} × {period}"] if s["rotate"] > 0 else []
+    why += [f"maxage {s['maxage']}"] if s["maxage"] > 0 else []
+    problem = (f"no preremove gate: a store outage longer than {shown} ({', '.join(why)}) "
+               "lets logrotate delete rotations never archived")
+    return [_at(stanza, WARNING if days < SMALL_DAYS else INFO, problem, f"add {GATE}")]
+
+
+def copying(stanza, uploads):
+    s, out = stanza.settings, []
+    if s["copytruncate"]:
+        out.append(_at(stanza, WARNING, "copytruncate: lines written between logrotate's copy and its truncate "
+                                        "are lost, as logrotate(8) says", "use create and make the daemon "
+                                        "reopen its log in postrotate, where it can"))
+        if s["rotate"] == 0:
+            out.append(_at(stanza, ERROR, "copytruncate with rotate 0: logrotate (since 3.15) makes no copy, so "
+                                          "there is nothing to archive", "set rotate 1 or more"))
+    if not (s["create"] or s["copytruncate"] or s["copy"]) and any(h.script == "lastaction" for h in uploads):
+        out.append(_at(stanza, INFO, "nocreate: the live log is absent after rotation until the daemon writes "
+                                     "again; the lastaction hook archives the rotations all the same",
+                       "nothing to do"))
+    return out
+
+
+def contradictions(stanza, config):
+    s, out = stanza.settings, []
+    for name, theirs in (("dateformat", s["dateformat"]), ("olddir", s["olddir"]),
+                         ("dateyesterday", s["dateyesterday"])):
+        if name not in config:
+            continue
+        ours, where = config[name]
+        if _same(name, ours, theirs):
+            continue
+        shown = theirs if theirs not in (None, True, False) else {None: "none", True: "yes", False: "no"}[theirs]
+        severity = WARNING if name == "dateyesterday" else ERROR
+        out.append(_at(stanza, severity, f"{where} sets {name} = {ours}, but this stanza's is {shown}, and "
+                                         "swiftrotate's setting wins", f"remove {name} from the swiftrotate "
+                                         "config (the hook reads the stanza)"))
+    ext = s["compressext"]
+    if s["compress"] and ext and ext not in COMPRESS_SUFFIXES:
+        out.append(_at(stanza, ERROR, f"compressext {ext} is not a compression swiftrotate knows, so it takes "
+                                      "the compressed rotations for other files",
+                       f"use one of {' '.join(COMPRESS_SUFFIXES)}"))
+    return out
+
+
+def flag_contradictions(stanza, uploads):
+    out = []
+    for h in uploads:
+        for name, value in hook_flags(h.cmds[h.index]).items():
+            theirs = stanza.settings[name]
+            if not _same(name, value, theirs):
+                out.append(_at(stanza, ERROR, f"the hook's --{name} {value} is not this stanza's {name} "
+                                              f"({theirs or 'none'}), and the flag wins", f"drop --{name} from "
+                                              "the hook (it reads the stanza)", h.line))
+    return out
+
+
+def _same(name, ours, theirs):
+    if name == "dateyesterday":
+        return (str(ours).lower() in ("1", "yes", "true", "on")) == bool(theirs)
+    if name == "olddir":
+        return (os.path.normpath(ours) if ours else None) == (os.path.normpath(theirs) if theirs else None)
+    return ours == theirs
