@@ -14,6 +14,7 @@ talk to a store, write the ledger, or print.
 import fnmatch
 import os
 import re
+import stat
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,7 +23,6 @@ from . import discover
 from .errors import ConfigError
 from .ledger import running as ledger_running
 from .naming import match_rotated, stamp_formats
-from .spool import dateformat_for
 
 OK, DEGRADED, FAILING = 0, 1, 2
 VERDICTS = {OK: "ok", DEGRADED: "degraded", FAILING: "failing"}
@@ -86,7 +86,7 @@ class LogHealth:
 def rotation_of(settings, path):
     """(live log, stamp) of a rotated file (a spooled copy: of its original
     name, `origin`), or (None, None)."""
-    fmt, live = dateformat_for(settings, path)
+    fmt, live = discover.dateformat_for(settings, path)
     if not live:
         return None, None
     for form in stamp_formats(fmt):
@@ -103,25 +103,33 @@ def spooled_name(spool_path):
 
 
 def pending(settings, ledger, logs):
-    """live log -> [Waiting] for `logs`. One listing per folder and stamp
-    form, not one per log: 50 logs in /var/log is one listdir, not 50."""
-    dest = settings.get("dest")
-    known = ledger.file_rows(dest)
+    """live log -> [Waiting] for `logs`. One listing per folder, not one
+    per log: 50 logs in /var/log is one listdir, not 50. A file the ledger
+    has recorded at this path with this inode is not stat()ed again: status
+    must stay cheap on a host with thousands of archived rotations."""
+    known = ledger.file_rows(settings.get("dest"))
     wanted = set(logs)
     out = {log: [] for log in logs}
-    layouts = defaultdict(set)
+    scans = defaultdict(lambda: defaultdict(set))  # folder scanned -> stamp forms -> lives
     for log in logs:
-        for fmt in stamp_formats(settings.dateformat(log)):
-            layouts[(os.path.dirname(log), fmt, settings.get("olddir", log))].add(log)
-    seen = set()
-    for (folder, fmt, olddir), lives in layouts.items():
-        for cand in discover.find(os.path.join(folder, "*"), fmt, olddir):
-            if cand.live not in lives or cand.path in seen:
-                continue
-            seen.add(cand.path)
-            waiting = _waiting(cand, known)
-            if waiting:
-                out[cand.live].append(waiting)
+        folder, olddir = os.path.dirname(log), settings.get("olddir", log)
+        for where in {folder, os.path.normpath(os.path.join(folder, olddir)) if olddir else folder}:
+            for fmt in stamp_formats(settings.dateformat(log)):
+                scans[where][fmt].add(log)
+    for where, forms in scans.items():
+        try:
+            entries = list(os.scandir(where))
+        except OSError:
+            continue
+        for entry in entries:
+            for fmt, lives in forms.items():
+                m = discover.rotated_regex(fmt).fullmatch(entry.name)
+                live = m and os.path.join(os.path.dirname(next(iter(lives))), m.group("live"))
+                if live in lives:
+                    waiting = _waiting(entry, m.group("ext"), known)
+                    if waiting:
+                        out[live].append(waiting)
+                    break
     for spool_path, original, size, spooled_at in ledger.spool_rows():
         if not os.path.exists(spool_path):
             continue
@@ -131,16 +139,19 @@ def pending(settings, ledger, logs):
     return out
 
 
-def _waiting(cand, known):
+def _waiting(entry, ext, known):
+    row = known.get(entry.path)
+    if row and row[2] == entry.inode():
+        return None
+    if ext and entry.path[: -len(ext)] in known:
+        return None  # logrotate's gzip of an archived rotation
     try:
-        st = os.lstat(cand.path)
+        st = entry.stat(follow_symlinks=False)
     except OSError:
         return None
-    if known.get(cand.path) == (st.st_size, st.st_mtime_ns, st.st_ino):
+    if row == (st.st_size, st.st_mtime_ns, st.st_ino) or not stat.S_ISREG(st.st_mode):
         return None
-    if cand.ext and cand.path[: -len(cand.ext)] in known:
-        return None  # logrotate's gzip of an archived rotation
-    return Waiting(cand.path, st.st_size, st.st_mtime)
+    return Waiting(entry.path, st.st_size, st.st_mtime)
 
 
 def _mtime(path, default):
