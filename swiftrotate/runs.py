@@ -37,16 +37,15 @@ def recorded(kind):
             if kwargs.get("dry_run"):
                 return run(settings, target, *args, **kwargs)
             started, errors = time.time(), _ErrorLines()
-            spooled = _spool_origins(settings)
             log.addHandler(errors)
             try:
                 result = run(settings, target, *args, **kwargs)
             except BaseException as exc:
-                _record(settings, kind, target, started, spooled, None, errors.worst(), exc)
+                _record(settings, kind, target, started, None, errors.worst(), exc)
                 raise
             finally:
                 log.removeHandler(errors)
-            _record(settings, kind, target, started, spooled, result, errors.worst())
+            _record(settings, kind, target, started, result, errors.worst())
             return result
         return recording
     return wrap
@@ -77,48 +76,48 @@ class _ErrorLines(logging.Handler):
         return self.lines[-1] if self.lines else None
 
 
-def _spool_origins(settings):
-    """spool path -> original path, before the run drains the spool."""
+def _record(settings, kind, target, started, result, logged_error, exc=None):
     try:
         ledger = open_ledger(state_folder(settings))
-    except SwiftrotateError:
-        return {}
-    try:
-        return {row[0]: row[1] for row in ledger.spool_rows()}
-    finally:
-        ledger.close()
-
-
-def _record(settings, kind, target, started, spooled, result, logged_error, exc=None):
-    try:
-        ledger = open_ledger(state_folder(settings))
-    except Exception as err:  # the run's own outcome stands; the record is what is lost
-        log.warning("run not recorded: %s", err)
+    except Exception:  # no state folder: the run itself has said so, or will
         return
     try:
-        rows = _rows(settings, kind, target, started, spooled, result, logged_error, exc)
-        waiting = health.pending(settings, ledger, [row["log"] for row in rows])
+        try:
+            rows = _rows(settings, kind, target, started, result, logged_error, exc)
+            waiting = health.pending(settings, ledger, [row["log"] for row in rows])
+        except SwiftrotateError:  # a bad setting: the run says so itself; on record as given
+            rows = _rows(None, kind, target, started, result, logged_error, exc)
+            waiting = {}
         for row in rows:
-            row["pending_files"] = len(waiting[row["log"]])
-            row["pending_bytes"] = sum(w.size for w in waiting[row["log"]])
+            row["pending_files"] = len(waiting.get(row["log"], []))
+            row["pending_bytes"] = sum(w.size for w in waiting.get(row["log"], []))
         ledger.record_runs(rows, max(1, settings.get_int("runs_kept")))
         path = settings.get("metrics_file")
         if path:
             metrics.write(path, metrics.render(health.survey(settings, ledger)))
-    except Exception as err:
-        log.warning("run not recorded: %s", err)
+    except SwiftrotateError as err:
+        if exc is None:  # else the run's own error says what is wrong
+            log.warning("%s", err.line())
+    except Exception as err:  # a bug here must not change the run's outcome
+        log.warning("run not recorded: %s: %s", type(err).__name__, err)
     finally:
-        for warning in ledger.warnings:
-            log.warning("%s", warning)
+        # ledger.warnings (unwritable, rebuilt) are not said again: the run's
+        # own ledger has said them
         ledger.close()
 
 
-def _rows(settings, kind, target, started, spooled, result, logged_error, exc):
+def _rows(settings, kind, target, started, result, logged_error, exc):
+    """The run's rows; settings None: the logs as named, without counts."""
     ended = time.time()
-    if kind == "gate":
+    if settings is None:
+        names = [target] if kind == "gate" else discover.split_patterns(target)
+        by_log = {os.path.abspath(name): _empty() for name in names}
+        for row in by_log.values():
+            row["exit_code"] = 0 if result is None else int(result) if kind == "gate" else int(result.exit_code)
+    elif kind == "gate":
         by_log = _gate_rows(settings, target, result, exc)
     else:
-        by_log = _upload_rows(settings, target, spooled, result)
+        by_log = _upload_rows(settings, target, result)
     rows = []
     for live, row in sorted(by_log.items()):
         code = exit_code_of(exc) if exc is not None else row.pop("exit_code")
@@ -148,7 +147,7 @@ def _gate_rows(settings, path, result, exc):
     return {live or path: row}
 
 
-def _upload_rows(settings, patterns, spooled, report):
+def _upload_rows(settings, patterns, report):
     logs = _named_logs(settings, patterns)
     if report is None:
         return {live: _empty() for live in logs}
@@ -156,7 +155,7 @@ def _upload_rows(settings, patterns, spooled, report):
     by_log = {live: _empty() for live in logs}
     errors = {}
     for outcome in report.outcomes:
-        live, stamp = owners.of(spooled.get(outcome.path, outcome.path))
+        live, stamp = owners.of(outcome.path)
         if live is None:
             continue
         row = by_log.setdefault(live, _empty())
@@ -196,10 +195,13 @@ def _named_logs(settings, patterns):
 
 class _Owners:
     """A rotated file's log and stamp, by name: the log whose name is the
-    longest prefix of the file's, in the log's folder or its olddir."""
+    longest prefix of the file's, in the log's folder or its olddir; for a
+    spooled copy (named <microseconds>-<rotated name>), in any folder."""
 
     def __init__(self, settings, logs):
         self.settings = settings
+        self.spool = os.path.abspath(settings.get("spool_dir"))
+        self.all = list(logs)
         self.folders = {}
         for live in logs:
             folder = os.path.dirname(live)
@@ -209,10 +211,13 @@ class _Owners:
 
     def of(self, path):
         name = os.path.basename(path)
-        lives = [live for live in self.folders.get(os.path.dirname(path), [])
+        spooled = os.path.dirname(path) == self.spool
+        if spooled:
+            name = health.spooled_name(path)
+        lives = [live for live in (self.all if spooled else self.folders.get(os.path.dirname(path), []))
                  if name.startswith(os.path.basename(live)) and name != os.path.basename(live)]
         if not lives:
-            return health.rotation_of(self.settings, path)
+            return (None, None) if spooled else health.rotation_of(self.settings, path)
         live = max(lives, key=len)
         return live, split_compression(name)[0][len(os.path.basename(live)):]
 

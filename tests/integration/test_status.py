@@ -158,6 +158,13 @@ def test_gate_runs_are_recorded_and_spooled_files_count(tmp_path):
     assert run_cli("--config", cfg, "gate", str(logs / "app.log-20261102")).returncode == 1  # spool full: veto
     run = ledger(tmp_path).runs(str(logs / "app.log"))[0]
     assert run["exit_code"] == 1 and run["failed_files"] == 1 and "spool" in run["error"]
+    # the store is back: the upload archives the spool first, and counts it for its log
+    back = conf(tmp_path, spool_cap="100")
+    assert run_cli("--config", back, "upload", str(logs / "app.log")).returncode == 0
+    run = ledger(tmp_path).runs(str(logs / "app.log"))[0]
+    assert (run["kind"], run["exit_code"], run["archived_files"], run["archived_bytes"]) == ("upload", 0, 2, 110)
+    doc = json.loads(status(back, "--json").stdout)
+    assert doc["spool"]["files"] == 0 and doc["logs"][0]["pending"]["files"] == 0 and doc["exit_code"] == 0
 
 
 # --- --nagios -----------------------------------------------------------------------------------
