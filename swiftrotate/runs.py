@@ -83,7 +83,7 @@ def _record(settings, kind, target, started, result, logged_error, exc=None):
         return
     try:
         try:
-            rows = _rows(settings, kind, target, started, result, logged_error, exc)
+            rows = _rows(settings, kind, target, started, result, logged_error, exc, ledger)
             waiting = health.pending(settings, ledger, [row["log"] for row in rows])
         except SwiftrotateError:  # a bad setting: the run says so itself; on record as given
             rows = _rows(None, kind, target, started, result, logged_error, exc)
@@ -106,7 +106,7 @@ def _record(settings, kind, target, started, result, logged_error, exc=None):
         ledger.close()
 
 
-def _rows(settings, kind, target, started, result, logged_error, exc):
+def _rows(settings, kind, target, started, result, logged_error, exc, ledger=None):
     """The run's rows; settings None: the logs as named, without counts."""
     ended = time.time()
     if settings is None:
@@ -115,7 +115,7 @@ def _rows(settings, kind, target, started, result, logged_error, exc):
         for row in by_log.values():
             row["exit_code"] = 0 if result is None else int(result) if kind == "gate" else int(result.exit_code)
     elif kind == "gate":
-        by_log = _gate_rows(settings, target, result, exc)
+        by_log = _gate_rows(settings, target, result, exc, ledger, started)
     else:
         by_log = _upload_rows(settings, target, result)
     rows = []
@@ -135,15 +135,27 @@ def _empty():
                 conflict_bytes=0, pending_files=0, pending_bytes=0, newest_stamp=None, exit_code=0, error=None)
 
 
-def _gate_rows(settings, path, result, exc):
+def _gate_rows(settings, path, result, exc, ledger, started):
+    """The gate's one file: archived when the ledger shows it verified by
+    this run; failed when kept (exit 1); else neither (spooled: pending)."""
     path = os.path.abspath(path)
-    live, _ = health.rotation_of(settings, path)
+    live, stamp = health.rotation_of(settings, path)
     row = _empty()
     if exc is None:
         row["exit_code"] = int(result)
         if result:
             row["failed_files"] = 1
             row["failed_bytes"] = _size(path)
+        else:
+            dest = settings.get("dest")
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return {live or path: row}
+            unit = ledger.known_file(dest, path, st)
+            verified = unit and ledger.unit(dest, unit)
+            if verified and verified["verified_at"] >= started:
+                row.update(archived_files=1, archived_bytes=st.st_size, newest_stamp=stamp)
     return {live or path: row}
 
 

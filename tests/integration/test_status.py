@@ -165,6 +165,11 @@ def test_gate_runs_are_recorded_and_spooled_files_count(tmp_path):
     assert (run["kind"], run["exit_code"], run["archived_files"], run["archived_bytes"]) == ("upload", 0, 2, 110)
     doc = json.loads(status(back, "--json").stdout)
     assert doc["spool"]["files"] == 0 and doc["logs"][0]["pending"]["files"] == 0 and doc["exit_code"] == 0
+    rotated(logs, "app.log-20261103", b"c" * 30)
+    assert run_cli("--config", back, "gate", str(logs / "app.log-20261103")).returncode == 0  # archived now
+    run = ledger(tmp_path).runs(str(logs / "app.log"))[0]
+    assert (run["kind"], run["archived_files"], run["archived_bytes"]) == ("gate", 1, 30)
+    assert ledger(tmp_path).log_totals()[str(logs / "app.log")]["newest_stamp"] == "-20261103"
 
 
 # --- --nagios -----------------------------------------------------------------------------------
