@@ -1,7 +1,7 @@
 """How each log stands, from the ledger and the file system alone: no store.
 
-A rotated file is pending while the ledger has no row for it as it is now
-(size, mtime, inode), wherever it waits: beside its log, in olddir, or in
+A rotated file is pending while the ledger has no row for its path with
+its inode, wherever it waits: beside its log, in olddir, or in
 the spool (spooled files are also counted on their own, against spool_cap).
 A compressed file whose uncompressed form the ledger knows is logrotate's
 own gzip of an archived rotation, not pending: the next upload records it
@@ -105,9 +105,9 @@ def spooled_name(spool_path):
 def pending(settings, ledger, logs):
     """live log -> [Waiting] for `logs`. One listing per folder, not one
     per log: 50 logs in /var/log is one listdir, not 50. A file the ledger
-    has recorded at this path with this inode is not stat()ed again: status
-    must stay cheap on a host with thousands of archived rotations."""
-    known = ledger.file_rows(settings.get("dest"))
+    has recorded at this path with this inode is archived, and not stat()ed:
+    status must stay cheap on a host with thousands of archived rotations."""
+    known = ledger.file_inodes(settings.get("dest"))
     wanted = set(logs)
     out = {log: [] for log in logs}
     scans = defaultdict(lambda: defaultdict(set))  # folder scanned -> stamp forms -> lives
@@ -121,10 +121,12 @@ def pending(settings, ledger, logs):
             entries = list(os.scandir(where))
         except OSError:
             continue
+        regexes = [(discover.rotated_regex(fmt), os.path.dirname(next(iter(lives))) + "/", lives)
+                   for fmt, lives in forms.items()]
         for entry in entries:
-            for fmt, lives in forms.items():
-                m = discover.rotated_regex(fmt).fullmatch(entry.name)
-                live = m and os.path.join(os.path.dirname(next(iter(lives))), m.group("live"))
+            for regex, folder, lives in regexes:
+                m = regex.fullmatch(entry.name)
+                live = m and folder + m.group("live")
                 if live in lives:
                     waiting = _waiting(entry, m.group("ext"), known)
                     if waiting:
@@ -140,8 +142,7 @@ def pending(settings, ledger, logs):
 
 
 def _waiting(entry, ext, known):
-    row = known.get(entry.path)
-    if row and row[2] == entry.inode():
+    if known.get(entry.path) == entry.inode():
         return None
     if ext and entry.path[: -len(ext)] in known:
         return None  # logrotate's gzip of an archived rotation
@@ -149,7 +150,7 @@ def _waiting(entry, ext, known):
         st = entry.stat(follow_symlinks=False)
     except OSError:
         return None
-    if row == (st.st_size, st.st_mtime_ns, st.st_ino) or not stat.S_ISREG(st.st_mode):
+    if not stat.S_ISREG(st.st_mode):
         return None
     return Waiting(entry.path, st.st_size, st.st_mtime)
 

@@ -321,11 +321,10 @@ class Ledger:
         """(spool_path, original, size, spooled_at) of every spooled file."""
         return self._read("SELECT spool_path, original, size, spooled_at FROM spool ORDER BY original")
 
-    def file_rows(self, dest):
-        """path -> (size, mtime_ns, ino) of every file recorded for `dest`: one
-        query, for status, which checks every rotated file of every log."""
-        return {row[0]: tuple(row[1:]) for row in
-                self._read("SELECT path, size, mtime_ns, ino FROM files WHERE dest=?", (dest,))}
+    def file_inodes(self, dest):
+        """path -> inode of every file recorded for `dest`: one query, for
+        status, which checks every rotated file of every log."""
+        return dict(self._read("SELECT path, ino FROM files WHERE dest=?", (dest,)))
 
     def record_runs(self, rows, keep):
         """One transaction: a run's row per log (dicts of RUN_FIELDS), the

@@ -323,3 +323,12 @@ def test_status_loads_no_store_client(tmp_path):
     imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
     assert "click" in imported
     assert not imported & {"boto3", "botocore", "swiftclient", "requests", "urllib3"}
+
+
+def test_an_unwritable_metrics_file_is_a_warning_not_a_failed_run(tmp_path):
+    rotated(tmp_path / "logs", "app.log-20261101", b"a")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, metrics_file=str(tmp_path / "no/such/x.prom")))
+    proc = run_cli("--config", cfg, "upload", str(tmp_path / "logs/app.log"))
+    assert proc.returncode == 0, proc.stderr
+    assert "cannot write metrics_file" in proc.stderr and "create its folder" in proc.stderr
+    assert ledger(tmp_path).runs(str(tmp_path / "logs/app.log"))[0]["exit_code"] == 0  # the record is made first
