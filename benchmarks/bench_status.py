@@ -86,6 +86,7 @@ def main():
             assert code in (0, 1), err
             walls.append(wall)
             cpus.append(cpu)
+        floor = sorted(timed(["--version"], env)[:2] for _ in range(opts.reps))[opts.reps // 2]
         settings = Settings(conf)
         cores = []
         for _ in range(opts.reps):
@@ -98,6 +99,8 @@ def main():
         print(f"  command (subprocess, start-up included): {statistics.median(walls) * 1000:.0f} ms wall, "
               f"{statistics.median(cpus) * 1000:.0f} ms CPU (min {min(walls) * 1000:.0f} ms)")
         print(f"  core (commands/status.run, in-process):  {statistics.median(cores) * 1000:.1f} ms")
+        print(f"  for scale, `swiftrotate --version` (interpreter + CLI start-up): {floor[0] * 1000:.0f} ms wall, "
+              f"{floor[1] * 1000:.0f} ms CPU")
         print(f"  setup took {time.monotonic() - start:.0f}s; load average {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
