@@ -41,25 +41,23 @@ def recorded(kind):
             try:
                 result = run(settings, target, *args, **kwargs)
             except BaseException as exc:
-                _record(settings, kind, target, started, None, errors.worst(), exc)
+                _record(settings, kind, target, started, None, errors.last(), exc)
                 raise
             finally:
                 log.removeHandler(errors)
-            _record(settings, kind, target, started, result, errors.worst())
+            _record(settings, kind, target, started, result, errors.last())
             return result
         return recording
     return wrap
 
 
 def exit_code_of(exc):
-    """The exit code cli/__init__.py main() gives this exception."""
+    """The exit code cli/__init__.py main() gives this exception, and its line."""
     if isinstance(exc, SwiftrotateError):
-        return int(exc.exit_code)
-    if isinstance(exc, (KeyboardInterrupt,)) or type(exc).__name__ == "Abort":
-        return int(ExitCode.INTERRUPTED)
-    if isinstance(exc, SystemExit):
-        return exc.code if isinstance(exc.code, int) else 1
-    return int(ExitCode.SOFTWARE)
+        return int(exc.exit_code), exc.line()
+    if isinstance(exc, KeyboardInterrupt):
+        return int(ExitCode.INTERRUPTED), "interrupted"
+    return int(ExitCode.SOFTWARE), f"internal error: {type(exc).__name__}: {exc}"
 
 
 class _ErrorLines(logging.Handler):
@@ -72,7 +70,7 @@ class _ErrorLines(logging.Handler):
     def emit(self, record):
         self.lines.append(record.getMessage().splitlines()[0] if record.getMessage() else "")
 
-    def worst(self):
+    def last(self):
         return self.lines[-1] if self.lines else None
 
 
@@ -120,11 +118,11 @@ def _rows(settings, kind, target, started, result, logged_error, exc, ledger=Non
         by_log = _upload_rows(settings, target, result)
     rows = []
     for live, row in sorted(by_log.items()):
-        code = exit_code_of(exc) if exc is not None else row.pop("exit_code")
-        error = (exc.line() if isinstance(exc, SwiftrotateError) else f"{type(exc).__name__}: {exc}") \
-            if exc is not None else row.pop("error") or (logged_error if code else None)
-        row.pop("exit_code", None)
-        row.pop("error", None)
+        code, error = row.pop("exit_code"), row.pop("error")
+        if exc is not None:
+            code, error = exit_code_of(exc)
+        elif code and not error:
+            error = logged_error  # the gate says why it keeps a file only in its log line
         rows.append(dict(row, log=live, kind=kind, started_at=started, ended_at=ended, exit_code=code,
                          error=error))
     return rows
