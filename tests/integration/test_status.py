@@ -294,7 +294,7 @@ def test_metrics_file_is_rewritten_by_each_run_and_passes_promtool(tmp_path):
     assert f'swiftrotate_archived_bytes_total{{log="{logs}/we\\"ird.log"}} 5' in text
     assert "# TYPE swiftrotate_archived_files_total counter" in text
     rotated(logs, "app.log-20261102", b"b" * 4, age=600)
-    proc = run_cli("--config", cfg, "upload", "--dry-run", str(logs / "app.log"))
+    assert run_cli("--config", cfg, "upload", "--dry-run", str(logs / "app.log")).returncode == 0
     assert prom.stat().st_ino == first  # a dry run records nothing
     assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 0
     assert prom.stat().st_ino != first  # replaced by rename, not rewritten in place
