@@ -38,6 +38,9 @@ setup(
             # runs from its own venv (tests/keystone-requirements.txt).
             "keystonemiddleware==13.0.1",
             "python-keystoneclient==6.0.0",
+            # status --nagios: perfdata and ranges parsed by monitoring projects' own code
+            "nagiosplugin==1.4.0",
+            "pynag==1.1.2",
         ],
     },
     entry_points={"console_scripts": ["swiftrotate = swiftrotate.cli:main"]},

@@ -51,6 +51,12 @@ GENERAL = {
     "missingok": "no",  # yes: a log pattern that names no file is not an error (logrotate's missingok)
     "gate_deadline": "20",
     "gate_max_age": "86400",
+    "runs_kept": "100",  # run records kept per log in the ledger
+    "metrics_file": "",  # Prometheus textfile every run rewrites; empty: none
+    "warn_pending_age": "1d",  # status: degraded when a rotated file waits this long
+    "crit_pending_age": "2d",  # status: failing
+    "warn_spool": "80%",  # status: degraded when the spool holds this share of spool_cap
+    "crit_spool": "95%",  # status: failing
 }
 PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds", "expire_after", "compress",
            "missingok"}

@@ -6,8 +6,11 @@ globs, quotes, and a trailing space. So every argument is split and globbed
 here, and rotated siblings are found even when the live log is absent (no
 `create` directive), the way logrotate globs for old rotations itself.
 
+Also tells a rotated file's live log and dateformat (dateformat_for).
+
 Must not: open, hash or upload a file; build keys.
 """
+import fnmatch
 import glob
 import os
 import re
@@ -43,7 +46,8 @@ def split_patterns(args):
 
 
 @lru_cache(maxsize=64)
-def _rotated_regex(dateformat):
+def rotated_regex(dateformat):
+    """LIVE<stamp>[.gz|...] for `dateformat`: groups live, stamp and ext."""
     exts = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
     # DOTALL: a newline in a log's name must not hide its rotations (the key
     # check refuses them, loudly)
@@ -53,7 +57,7 @@ def _rotated_regex(dateformat):
 
 def live_of(path, dateformat):
     """If `path` itself is a rotated file (postrotate's $2), its live log."""
-    m = _rotated_regex(dateformat).fullmatch(os.path.basename(path))
+    m = rotated_regex(dateformat).fullmatch(os.path.basename(path))
     return os.path.join(os.path.dirname(path), m.group("live")) if m else None
 
 
@@ -79,7 +83,7 @@ def rotated_arg_to_live(pattern, layouts):
 
 def find(pattern, dateformat, olddir=None):
     """Rotated files of the logs `pattern` names, sorted by path."""
-    regex = _rotated_regex(dateformat)
+    regex = rotated_regex(dateformat)
     found = {}
     for pattern, folder, where, name in _listing(pattern, [olddir]):
         m = regex.fullmatch(name)
@@ -156,6 +160,23 @@ def _glob_match(path, pattern):
 
     a, b = path.split("/"), pattern.split("/")
     return len(a) == len(b) and all(fnmatchcase(x, y) for x, y in zip(a, b))
+
+
+def dateformat_for(settings, path):
+    """(dateformat, live log) of a rotated file: [log GLOB] sections are keyed
+    by the live log, which is known only once a section's format parses."""
+    def outside_olddir(live, olddir):
+        """A file in the log's olddir belongs to the log in the folder above;
+        where an absolute olddir does not say which folder: as named."""
+        return live and (live_outside_olddir(live, olddir) or live)
+
+    for section in settings.log_sections():
+        fmt = settings.dateformat(section)
+        live = outside_olddir(live_of(path, fmt), settings.get("olddir", section))
+        if live and fnmatch.fnmatchcase(live, section):
+            return fmt, live
+    fmt = settings.dateformat()
+    return fmt, outside_olddir(live_of(path, fmt), settings.get("olddir"))
 
 
 def insecure_folder(folder):

@@ -6,12 +6,12 @@ Owns: the spool folder, its ledger rows and the ORIGIN files beside each
 copy (they survive a ledger rebuilt from scratch), and mapping a spooled
 copy back to its log and key. Must not: upload anything itself.
 """
-import fnmatch
 import os
 import shutil
 import time
 
 from . import discover
+from .discover import dateformat_for  # noqa: F401  (here first; gate and repair import it from here)
 from .archiver import Outcome
 from .errors import ConfigError, ExitCode, SwiftrotateError
 from .naming import build_key, check_template, escape, match_rotated
@@ -130,24 +130,6 @@ def spool_candidates(settings, ledger, report=None):
             continue
         out.append((cand, key))
     return out
-
-
-def dateformat_for(settings, path):
-    """(dateformat, live log) of a rotated file: [log GLOB] sections are keyed
-    by the live log, which is known only once a section's format parses."""
-    def outside_olddir(live, olddir):
-        """A file in the log's olddir belongs to the log in the folder above;
-        where an absolute olddir does not say which folder: as named."""
-        return live and (discover.live_outside_olddir(live, olddir) or live)
-
-    for glob in settings.log_sections():
-        fmt = settings.dateformat(glob)
-        live = outside_olddir(discover.live_of(path, fmt), settings.get("olddir", glob))
-        if live and fnmatch.fnmatchcase(live, glob):
-            return fmt, live
-    fmt = settings.dateformat()
-    return fmt, outside_olddir(discover.live_of(path, fmt), settings.get("olddir"))
-
 
 
 def drain(report, spooled, ledger, log):

@@ -15,9 +15,10 @@ import click
 
 from .. import __version__
 from ..errors import ExitCode, SwiftrotateError
+from ..nagios import unknown
 from .context import Context, log, record_fatal
 
-COMMANDS = ("doctor", "fetch", "gate", "lifecycle", "ls", "rename", "upload", "verify")
+COMMANDS = ("doctor", "fetch", "gate", "lifecycle", "ls", "rename", "status", "upload", "verify")
 
 
 class Commands(click.Group):
@@ -92,12 +93,27 @@ def hoist_globals(args):
     return front + moved + rest
 
 
+def as_plugin(argv):
+    """`status --nagios` follows the Monitoring Plugins guidelines even when
+    it fails before the command runs (a bad config, a usage error): one
+    UNKNOWN line on stdout, exit 3."""
+    return "--nagios" in argv and "status" in argv and "--help" not in argv and "-h" not in argv
+
+
 def main(argv=None):
     argv = hoist_globals(argv if argv is not None else sys.argv[1:])
     debug = "--debug" in argv
+    plugin = as_plugin(argv)
     try:
         cli.main(args=argv, prog_name="swiftrotate", standalone_mode=False)
-    except SwiftrotateError as exc:
+    except (SwiftrotateError, click.ClickException) as exc:
+        if plugin:
+            state, line = unknown(exc.line() if isinstance(exc, SwiftrotateError) else exc.format_message())
+            click.echo(line)
+            sys.exit(state)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
         if debug:
             log.exception("debug traceback")
         click.echo(f"swiftrotate: error: {exc.line()}", err=True)
@@ -106,9 +122,6 @@ def main(argv=None):
     except click.exceptions.Abort:
         click.echo("swiftrotate: interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("swiftrotate: interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)
@@ -117,6 +130,10 @@ def main(argv=None):
     except Exception as exc:
         if debug:
             raise
+        if plugin:
+            state, line = unknown(f"internal error: {type(exc).__name__}: {exc}")
+            click.echo(line)
+            sys.exit(state)
         line = f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback, and report it)"
         click.echo(f"swiftrotate: {line}", err=True)
         record_fatal(line)

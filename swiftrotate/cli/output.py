@@ -337,3 +337,43 @@ def doctor_report(result, *, quiet, as_json):
         click.echo(f"doctor: {result.stanzas} stanzas{within}, {result.hooked} with the hook: "
                    f"{result.count('error')} errors, {result.count('warning')} warnings, {result.count('info')} notes",
                    err=True)
+
+
+def json_document(data):
+    import json  # only --json needs it, never the hook
+
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+def _age(seconds):
+    if seconds is None:
+        return "-"
+    seconds = max(0, seconds)
+    return f"{seconds / 86400:.1f}d" if seconds >= 86400 else f"{seconds / 3600:.1f}h" if seconds >= 3600 \
+        else f"{seconds / 60:.0f}m"
+
+
+def status_table(doc, color):
+    """status: one row per log, then the host's spool and leftovers."""
+    now = doc["taken_at"]
+    rows = [("LOG", "STATUS", "NEWEST", "PENDING", "BYTES", "OLDEST", "CONFL", "LAST OK", "LAST RUN")]
+    for log_ in doc["logs"]:
+        run, pending = log_["last_run"], log_["pending"]
+        rows.append((escape(log_["log"]), log_["status"], log_["newest_archived_stamp"] or "-",
+                     str(pending["files"]), human_size(pending["bytes"]),
+                     _age(pending["oldest_age_seconds"]) if pending["files"] else "-", str(log_["conflicts"]),
+                     _age(now - log_["last_success"]) + " ago" if log_["last_success"] else "never",
+                     f"{run['kind']} exit {run['exit_code']}" if run else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        text = "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+        bad = n and row[1] != "ok"
+        click.echo(click.style(text, fg="red" if row[1] == "failing" else "yellow") if color and bad else text)
+    spool = doc["spool"]
+    click.echo(f"spool: {spool['files']} file(s), {human_size(spool['bytes'])} of {human_size(spool['cap_bytes'])} "
+               f"({spool['percent']:.0f}%); leftovers awaiting cleanup: {doc['leftovers']}; status: {doc['status']}")
+    for log_ in doc["logs"]:
+        for reason in log_["reasons"]:
+            click.echo(f"{escape(log_['log'])}: {reason}")
+        if log_["last_run"] and log_["last_run"]["error"]:
+            click.echo(f"{escape(log_['log'])}: last error: {log_['last_run']['error']}")

@@ -19,6 +19,7 @@ import stat
 import time
 from contextlib import contextmanager
 
+from .. import runs
 from ..archiver import from_settings
 from ..codecs import content_sha256
 from ..config import check_settings, implicit_dest_warning
@@ -49,6 +50,7 @@ def deadline(seconds, path):
         signal.signal(signal.SIGALRM, previous)
 
 
+@runs.recorded("gate")
 def run(settings, path, *, mode, log, open_backend):
     """0 (logrotate may delete `path`) or 1 (keep it), within gate_deadline."""
     with deadline(settings.get_int("gate_deadline"), path):

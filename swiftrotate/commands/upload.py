@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .. import discover, spool, under_logrotate
+from .. import discover, runs, spool, under_logrotate
 from ..archiver import Outcome, from_settings
 from ..config import check_settings, implicit_dest_warning
 from ..errors import (ConfigError, DeadlineExceeded, LocalIOError, SourceMissing, SwiftrotateError, TransientError,
@@ -171,6 +171,7 @@ def near_miss_problems(report, settings, ledger):
             "--dateformat; a -N name from rename --on-collision suffix must be renamed by hand"))
 
 
+@runs.recorded("upload")
 def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=False):
     """Archive what `args` name; returns the Report (exit_code included)."""
     start = time.monotonic()

@@ -1,0 +1,248 @@
+"""How each log stands, from the ledger and the file system alone: no store.
+
+A rotated file is pending while the ledger has no row for its path with
+its inode, wherever it waits: beside its log, in olddir, or in
+the spool (spooled files are also counted on their own, against spool_cap).
+A compressed file whose uncompressed form the ledger knows is logrotate's
+own gzip of an archived rotation, not pending: the next upload records it
+as a twin.
+
+Owns: finding a log's pending files, telling a rotated file's log and
+stamp, the thresholds and the verdict (ok, degraded, failing). Must not:
+talk to a store, write the ledger, or print.
+"""
+import fnmatch
+import os
+import re
+import stat
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from . import discover
+from .errors import ConfigError
+from .ledger import running as ledger_running
+from .naming import match_rotated, stamp_formats
+
+OK, DEGRADED, FAILING = 0, 1, 2
+VERDICTS = {OK: "ok", DEGRADED: "degraded", FAILING: "failing"}
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", re.ASCII)
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_SPOOL_NAME = re.compile(r"\d+-(.+)", re.DOTALL)  # spool.spool() names copies <microseconds>-<name>
+
+
+def duration(text, name="duration"):
+    """'90', '90s', '15m', '36h', '2d', '1w' -> seconds."""
+    m = _DURATION.fullmatch(str(text))
+    if not m:
+        raise ConfigError(f"setting {name} = {text!r} is not a duration like 3600, 36h or 2d")
+    return float(m.group(1)) * _UNIT[m.group(2)]
+
+
+def percent(text, name="percentage"):
+    """'80%' or '80' -> 80.0."""
+    try:
+        return float(str(text).strip().rstrip("%"))
+    except ValueError:
+        raise ConfigError(f"setting {name} = {text!r} is not a percentage like 80%") from None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    warn_pending_age: float
+    crit_pending_age: float
+    warn_spool: float  # percent of spool_cap
+    crit_spool: float
+
+    @classmethod
+    def of(cls, settings):
+        return cls(*(duration(settings.get(n), n) for n in ("warn_pending_age", "crit_pending_age")),
+                   *(percent(settings.get(n), n) for n in ("warn_spool", "crit_spool")))
+
+
+@dataclass
+class Waiting:
+    """One rotated file not archived yet."""
+    path: str
+    size: int
+    mtime: float
+    spooled: bool = False
+
+
+@dataclass
+class LogHealth:
+    log: str
+    pending: list = field(default_factory=list)  # Waiting
+    newest_stamp: str = None
+    archived_files: int = 0
+    archived_bytes: int = 0
+    last_success: float = None
+    last_run: dict = None  # ledger.RUN_FIELDS
+
+    def oldest_age(self, now):
+        return max((now - w.mtime for w in self.pending), default=0.0)
+
+
+def rotation_of(settings, path):
+    """(live log, stamp) of a rotated file (a spooled copy: of its original
+    name, `origin`), or (None, None)."""
+    fmt, live = discover.dateformat_for(settings, path)
+    if not live:
+        return None, None
+    for form in stamp_formats(fmt):
+        found = match_rotated(os.path.basename(path), os.path.basename(live), form)
+        if found:
+            return live, found[0]
+    return live, None
+
+
+def spooled_name(spool_path):
+    """The rotated name a spooled copy was made from."""
+    m = _SPOOL_NAME.fullmatch(os.path.basename(spool_path))
+    return m.group(1) if m else os.path.basename(spool_path)
+
+
+def pending(settings, ledger, logs):
+    """live log -> [Waiting] for `logs`. One listing per folder, not one
+    per log: 50 logs in /var/log is one listdir, not 50. A file the ledger
+    has recorded at this path with this inode is archived, and not stat()ed:
+    status must stay cheap on a host with thousands of archived rotations."""
+    known = ledger.file_inodes(settings.get("dest"))
+    wanted = set(logs)
+    out = {log: [] for log in logs}
+    scans = defaultdict(lambda: defaultdict(set))  # folder scanned -> stamp forms -> lives
+    for log in logs:
+        folder, olddir = os.path.dirname(log), settings.get("olddir", log)
+        for where in {folder, os.path.normpath(os.path.join(folder, olddir)) if olddir else folder}:
+            for fmt in stamp_formats(settings.dateformat(log)):
+                scans[where][fmt].add(log)
+    for where, forms in scans.items():
+        try:
+            entries = list(os.scandir(where))
+        except OSError:
+            continue
+        regexes = [(discover.rotated_regex(fmt), os.path.dirname(next(iter(lives))) + "/", lives)
+                   for fmt, lives in forms.items()]
+        for entry in entries:
+            for regex, folder, lives in regexes:
+                m = regex.fullmatch(entry.name)
+                live = m and folder + m.group("live")
+                if live in lives:
+                    waiting = _waiting(entry, m.group("ext"), known)
+                    if waiting:
+                        out[live].append(waiting)
+                    break
+    for spool_path, original, size, spooled_at in ledger.spool_rows():
+        if not os.path.exists(spool_path):
+            continue
+        live, _ = rotation_of(settings, original)
+        if live in wanted:
+            out[live].append(Waiting(spool_path, size, _mtime(spool_path, spooled_at), spooled=True))
+    return out
+
+
+def _waiting(entry, ext, known):
+    if known.get(entry.path) == entry.inode():
+        return None
+    if ext and entry.path[: -len(ext)] in known:
+        return None  # logrotate's gzip of an archived rotation
+    try:
+        st = entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return Waiting(entry.path, st.st_size, st.st_mtime)
+
+
+def _mtime(path, default):
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:
+        return default
+
+
+def verdict(health, spool_percent, thresholds, now=None):
+    """(OK/DEGRADED/FAILING, [reasons]) for one log. A value beyond a
+    threshold counts, as in the Monitoring Plugins' ranges."""
+    now = time.time() if now is None else now
+    age = health.oldest_age(now)
+    found = []
+    if age > thresholds.crit_pending_age:
+        found.append((FAILING, f"a rotated file has waited {age / 3600:.0f}h"))
+    elif age > thresholds.warn_pending_age:
+        found.append((DEGRADED, f"a rotated file has waited {age / 3600:.0f}h"))
+    if spool_percent > thresholds.crit_spool:
+        found.append((FAILING, f"spool {spool_percent:.0f}% full"))
+    elif spool_percent > thresholds.warn_spool:
+        found.append((DEGRADED, f"spool {spool_percent:.0f}% full"))
+    found += other_problems(health)
+    return max((level for level, _ in found), default=OK), [why for _, why in found]
+
+
+def other_problems(health):
+    """[(DEGRADED, reason)] beyond the age and spool thresholds: conflicts
+    (which no retry solves) and a last run that failed."""
+    found = []
+    run = health.last_run
+    if run and run["conflict_files"]:
+        found.append((DEGRADED, f"{run['conflict_files']} conflict(s)"))
+    if run and run["exit_code"] != 0:
+        found.append((DEGRADED, f"last {run['kind']} exited {run['exit_code']}"))
+    return found
+
+
+@dataclass
+class Survey:
+    """Every log's health, and the host-wide spool and leftovers."""
+    logs: list  # LogHealth, sorted by log
+    spool_files: int
+    spool_bytes: int
+    spool_cap: int
+    leftovers: int  # interrupted uploads whose parts the next upload clears
+    thresholds: Thresholds
+    taken_at: float
+
+    @property
+    def spool_percent(self):
+        return 100.0 * self.spool_bytes / self.spool_cap if self.spool_cap else 0.0
+
+    def verdicts(self):
+        """log -> (level, reasons)."""
+        return {h.log: verdict(h, self.spool_percent, self.thresholds, self.taken_at) for h in self.logs}
+
+    @property
+    def level(self):
+        return max((level for level, _ in self.verdicts().values()), default=OK)
+
+
+def survey(settings, ledger, only=(), now=None):
+    """The Survey of the logs the ledger has run records of (or of `only`:
+    globs or paths, as given to status)."""
+    now = time.time() if now is None else now
+    totals, last = ledger.log_totals(), ledger.last_runs()
+    logs = sorted(set(totals) | set(last))
+    if only:
+        logs = [log for log in logs if any(_matches(log, pattern) for pattern in only)]
+    waiting = pending(settings, ledger, logs)
+    out = []
+    for log in logs:
+        health = LogHealth(log, waiting[log], last_run=last.get(log))
+        for name, value in totals.get(log, {}).items():
+            setattr(health, name, value)
+        out.append(health)
+    spooled = [row for row in ledger.spool_rows() if os.path.exists(row[0])]
+    dest = settings.get("dest")
+    leftovers = sum(1 for _, pid in ledger.intents(dest) if not running_elsewhere(pid))
+    return Survey(out, len(spooled), sum(row[2] for row in spooled), settings.get_size("spool_cap"),
+                  leftovers, Thresholds.of(settings), now)
+
+
+def running_elsewhere(pid):
+    """Is `pid` another swiftrotate, still running?"""
+    return pid != os.getpid() and ledger_running(pid)
+
+
+def _matches(log, pattern):
+    pattern = os.path.abspath(pattern)
+    return log == pattern or discover.GLOB_CHARS.search(pattern) and fnmatch.fnmatchcase(log, pattern)

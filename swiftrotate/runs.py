@@ -1,0 +1,239 @@
+"""Every upload and gate run leaves a record: one ledger row per log it
+covered (start, end, exit code, files and bytes archived, failed, pending
+and conflicting, the worst error's line), then the metrics file is
+rewritten for Prometheus.
+
+`recorded(kind)` wraps a command's core run(settings, target, ...): a run
+that raises (a bad setting, the lock busy, Ctrl-C) is recorded with the
+exit code cli/__init__.py gives that exception, then the exception goes on.
+A record that cannot be written is a warning: it never changes the run's
+own outcome. upload's clearing of interrupted uploads' leftovers happens
+inside its run, so it is part of that run's record.
+
+Must not: decide what is archived, or print.
+"""
+import functools
+import glob
+import logging
+import os
+import time
+
+from . import discover, health, metrics
+from .errors import Conflict, ExitCode, SwiftrotateError, worst_exit
+from .naming import split_compression
+from .state import open_ledger, state_folder
+
+log = logging.getLogger("swiftrotate")
+ARCHIVED = ("uploaded", "present")  # newly in the store: what the _total counters count
+IN_STORE = ARCHIVED + ("known", "twin")
+
+
+def recorded(kind):
+    """Decorator for a core run(settings, target, ...) whose result is an
+    upload Report (kind "upload") or the gate's exit code (kind "gate")."""
+    def wrap(run):
+        @functools.wraps(run)
+        def recording(settings, target, *args, **kwargs):
+            if kwargs.get("dry_run"):
+                return run(settings, target, *args, **kwargs)
+            started, errors = time.time(), _ErrorLines()
+            log.addHandler(errors)
+            try:
+                result = run(settings, target, *args, **kwargs)
+            except BaseException as exc:
+                _record(settings, kind, target, started, None, errors.last(), exc)
+                raise
+            finally:
+                log.removeHandler(errors)
+            _record(settings, kind, target, started, result, errors.last())
+            return result
+        return recording
+    return wrap
+
+
+def exit_code_of(exc):
+    """The exit code cli/__init__.py main() gives this exception, and its line."""
+    if isinstance(exc, SwiftrotateError):
+        return int(exc.exit_code), exc.line()
+    if isinstance(exc, KeyboardInterrupt):
+        return int(ExitCode.INTERRUPTED), "interrupted"
+    return int(ExitCode.SOFTWARE), f"internal error: {type(exc).__name__}: {exc}"
+
+
+class _ErrorLines(logging.Handler):
+    """The run's own error lines (the gate says why it keeps a file only there)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage().splitlines()[0] if record.getMessage() else "")
+
+    def last(self):
+        return self.lines[-1] if self.lines else None
+
+
+def _record(settings, kind, target, started, result, logged_error, exc=None):
+    try:
+        ledger = open_ledger(state_folder(settings))
+    except Exception:  # no state folder: the run itself has said so, or will
+        return
+    try:
+        try:
+            rows = _rows(settings, kind, target, started, result, logged_error, exc, ledger)
+            waiting = health.pending(settings, ledger, [row["log"] for row in rows])
+        except SwiftrotateError:  # a bad setting: the run says so itself; on record as given
+            rows = _rows(None, kind, target, started, result, logged_error, exc)
+            waiting = {}
+        for row in rows:
+            row["pending_files"] = len(waiting.get(row["log"], []))
+            row["pending_bytes"] = sum(w.size for w in waiting.get(row["log"], []))
+        ledger.record_runs(rows, max(1, settings.get_int("runs_kept")))
+        path = settings.get("metrics_file")
+        if path:
+            metrics.write(path, metrics.render(health.survey(settings, ledger)))
+    except SwiftrotateError as err:
+        if exc is None:  # else the run's own error says what is wrong
+            log.warning("%s", err.line())
+    except Exception as err:  # a bug here must not change the run's outcome
+        log.warning("run not recorded: %s: %s", type(err).__name__, err)
+    finally:
+        # ledger.warnings (unwritable, rebuilt) are not said again: the run's
+        # own ledger has said them
+        ledger.close()
+
+
+def _rows(settings, kind, target, started, result, logged_error, exc, ledger=None):
+    """The run's rows; settings None: the logs as named, without counts."""
+    ended = time.time()
+    if settings is None:
+        names = [target] if kind == "gate" else discover.split_patterns(target)
+        by_log = {os.path.abspath(name): _empty() for name in names}
+        for row in by_log.values():
+            row["exit_code"] = 0 if result is None else int(result) if kind == "gate" else int(result.exit_code)
+    elif kind == "gate":
+        by_log = _gate_rows(settings, target, result, exc, ledger, started)
+    else:
+        by_log = _upload_rows(settings, target, result)
+    rows = []
+    for live, row in sorted(by_log.items()):
+        code, error = row.pop("exit_code"), row.pop("error")
+        if exc is not None:
+            code, error = exit_code_of(exc)
+        elif code and not error:
+            error = logged_error  # the gate says why it keeps a file only in its log line
+        rows.append(dict(row, log=live, kind=kind, started_at=started, ended_at=ended, exit_code=code,
+                         error=error))
+    return rows
+
+
+def _empty():
+    return dict(archived_files=0, archived_bytes=0, failed_files=0, failed_bytes=0, conflict_files=0,
+                conflict_bytes=0, pending_files=0, pending_bytes=0, newest_stamp=None, exit_code=0, error=None)
+
+
+def _gate_rows(settings, path, result, exc, ledger, started):
+    """The gate's one file: archived when the ledger shows it verified by
+    this run; failed when kept (exit 1); else neither (spooled: pending)."""
+    path = os.path.abspath(path)
+    live, stamp = health.rotation_of(settings, path)
+    row = _empty()
+    if exc is None:
+        row["exit_code"] = int(result)
+        if result:
+            row["failed_files"] = 1
+            row["failed_bytes"] = _size(path)
+        else:
+            dest = settings.get("dest")
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return {live or path: row}
+            unit = ledger.known_file(dest, path, st)
+            verified = unit and ledger.unit(dest, unit)
+            if verified and verified["verified_at"] >= started:
+                row.update(archived_files=1, archived_bytes=st.st_size, newest_stamp=stamp)
+    return {live or path: row}
+
+
+def _upload_rows(settings, patterns, report):
+    logs = _named_logs(settings, patterns)
+    if report is None:
+        return {live: _empty() for live in logs}
+    owners = _Owners(settings, logs)
+    by_log = {live: _empty() for live in logs}
+    errors = {}
+    for outcome in report.outcomes:
+        live, stamp = owners.of(outcome.path)
+        if live is None:
+            continue
+        row = by_log.setdefault(live, _empty())
+        if outcome.error is not None:
+            which = "conflict" if isinstance(outcome.error, Conflict) else "failed"
+            row[f"{which}_files"] += 1
+            row[f"{which}_bytes"] += outcome.size or _size(outcome.path)
+            errors.setdefault(live, []).append(outcome.error)
+        elif outcome.status in IN_STORE:
+            if outcome.status in ARCHIVED:
+                row["archived_files"] += 1
+                row["archived_bytes"] += outcome.size
+            if stamp and stamp > (row["newest_stamp"] or ""):
+                row["newest_stamp"] = stamp
+    for live, row in by_log.items():
+        mine = errors.get(live, []) + report.problems
+        row["exit_code"] = int(worst_exit(mine)) if mine else 0
+        if mine:
+            row["error"] = max(mine, key=lambda e: int(e.exit_code)).line()
+    return by_log
+
+
+def _named_logs(settings, patterns):
+    """The live logs the arguments name (a pattern naming none: itself, so
+    that a typo's failing run is on record too)."""
+    out = set()
+    for pattern in discover.split_patterns(patterns):
+        pattern = os.path.abspath(pattern)
+        matches = glob.glob(pattern) if discover.GLOB_CHARS.search(pattern) else [pattern]
+        for match in matches:
+            live, stamp = health.rotation_of(settings, match)
+            out.add(live if live and stamp else match)
+        if not matches:
+            out.add(pattern)
+    return out
+
+
+class _Owners:
+    """A rotated file's log and stamp, by name: the log whose name is the
+    longest prefix of the file's, in the log's folder or its olddir; for a
+    spooled copy (named <microseconds>-<rotated name>), in any folder."""
+
+    def __init__(self, settings, logs):
+        self.settings = settings
+        self.spool = os.path.abspath(settings.get("spool_dir"))
+        self.all = list(logs)
+        self.folders = {}
+        for live in logs:
+            folder = os.path.dirname(live)
+            olddir = settings.get("olddir", live)
+            for where in {folder, os.path.join(folder, olddir) if olddir else folder}:
+                self.folders.setdefault(os.path.normpath(where), []).append(live)
+
+    def of(self, path):
+        name = os.path.basename(path)
+        spooled = os.path.dirname(path) == self.spool
+        if spooled:
+            name = health.spooled_name(path)
+        lives = [live for live in (self.all if spooled else self.folders.get(os.path.dirname(path), []))
+                 if name.startswith(os.path.basename(live)) and name != os.path.basename(live)]
+        if not lives:
+            return (None, None) if spooled else health.rotation_of(self.settings, path)
+        live = max(lives, key=len)
+        return live, split_compression(name)[0][len(os.path.basename(live)):]
+
+
+def _size(path):
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
