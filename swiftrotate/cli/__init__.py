@@ -17,7 +17,7 @@ from .. import __version__
 from ..errors import ExitCode, SwiftrotateError
 from .context import Context, log, record_fatal
 
-COMMANDS = ("fetch", "gate", "lifecycle", "ls", "rename", "upload", "verify")
+COMMANDS = ("fetch", "fleet", "gate", "lifecycle", "ls", "rename", "upload", "verify")
 
 
 class Commands(click.Group):
