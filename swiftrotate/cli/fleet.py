@@ -1,7 +1,7 @@
 """`swiftrotate fleet` (to become `status --fleet`): options, then
 commands/fleet.py, then the table or the JSON document.
 
-FLEET_OPTIONS and show() are what `status --fleet` reuses; table() and
+fleet_options and show() are what `status --fleet` reuses; table() and
 document() are pure (a Result in, text out). Must not: hold logic.
 """
 import json
