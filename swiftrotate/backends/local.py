@@ -36,11 +36,12 @@ class LocalBackend(Backend):
 
     def __init__(self, root, create=True, list_page_size=None):
         # list_page_size: a folder lists in one go; accepted so that the same
-        # options work for every store.
+        # options work for every store (fleet reads it as the page it takes whole).
         if not root or not os.path.isabs(root):
             raise ConfigError(f"file:// store needs an absolute folder, got {root!r}",
                               "write it as file:///var/backups/logs")
         self.root = os.path.realpath(root)
+        self.list_page_size = int(list_page_size) if list_page_size else None
         self._cleared = set()  # folders whose stale temp files are gone (once per run)
         if not os.path.isdir(self.root):
             if not create:

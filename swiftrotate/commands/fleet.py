@@ -3,13 +3,15 @@ log's newest archive, read from the store, and the hosts that stopped
 archiving. Nothing is read from a ledger: this is one operator's view of
 a whole fleet, from wherever the store can be read.
 
-Cost: delimiter listings of one entry each (Backend.list_level), so the
-requests grow with hosts x logs, never with the days kept:
+Cost: the requests grow with hosts x logs, never with the days kept:
   the hosts:  one listing of the hosts' folder, paged (1000 a page);
-  each host:  per folder of its keys, one request per entry in it (a
-              sub-folder, a log, a key no archive has) plus one that finds
-              the folder's end;
-  each log:   nothing more where the store lists newest-first
+  each host:  one page of its keys (list_page_size, 1000). When they fit
+              in it, that is all: the newest key of each log is there.
+              Else the host's folders are walked with delimiter listings
+              of one entry each (Backend.list_level): per folder, one
+              request per entry in it (a sub-folder, a log, a key no
+              archive has) plus one that finds the folder's end;
+  each log:   (walked) nothing more where the store lists newest-first
               (capabilities.reverse_listing: Swift, a folder): its first
               entry from the end is that log's newest archive. Elsewhere
               (S3) the first entry is the log's oldest archive, and one
@@ -23,6 +25,7 @@ Owns: the walk, the search for the newest stamp, staleness and the exit
 code. Must not: print, or import click (cli/fleet.py renders the Result).
 """
 import fnmatch
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -156,14 +159,26 @@ class _Walk:
         self.cutoff = datetime.combine(cutoff, datetime.min.time())
         self.step = timedelta(days=max(stale_days, 1) + 1)
         self.reverse = backend.capabilities.reverse_listing
+        # a folder store lists without requests: take a host whole
+        self.page = getattr(backend, "list_page_size", None) or 10 ** 9
         self.skipped = 0
         self._lock = threading.Lock()
 
     def host(self, name):
-        """[(newest key, KeyParts)] of each log of host `name`."""
+        """[(newest key, KeyParts)] of each log of host `name`: from one page
+        of its keys when they fit in one, else by walking its folders."""
         root = self.templates[0].split("{path}")[0].format(host=name)
+        folder = root[:root.rindex("/") + 1]
+        page = list(itertools.islice(self.backend.list(folder), self.page))
+        if len(page) < self.page:  # the whole host: the newest key of each log is in it
+            newest = {}
+            for info in page:
+                parts = self._archive(info.key, name)
+                if parts is not None and info.key > newest.get(parts.log, ("",))[0]:
+                    newest[parts.log] = (info.key, parts)
+            return list(newest.values())
         found = []
-        (self._backward if self.reverse else self._forward)(root[:root.rindex("/") + 1], name, found)
+        (self._backward if self.reverse else self._forward)(folder, name, found)
         return found
 
     def _parse(self, key, host):

@@ -40,7 +40,9 @@ def fleet_of(store_backend, tmp_path, days):
             seed(store_backend, tmp_path, host, log, newest, days)
 
 
-def test_newest_stamps_stale_hosts_and_host_globs(store, tmp_path):
+@pytest.mark.parametrize("walked", [False, True], ids=["one-page", "walked"])
+def test_newest_stamps_stale_hosts_and_host_globs(store, tmp_path, walked):
+    """Each host's keys in one listing page, or (list_page_size = 5) its folders walked."""
     fleet_of(store.backend, tmp_path, days=4)
     seed(store.backend, tmp_path, "web02", "/var/log/old.log", 30, 2)  # a log that stopped on a fresh host
     src = tmp_path / "note"
@@ -48,7 +50,8 @@ def test_newest_stamps_stale_hosts_and_host_globs(store, tmp_path):
     store.backend.put("web01/var/log/notes.txt", str(src), size=1, sha256=hashlib.sha256(b"n").hexdigest())
     store.backend.put(f"web01{SYSLOG}-{stamp(0, '%Y%m%d%H%M%S')}", str(src), size=1,
                       sha256=hashlib.sha256(b"n").hexdigest())  # rename's finer form, same day, later
-    cfg = config_for(store, tmp_path)
+    section = "file" if store.target == "local" else "swift" if store.target == "swift" else "s3"
+    cfg = config_for(store, tmp_path, {section: {**store.options, "list_page_size": "5"}} if walked else None)
     proc = run_fleet(cfg, "--json")
     assert proc.returncode == 1, proc.stderr  # some hosts stale: degraded
     doc = json.loads(proc.stdout)
@@ -85,24 +88,30 @@ def test_a_missing_container_is_66(store, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-# Requests per host in fleet_of's layout: folders web01/, var/, log/, nginx/
-# (F = 4) cost one request per entry in them (3 folders + 2 logs) plus one
-# that finds each folder's end (4): 2F - 1 + logs = 9. Reading each log's newest
-# costs nothing more where the store lists newest-first (Swift); on S3, one
-# range listing per log (from the cutoff, 3 days ago, up), and db01's logs (9
-# days old) two more each: 6..2 days ago, then 12..5 days ago (or the rest, when
-# the oldest is newer), where the newest is.
-PER_HOST = 2 * 4 - 1 + 2
-COUNTS = {"swift": 1 + 3 * PER_HOST, "s3-swift": 1 + 3 * (PER_HOST + 2) + 2 * 2,
-          "s3-rclone": 1 + 3 * (PER_HOST + 2) + 2 * 2}
+# Requests in fleet_of's layout (3 hosts, 2 logs each, 3 or 12 days). A host
+# whose keys fit in one listing page costs that one request. With
+# list_page_size = 5 they do not, and its folders are walked: web01/, var/,
+# log/, nginx/ (F = 4) cost one request per entry in them (3 folders + 2
+# logs) plus one that finds each folder's end (4): 2F - 1 + logs = 9, after
+# the page that did not hold them all. Reading each log's newest costs
+# nothing more where the store lists newest-first (Swift); on S3, one range
+# listing per log (from the cutoff, 3 days ago, up), and db01's logs (9 days
+# old) two more each: 6..2 days ago, then 12..5 days ago (or the rest, when
+# the oldest is newer), where the newest is. Plus one listing of the hosts.
+WALK = 1 + 2 * 4 - 1 + 2
+PER_HOST = {("swift", False): 1, ("s3", False): 1, ("swift", True): WALK, ("s3", True): WALK + 2}
+STALE_EXTRA = {("swift", False): 0, ("s3", False): 0, ("swift", True): 0, ("s3", True): 2 * 2}
 
 
 def listing_requests(proxy, name):
     return [line for line in proxy.seen if line.startswith("GET ") and name in line and "/auth/" not in line]
 
 
-@pytest.mark.parametrize("target", sorted(COUNTS))
-def test_requests_grow_with_hosts_and_logs_not_days(target, tmp_path, request):
+@pytest.mark.parametrize("walked", [False, True], ids=["one-page", "walked"])
+@pytest.mark.parametrize("target", ["swift", "s3-swift", "s3-rclone"])
+def test_requests_grow_with_hosts_and_logs_not_days(target, walked, tmp_path, request):
+    api = (target.split("-")[0], walked)
+    paging = {"list_page_size": "5"} if walked else {}
     counts = []
     for days in (3, 12):
         name = bucket_name()
@@ -110,7 +119,8 @@ def test_requests_grow_with_hosts_and_logs_not_days(target, tmp_path, request):
             rclone = request.getfixturevalue("rclone_server")
             proxy = FaultProxy(("127.0.0.1", rclone.port))
             sections = {"s3": {"endpoint_url": proxy.url_for(), "region": "us-east-1", "checksum": "when_required",
-                               "access_key_id": rclone.access_key, "secret_access_key": rclone.secret_key}}
+                               "access_key_id": rclone.access_key, "secret_access_key": rclone.secret_key,
+                               **paging}}
             from swiftrotate.backends.s3 import S3Backend
 
             direct = S3Backend(name, endpoint_url=rclone.endpoint, region="us-east-1", checksum="when_required",
@@ -118,17 +128,21 @@ def test_requests_grow_with_hosts_and_logs_not_days(target, tmp_path, request):
             dest = f"s3://{name}"
         else:
             proxy = FaultProxy(("127.0.0.1", request.getfixturevalue("swift_server").proxy_port))
-            dest, sections, direct = behind_proxy(target, request.getfixturevalue("swift_server"), proxy, name)
+            dest, sections, direct = behind_proxy(target, request.getfixturevalue("swift_server"), proxy, name,
+                                                  **paging)
         with proxy, direct:
             fleet_of(direct, tmp_path, days)
             cfg = write_config(tmp_path / f"fleet-{days}.conf", {
                 "swiftrotate": {"dest": dest, "state_dir": str(tmp_path / "state")}, **sections})
             proc = run_fleet(cfg, "--jobs", "1", "--json")
             assert proc.returncode == 1 and json.loads(proc.stdout)["stale_hosts"] == ["db01"], proc.stderr
+            newest = {(h["host"], x["log"]): x["key"] for h in json.loads(proc.stdout)["per_host"] for x in h["logs"]}
+            assert newest[("db01", SYSLOG)] == f"db01{SYSLOG}-{stamp(9)}.gz"
+            assert newest[("web02", ACCESS)] == f"web02{ACCESS}-{stamp(1)}.gz"
             counts.append(len(listing_requests(proxy, name)))
             before = len(listing_requests(proxy, name))
             named = run_fleet(cfg, "--host", "web01", "--jobs", "1")  # a name, not a glob: no host listing
             assert named.returncode == 0, named.stderr
             web01 = len(listing_requests(proxy, name)) - before
-            assert web01 == PER_HOST + (0 if target == "swift" else 2), "\n".join(listing_requests(proxy, name)[before:])
-    assert counts == [COUNTS[target]] * 2, counts
+            assert web01 == PER_HOST[api], "\n".join(listing_requests(proxy, name)[before:])
+    assert counts == [1 + 3 * PER_HOST[api] + STALE_EXTRA[api]] * 2, counts
