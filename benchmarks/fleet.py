@@ -88,16 +88,17 @@ def load_put(conn, container, hosts, days):
         conn.put_object(container, "", buf.getvalue(), query_string="extract-archive=tar")
 
 
-def run_fleet(server, proxy, container, hosts_glob, s3, workdir):
-    conf = os.path.join(workdir, f"{container}-{'s3' if s3 else 'swift'}.conf")
+def run_fleet(server, proxy, container, hosts_glob, s3, workdir, page=None):
+    conf = os.path.join(workdir, f"{container}-{'s3' if s3 else 'swift'}{page or ''}.conf")
     with open(conf, "w") as f:
         if s3:
             f.write(f"[swiftrotate]\ndest = s3://{container}\nstate_dir = {workdir}/state\n[s3]\n"
                     f"endpoint_url = {proxy.url_for()}\nregion = us-east-1\naccess_key_id = test:tester\n"
-                    "secret_access_key = testing\n")
+                    "secret_access_key = testing\n" + (f"list_page_size = {page}\n" if page else ""))
         else:
             f.write(f"[swiftrotate]\ndest = swift://{container}\nstate_dir = {workdir}/state\n[swift]\n"
-                    f"auth_url = {proxy.url_for('/auth/v1.0')}\nuser = test:tester\nkey = testing\n")
+                    f"auth_url = {proxy.url_for('/auth/v1.0')}\nuser = test:tester\nkey = testing\n"
+                    + (f"list_page_size = {page}\n" if page else ""))
     os.chmod(conf, 0o600)
     before = len(proxy.seen)
     args = [sys.executable, "-m", "swiftrotate", "--config", conf, "fleet", "--json", "--jobs", "8"]
@@ -113,6 +114,19 @@ def run_fleet(server, proxy, container, hosts_glob, s3, workdir):
             "per_host": doc.get("per_host"), "stderr": proc.stderr[-500:]}
 
 
+def run_ls(proxy, container, workdir):
+    """The alternative: one listing of the whole store (`swiftrotate ls`), 1,000 keys a page."""
+    conf = os.path.join(workdir, f"{container}-swift.conf")
+    before = len(proxy.seen)
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "swiftrotate", "--config", conf, "ls"], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": ROOT})
+    seconds = time.monotonic() - start
+    seen = [line for line in proxy.seen[before:] if line.startswith("GET ") and f"/{container}" in line]
+    return {"exit": proc.returncode, "seconds": round(seconds, 1), "requests": len(seen),
+            "keys": len(proc.stdout.splitlines())}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--hosts", type=int, default=2000)
@@ -120,6 +134,11 @@ def main():
     ap.add_argument("--subset", default="host0[01]*", help="a --host glob run on every container too (200 hosts)")
     ap.add_argument("--s3", action="store_true", help="also run the subset through Swift's s3api")
     ap.add_argument("--check-put", type=int, default=200, help="hosts loaded by real PUTs (3 days) to cross-check")
+    ap.add_argument("--baseline", action="store_true", help="also time a whole-store `swiftrotate ls` per container")
+    ap.add_argument("--only-baseline", action="store_true", help="only the 200-host subset and the ls baseline")
+    ap.add_argument("--walk-page", type=int, default=10,
+                    help="also run the subset with this list_page_size: hosts no longer fit in one page, "
+                    "so their folders are walked (0: not)")
     ap.add_argument("--json", help="write the results here")
     args = ap.parse_args()
     import swiftclient
@@ -137,14 +156,26 @@ def main():
             load_db(server, conn, container, args.hosts, days)
             print(f"loaded {args.hosts * len(LOGS) * days} archives into {container} (container database) "
                   f"in {time.monotonic() - start:.1f} s", flush=True)
-            cases = [(None, False), (args.subset, False)] + ([(args.subset, True)] if args.s3 else [])
-            for hosts_glob, s3 in cases:
-                out = run_fleet(server, proxy, container, hosts_glob, s3, workdir)
-                out.update(container=container, days=days, glob=hosts_glob, api="s3" if s3 else "swift")
+            cases = [(None, False)] if not args.only_baseline else []
+            cases = [(c, s3, None) for c, s3 in cases]
+            cases += [(args.subset, False, None)] + ([(args.subset, True, None)] if args.s3 else [])
+            if args.walk_page:
+                cases += [(args.subset, False, args.walk_page)] + ([(args.subset, True, args.walk_page)]
+                                                                   if args.s3 else [])
+            for hosts_glob, s3, page in cases:
+                out = run_fleet(server, proxy, container, hosts_glob, s3, workdir, page)
+                out.update(container=container, days=days, glob=hosts_glob, api="s3" if s3 else "swift", page=page)
                 results.append(out)
-                print(f"{container:16} {'s3' if s3 else 'swift':5} --host {hosts_glob or '*':10} hosts {out['hosts']}"
+                print(f"{container:16} {'s3' if s3 else 'swift':5} page {page or 1000:4} "
+                      f"--host {hosts_glob or '*':10} hosts {out['hosts']}"
                       f" logs {out['logs']} stale {out['stale_hosts']} exit {out['exit']}: {out['requests']} "
                       f"requests, {out['seconds']} s", flush=True)
+            if args.baseline or args.only_baseline:
+                out = run_ls(proxy, container, workdir)
+                out.update(container=container, days=days, api="ls")
+                results.append(out)
+                print(f"{container:16} whole-store `swiftrotate ls`: {out['keys']} keys, exit {out['exit']}: "
+                      f"{out['requests']} requests, {out['seconds']} s", flush=True)
         if args.check_put:
             put_c, db_c = f"fleet-put-{args.check_put}x3", f"fleet-db-{args.check_put}x3"
             start = time.monotonic()
