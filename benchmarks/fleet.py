@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -195,6 +196,7 @@ def main():
         proxy.close()
     finally:
         server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump([{k: v for k, v in r.items() if k != "per_host"} for r in results], f, indent=1)
