@@ -32,6 +32,11 @@ class ObjectInfo:
     etag: Optional[str] = None  # opaque server value, for reports only
     mtime: Optional[float] = None
 
+    @property
+    def is_folder(self):
+        """A folder list_level() shows (its key ends in '/'); no object key does."""
+        return self.key.endswith("/")
+
 
 @dataclass(frozen=True)
 class Capabilities:
@@ -58,6 +63,10 @@ class Capabilities:
     # S3's Content-MD5 or CRC) and refuses a mismatch; without it the backend
     # checks our sha256 itself while it writes.
     server_checksum: bool = False
+    # list_level(reverse=True) costs what a forward one does: the server
+    # lists from the end (Swift's reverse=on), or a folder is read whole
+    # anyway. Without it the level is listed forward, whole, and turned around.
+    reverse_listing: bool = False
 
 
 class Backend(ABC):
@@ -157,6 +166,31 @@ class Backend(ABC):
             if head not in seen and "/" in info.key[len(prefix):]:
                 seen.add(head)
                 yield head
+
+    def list_level(self, prefix="", start_after=None, end_before=None, *, reverse=False,
+                   limit=None) -> Iterator[ObjectInfo]:
+        """One folder level under `prefix`, as a delimiter '/' listing shows
+        it: the objects whose key has no '/' after the prefix, and one entry
+        per sub-folder, whose key ends in '/' (ObjectInfo.is_folder, size 0).
+        Sorted by key, descending with `reverse`; only keys > start_after and
+        < end_before (a folder's own key counts: start_after equal to a
+        folder skips all of it). At most `limit` entries, and the server is
+        asked for no more than that: with limit=1 one request (reverse too,
+        where capabilities.reverse_listing). This default lists the subtree.
+        """
+        entries, folders = [], set()
+        for info in self.list(prefix):
+            rest = info.key[len(prefix):]
+            if "/" in rest:
+                folder = prefix + rest.split("/", 1)[0] + "/"
+                if folder not in folders:
+                    folders.add(folder)
+                    entries.append(ObjectInfo(folder, 0))
+            else:
+                entries.append(info)
+        entries = [e for e in sorted(entries, key=lambda e: e.key, reverse=reverse)
+                   if (start_after is None or e.key > start_after) and (end_before is None or e.key < end_before)]
+        yield from entries[:limit]
 
     @abstractmethod
     def delete(self, key) -> None:

@@ -31,16 +31,17 @@ STALE_TEMP_SECONDS = 86400  # a put's temp file this old belongs to a killed run
 
 class LocalBackend(Backend):
     scheme = "file"
-    capabilities = Capabilities()  # none: see the module docstring
+    capabilities = Capabilities(reverse_listing=True)  # a folder is read whole either way
     create_option = "create"
 
     def __init__(self, root, create=True, list_page_size=None):
         # list_page_size: a folder lists in one go; accepted so that the same
-        # options work for every store.
+        # options work for every store (fleet reads it as the page it takes whole).
         if not root or not os.path.isabs(root):
             raise ConfigError(f"file:// store needs an absolute folder, got {root!r}",
                               "write it as file:///var/backups/logs")
         self.root = os.path.realpath(root)
+        self.list_page_size = int(list_page_size) if list_page_size else None
         self._cleared = set()  # folders whose stale temp files are gone (once per run)
         if not os.path.isdir(self.root):
             if not create:
@@ -174,6 +175,28 @@ class LocalBackend(Backend):
             except FileNotFoundError:
                 continue
             yield ObjectInfo(key, st.st_size, mtime=st.st_mtime)
+
+    def list_level(self, prefix="", start_after=None, end_before=None, *, reverse=False, limit=None):
+        # One folder read: the level is whole in memory either way, so reversed costs the same.
+        top, _, start = prefix.rpartition("/")
+        top = top + "/" if top else ""
+        try:
+            found = list(os.scandir(os.path.join(self.root, *top.split("/"))))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        entries = []
+        for item in found:
+            if not item.name.startswith(start) or item.name.startswith(TMP_PREFIX) or item.name.endswith(META_SUFFIX):
+                continue
+            key = top + item.name + ("/" if item.is_dir() else "")
+            if (start_after is None or key > start_after) and (end_before is None or key < end_before):
+                entries.append(key)
+        for key in sorted(entries, reverse=reverse)[:limit]:
+            try:
+                size = 0 if key.endswith("/") else os.stat(os.path.join(self.root, *key.split("/"))).st_size
+            except FileNotFoundError:  # deleted meanwhile
+                continue
+            yield ObjectInfo(key, size)
 
     def delete(self, key):
         dest = self._path(key)

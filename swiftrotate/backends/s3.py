@@ -297,19 +297,20 @@ class S3Backend(MultipartMixin, Backend):
         finally:
             body.close()
 
-    def _pages(self, what, **kwargs):
+    def _pages(self, what, limit=None, **kwargs):
         token = None
-        while True:
+        while limit is None or limit > 0:
             if token:
                 kwargs["ContinuationToken"] = token
+            size = self.list_page_size if limit is None else min(limit, self.list_page_size)
             try:
-                page = self._call(what, self.client.list_objects_v2, Bucket=self.bucket,
-                                  MaxKeys=self.list_page_size, **kwargs)
+                page = self._call(what, self.client.list_objects_v2, Bucket=self.bucket, MaxKeys=size, **kwargs)
             except NotFound:
                 return
             yield page
             if not page.get("IsTruncated"):
                 return
+            limit = None if limit is None else limit - page.get("KeyCount", size)
             token = page["NextContinuationToken"]
 
     def list(self, prefix="", start_after=None, end_before=None):
@@ -324,10 +325,26 @@ class S3Backend(MultipartMixin, Backend):
                 yield ObjectInfo(item["Key"][len(self.prefix):], int(item["Size"]), etag=item.get("ETag"))
 
     def list_dirs(self, prefix=""):
-        full = self._full(prefix)
-        for page in self._pages(f"list {self.bucket}", Prefix=full, Delimiter="/"):
-            for item in page.get("CommonPrefixes", []):
-                yield item["Prefix"][len(full):].rstrip("/")
+        for entry in self.list_level(prefix):
+            if entry.is_folder:
+                yield entry.key[len(prefix):].rstrip("/")
+
+    def list_level(self, prefix="", start_after=None, end_before=None, *, reverse=False, limit=None):
+        if reverse:  # S3 lists forward only: the whole level, turned around
+            yield from list(self.list_level(prefix, start_after, end_before))[::-1][:limit]
+            return
+        kwargs = {"Prefix": self._full(prefix), "Delimiter": "/"}
+        if start_after is not None:
+            kwargs["StartAfter"] = self._full(start_after)
+        end = self._full(end_before) if end_before is not None else None
+        for page in self._pages(f"list {self.bucket}", limit, **kwargs):
+            # keys and folders come in two lists; the page is one range of both
+            entries = [(i["Key"], int(i["Size"]), i.get("ETag")) for i in page.get("Contents", [])]
+            entries += [(i["Prefix"], 0, None) for i in page.get("CommonPrefixes", [])]
+            for name, size, etag in sorted(entries):
+                if end is not None and name >= end:
+                    return
+                yield ObjectInfo(name[len(self.prefix):], size, etag=etag)
 
     def delete(self, key):
         self.stat(key)  # S3 DELETE of a missing key succeeds; the contract says NotFound

@@ -10,10 +10,11 @@ Declares exclusive create (If-None-Match: *), expiry by X-Delete-After and
 leftover parts (segments): see Capabilities.
 
 Owns the connection (swiftclient imported lazily, keystone hidden for v1
-auth), error translation, plain objects, listing and the swift:// URL with
-the swift CLI's environment. Segments and manifests (upload, read-back,
-verify, repair, leftovers) are swift_slo.py's: this module only chooses an
-SLO for a big file and deletes one whole (multipart-manifest=delete).
+auth), error translation, plain objects and the swift:// URL with the
+swift CLI's environment. Listings are swift_listing.py's. Segments and
+manifests (upload, read-back, verify, repair, leftovers) are swift_slo.py's:
+this module only chooses an SLO for a big file and deletes one whole
+(multipart-manifest=delete).
 """
 import logging
 import os
@@ -25,6 +26,7 @@ from ..errors import (AuthError, BackendError, ConfigError, Conflict, Incomplete
 from ._transfer import (BytesBody, CHUNK, MIB, RangeChunks, SMALL, content_type, file_md5, integrity_metadata,
                         md5_of, parse_metadata, resolve, small_body, tls_refusal, unreachable)
 from .base import MISSING_HINT, Backend, Capabilities, ObjectInfo
+from .swift_listing import ListingMixin
 from .swift_slo import SloMixin
 
 log = logging.getLogger("swiftrotate")
@@ -86,10 +88,10 @@ def _import_swiftclient(keystone):
     return swiftclient
 
 
-class SwiftBackend(SloMixin, Backend):
+class SwiftBackend(ListingMixin, SloMixin, Backend):
     scheme = "swift"
     capabilities = Capabilities(exclusive_create=True, object_expiry=True, leftover_parts=True,
-                                server_checksum=True)
+                                server_checksum=True, reverse_listing=True)
     create_option = "create_container"
 
     def __init__(self, container, prefix="", *, auth_url=None, user=None, key=None,
@@ -282,41 +284,6 @@ class SwiftBackend(SloMixin, Backend):
             yield from body
         except Exception as exc:
             raise TransientError(f"Swift: reading {name}: {_short(exc)}") from None
-
-    def list(self, prefix="", start_after=None, end_before=None):
-        marker = self._full(start_after) if start_after is not None else ""
-        end = self._full(end_before) if end_before is not None else None
-        while True:
-            try:
-                _, page = self._call(f"list {self.container}", self._conn().get_container,
-                                     self.container, prefix=self._full(prefix), marker=marker,
-                                     end_marker=end, limit=self.list_page_size)
-            except NotFound:
-                return
-            for item in page:
-                if "name" not in item:
-                    continue
-                yield ObjectInfo(item["name"][len(self.prefix):], int(item["bytes"]),
-                                 etag=item.get("hash"))
-            if len(page) < self.list_page_size:
-                return
-            marker = page[-1].get("name") or page[-1].get("subdir")
-
-    def list_dirs(self, prefix=""):
-        marker = ""
-        while True:
-            try:
-                _, page = self._call(f"list {self.container}", self._conn().get_container,
-                                     self.container, prefix=self._full(prefix), delimiter="/",
-                                     marker=marker, limit=self.list_page_size)
-            except NotFound:
-                return
-            for item in page:
-                if "subdir" in item:
-                    yield item["subdir"][len(self._full(prefix)):].rstrip("/")
-            if len(page) < self.list_page_size:
-                return
-            marker = page[-1].get("name") or page[-1].get("subdir")
 
     def delete(self, key):
         name = self._full(key)

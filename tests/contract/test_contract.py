@@ -133,6 +133,41 @@ def test_list_order_prefix_pages_and_range(store, tmp_path):
     paged.close()
 
 
+def test_list_level_shows_one_folder_level_both_ways(store, tmp_path):
+    """list_level: a delimiter listing of one level, objects and folders
+    (keys ending in '/'), in key order or reversed, within a range, and
+    limited; a folder given as start_after or end_before is skipped whole.
+    fleet walks the store with it, one entry per request."""
+    path, n, sha = write(tmp_path / "in", b"x")
+    keys = ["h/a/x-1", "h/a/y/z", "h/b-20261101", "h/b-20261102.gz", "h/b.json-20261101", "h/c/w", "h2/q"]
+    for key in keys:
+        store.backend.put(key, path, size=n, sha256=sha)
+    level = ["h/a/", "h/b-20261101", "h/b-20261102.gz", "h/b.json-20261101", "h/c/"]
+    for paged in (store.backend, store.fresh(list_page_size=2)):
+        def keys_of(*args, **kwargs):
+            return [e.key for e in paged.list_level(*args, **kwargs)]
+
+        assert keys_of("h/") == level
+        assert keys_of("h/", reverse=True) == level[::-1]
+        assert [(e.is_folder, e.size) for e in paged.list_level("h/")] == [(True, 0), (False, 1), (False, 1),
+                                                                             (False, 1), (True, 0)]
+        assert keys_of("h/", limit=1) == ["h/a/"]
+        assert keys_of("h/", start_after="h/a/", limit=1) == ["h/b-20261101"]
+        assert keys_of("h/", start_after="h/b-20261102.gz", limit=3) == ["h/b.json-20261101", "h/c/"]
+        assert keys_of("h/", reverse=True, limit=1) == ["h/c/"]
+        assert keys_of("h/", end_before="h/c/", reverse=True, limit=1) == ["h/b.json-20261101"]
+        assert keys_of("h/", end_before="h/b", reverse=True, limit=2) == ["h/a/"]
+        assert keys_of("h/", start_after="h/b", end_before="h/b.") == ["h/b-20261101", "h/b-20261102.gz"]
+        assert keys_of("h/", start_after="h/b", end_before="h/b.", reverse=True) == [
+            "h/b-20261102.gz", "h/b-20261101"]
+        assert keys_of("h/b") == ["h/b-20261101", "h/b-20261102.gz", "h/b.json-20261101"]
+        assert keys_of("h/a/") == ["h/a/x-1", "h/a/y/"]
+        assert keys_of("") == ["h/", "h2/"] and keys_of("nothing/") == []
+        assert sorted(paged.list_dirs("h/")) == ["a", "c"]
+        if paged is not store.backend:
+            paged.close()
+
+
 def test_list_is_in_byte_order_across_folders(store, tmp_path, request):
     # S3 and Swift list in UTF-8 byte order: "a-b/" < "a/" ('-' < '/'). SeaweedFS
     # walks its folders instead and lists a/... first. Nothing in swiftrotate

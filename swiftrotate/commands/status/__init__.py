@@ -10,10 +10,10 @@ Owns: the survey of the logs and its JSON form. Must not: print or exit.
 """
 import os
 
-from ..errors import SourceMissing
-from ..health import VERDICTS, Thresholds, other_problems, survey
-from ..ledger import Ledger
-from ..naming import escape
+from ...errors import SourceMissing
+from ...health import VERDICTS, Thresholds, other_problems, survey
+from ...ledger import Ledger
+from ...naming import escape
 
 
 def run(settings, patterns=()):
