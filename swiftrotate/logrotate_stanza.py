@@ -1,7 +1,7 @@
 """The logrotate stanza a hook call belongs to, and what it says about the rotated names (issue 13).
 
 Owns: choosing the stanza for a call (its script text and $1), and turning it into a Taken
-(olddir, dateformat, dateyesterday for swiftrotate's settings; dateext, compression, extension,
+(olddir, dateformat, dateyesterday, missingok for swiftrotate's settings; dateext, compression, extension,
 start, rotate, sharedscripts and the hook kind for checks and messages).
 Must not: walk /proc (logrotate_caller.py), merge with swiftrotate's settings
 (stanza_settings.py), print, or import click. Its only I/O is reading the config (load); it is
@@ -24,7 +24,9 @@ def take(stanza, script=None):
     hook = next((name for name, (text, _) in stanza.scripts.items() if script is not None and text == script), None)
     return Taken(f"{stanza.file}:{stanza.line}", stanza.pattern_text, tuple(stanza.patterns),
                  {"olddir": s["olddir"], "dateformat": s["dateformat"],
-                  "dateyesterday": "yes" if s["dateyesterday"] else "no"},
+                  "dateyesterday": "yes" if s["dateyesterday"] else "no",
+                  # a pattern logrotate itself may find absent is no typo of ours either
+                  "missingok": "yes" if s["missingok"] else "no"},
                  bool(s["dateext"]), ext, s["extension"], s["start"], s["rotate"], bool(s["sharedscripts"]), hook)
 
 

@@ -52,8 +52,8 @@ STUBS = ("invoke-rc.d", "systemctl", "fail2ban-client", "rsyslog-rotate")
 RSYSLOG_ROTATE = "/usr/lib/rsyslog/rsyslog-rotate"
 # The only lines a run may print: the store folder made on the first upload, and the warning for
 # mariadb's two absent /var/lib/mysql patterns (main has no missingok from the stanza yet: issue 13).
-QUIET = (r"swiftrotate: created store folder ",
-         r"swiftrotate: no folder /var/lib/mysql \(for /var/lib/mysql/(mysqld|mariadb)\.log\) ")
+# mariadb's absent /var/lib/mysql logs are silent: the hook takes the stanza's missingok
+QUIET = (r"swiftrotate: created store folder ",)
 KEY = re.compile(r"^web01(?P<live>/.+)-(?P<stamp>\d{8})(?P<gz>\.gz)?$")
 
 

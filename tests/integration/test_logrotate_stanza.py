@@ -165,3 +165,18 @@ def test_the_gate_reads_the_stanza_too(lab):
     assert "keeping" not in lab.hook_output() and "error" not in lab.hook_output().lower(), lab.hook_output()
     keys = sorted(archived(lab))
     assert len(keys) == 2 * (len(DAYS) - 1) and not any("/old/" in k for k in keys), keys
+
+
+def test_the_stanzas_missingok_covers_a_pattern_that_names_nothing(lab):
+    """mariadb's stanza lists logs that may be absent, under missingok: logrotate says nothing of
+    them, so the hook must not warn of them on every run either (nor fail)."""
+    absent = lab.logs_dir / "absent" / "mysqld.log"
+    lab.conf.write_text(f"{lab.logs_dir}/*.log {absent} {{\n    daily\n    rotate 3\n    missingok\n    create\n"
+                        f"    dateext\n    sharedscripts\n    postrotate\n        {lab.hook_command()}; "
+                        f"echo \"exit=$?\" >> {lab.hook_log}\n    endscript\n}}\n")
+    os.chmod(lab.conf, 0o644)
+    lab.days(DAYS[:3])
+    out = lab.hook_output()
+    assert out.count("exit=0") == 2 and "exit=" not in out.replace("exit=0", ""), out
+    assert str(absent.parent) not in out and "warning" not in out.lower(), out
+    assert len(archived(lab)) == 2 * len(lab.logs), (sorted(archived(lab)), out)
