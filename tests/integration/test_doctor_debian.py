@@ -1,14 +1,15 @@
 """`swiftrotate doctor` gives no false error on Debian's own logrotate configs with our hook
 (issue 13 item 3): the /etc/logrotate.d files of eleven Debian packages and Debian's
-/etc/logrotate.conf, fetched with `apt-get download` by the fixture of
-tests/integration/test_logrotate_debian_confs.py, each stanza given `dateext` and the hook as the
+/etc/logrotate.conf, fetched with `apt-get download` by the debian_etc fixture
+(tests/conftest.py, tests/support/debian_confs.py), each stanza given `dateext` and the hook as the
 README writes it (`swiftrotate upload "$1"`, last in postrotate). The real logrotate reads the
 result as we do (that module's _compare, on `logrotate -d`)."""
 import json
 import re
 
 from swiftrotate.logrotate_directives import SCRIPTS
-from tests.integration.test_logrotate_debian_confs import CONFS, _compare, debian_etc  # noqa: F401 (a fixture)
+from tests.integration.test_logrotate_debian_confs import _compare
+from tests.support.debian_confs import CONFS
 from tests.support.clirun import run_cli, write_config
 
 HOOK = '\tswiftrotate upload "$1"\n'
