@@ -16,8 +16,11 @@ from .archiver import Outcome
 from .errors import ConfigError, ExitCode, SwiftrotateError
 from .naming import build_key, check_template, escape, match_rotated
 
-# Beside each spooled copy, the path it was spooled from: the ledger's spool
-# rows are the first record, this one survives a ledger rebuilt from scratch.
+# Beside each spooled copy, the path it was spooled from, then NUL, its live log, NUL, its
+# dateformat: the ledger's spool rows are the first record of the path, this one survives a ledger
+# rebuilt from scratch. The live log and dateformat are the gate's, which knew them from its
+# logrotate stanza: the run that drains the spool (another stanza's hook, the cron catch-up)
+# may not, and would archive the copy under another key. (An older ORIGIN holds the path only.)
 ORIGIN = ".origin"
 ALLOW, VETO = ExitCode.OK, ExitCode.VETO
 
@@ -53,7 +56,8 @@ def spool(settings, ledger, path, st, reason, log):
         os.link(path, target, follow_symlinks=False)  # same filesystem: instant, no extra space
     except OSError:
         _copy_synced(path, target)
-    if not (_write_origin(target, path) and ledger.spool_add(target, path, st.st_size)):
+    dateformat, live = dateformat_for(settings, path)
+    if not (_write_origin(target, path, live, dateformat) and ledger.spool_add(target, path, st.st_size)):
         for leftover in (target, target + ORIGIN):
             try:
                 os.unlink(leftover)
@@ -65,11 +69,11 @@ def spool(settings, ledger, path, st, reason, log):
     return ALLOW
 
 
-def _write_origin(target, original):
+def _write_origin(target, original, live, dateformat):
     try:
         fd = os.open(target + ORIGIN, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(os.fsencode(original))
+            out.write(b"\0".join(os.fsencode(x) for x in [original] + ([live, dateformat] if live else [])))
             out.flush()
             os.fsync(out.fileno())
         return True
@@ -90,12 +94,20 @@ def _unrecorded_spool(settings, recorded):
         path = os.path.join(folder, name)
         if name.endswith(ORIGIN) or path in recorded or not os.path.isfile(path + ORIGIN):
             continue
-        try:
-            with open(path + ORIGIN, "rb") as f:
-                out.append((path, os.fsdecode(f.read())))
-        except OSError:
-            continue
+        origin = _read_origin(path)
+        if origin is not None:
+            out.append((path, origin[0]))
     return out
+
+
+def _read_origin(spool_path):
+    """(original path, live log or None, dateformat or None) from the ORIGIN file; None when unreadable."""
+    try:
+        with open(spool_path + ORIGIN, "rb") as f:
+            parts = [os.fsdecode(x) for x in f.read().split(b"\0")]
+    except OSError:
+        return None
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else (parts[0], None, None)
 
 
 def _copy_synced(path, target):
@@ -116,7 +128,11 @@ def spool_candidates(settings, ledger, report=None):
             ledger.spool_remove(spool_path)
             continue
         try:
-            dateformat, live = dateformat_for(settings, original)
+            origin = _read_origin(spool_path)
+            if origin is not None and origin[0] == original and origin[1]:
+                live, dateformat = origin[1], origin[2]
+            else:
+                dateformat, live = dateformat_for(settings, original)
             if live is None:
                 raise ConfigError(f"spooled {escape(spool_path)} ({escape(original)}) does not match the "
                                   "dateformat any more", "set the dateformat it was rotated with")

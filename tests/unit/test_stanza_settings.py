@@ -77,10 +77,12 @@ def stanzas(tmp_path):
 
 def test_take_keeps_what_names_the_rotations(stanzas):
     app, web = take(stanzas[0], '\n        swiftrotate upload "$1"\n'), take(stanzas[1])
-    assert app.values == {"olddir": "archive", "dateformat": "-%Y%m%d", "dateyesterday": "yes"}
+    assert app.values == {"olddir": "archive", "dateformat": "-%Y%m%d", "dateyesterday": "yes",
+                          "missingok": "no"}
     assert (app.dateext, app.compress_ext, app.rotate, app.start, app.shared) == (True, ".gz", 9, 1, False)
     assert app.where.endswith("lr.conf:2") and app.hook == "postrotate"
-    assert web.values == {"olddir": None, "dateformat": ".%Y-%m-%d", "dateyesterday": "no"}
+    assert web.values == {"olddir": None, "dateformat": ".%Y-%m-%d", "dateyesterday": "no",
+                          "missingok": "no"}
     assert (web.compress_ext, web.start, web.shared, web.hook) == (None, 3, True, None)
     assert web.context() == "dateext yes, compression no, extension none, rotate 0, start 3"
 
