@@ -53,6 +53,12 @@ RUN_FIELDS = ("log", "kind", "started_at", "ended_at", "exit_code", "archived_fi
               "conflict_bytes", "error")
 
 
+def _success(row):
+    """A run that exited 0; a gate only when it archived its file: one that spooled it exits 0
+    too (logrotate may delete it), and during an outage that must not look like a success."""
+    return row["exit_code"] == 0 and not (row["kind"] == "gate" and not row["archived_files"])
+
+
 def running(pid):
     """Is `pid` a swiftrotate that is still running? (A pid the kernel gave
     to another program since is not.)"""
@@ -337,8 +343,8 @@ class Ledger:
                 ("INSERT OR IGNORE INTO log_totals VALUES (?, 0, 0, NULL, NULL)", (row["log"],)),
                 ("UPDATE log_totals SET archived_files = archived_files + ?, archived_bytes = archived_bytes + ?, "
                  "newest_stamp = max(coalesce(newest_stamp, ''), coalesce(?, '')), "
-                 "last_success = CASE WHEN ? = 0 THEN ? ELSE last_success END WHERE log = ?",
-                 (row["archived_files"], row["archived_bytes"], row.get("newest_stamp"), row["exit_code"],
+                 "last_success = CASE WHEN ? THEN ? ELSE last_success END WHERE log = ?",
+                 (row["archived_files"], row["archived_bytes"], row.get("newest_stamp"), _success(row),
                   row["ended_at"], row["log"])),
                 ("DELETE FROM runs WHERE log = ? AND id NOT IN "
                  "(SELECT id FROM runs WHERE log = ? ORDER BY id DESC LIMIT ?)", (row["log"], row["log"], keep)),

@@ -9,6 +9,7 @@ same folder, then rename: the collector never reads half a file). Must not:
 gather what it renders.
 """
 import os
+import tempfile
 
 from .errors import LocalIOError
 
@@ -66,19 +67,20 @@ def render(survey):
 
 
 def write(path, text):
-    """Replace `path` with `text` atomically (same folder, then rename)."""
+    """Replace `path` with `text` atomically (a temp file in the same folder, synced, then renamed)."""
     folder, name = os.path.split(os.path.abspath(path))
-    # not *.prom: the collector reads only those; the pid keeps concurrent runs apart
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        # not *.prom: the collector reads only those; mkstemp: a name nobody could plant beforehand
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise LocalIOError(f"cannot write metrics_file {path}: {exc.strerror}",
                            "create its folder, or make it writable for this user") from None
     try:
+        os.fchmod(fd, 0o644)  # the node exporter runs as its own user, whatever our umask
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
-        os.chmod(tmp, 0o644)  # the node exporter runs as its own user, whatever our umask
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -127,8 +127,9 @@ def check(hook, settings, found, args, report, dry_run=False):
     if hook.call.rotated:
         error = _rotated_not_found(hook, settings, {c.path for c, _ in found})
         report.problems += [error] if error else []
-    else:  # sharedscripts, lastaction: no $2, so look for what no layout reads
+    else:  # sharedscripts, lastaction: no $2, so look for what no layout reads, or no search reaches
         report.problems += numbered_rotations(hook, settings, args)
+        report.problems += unsearched_olddir(hook, settings, args, {c.path for c, _ in found})
 
 
 def _rotated_not_found(hook, settings, paths):
@@ -140,6 +141,29 @@ def _rotated_not_found(hook, settings, paths):
     return SourceMissing(f"logrotate rotated {escape(hook.call.rotated)} but swiftrotate does not find it, so it "
                          f"would never be archived: check {missing}",
                          "set it in the logrotate stanza and drop swiftrotate's own value, or make them agree")
+
+
+def unsearched_olddir(hook, settings, args, paths):
+    """A SourceMissing per log whose rotations sit in the stanza's olddir while swiftrotate's own
+    olddir (which wins) sends the search elsewhere: without $2 nothing else would tell, and those
+    files would never be archived."""
+    theirs = hook.taken.values.get("olddir") if hook.taken else None
+    out = []
+    for pattern in discover.split_patterns(args) if theirs else ():
+        folder, name = os.path.split(os.path.abspath(pattern))
+        ours = settings.get("olddir", pattern)
+        where = os.path.normpath(os.path.join(folder, theirs))
+        if ours and os.path.normpath(os.path.join(folder, ours)) == where:
+            continue
+        left = sorted(p for p in glob.glob(os.path.join(glob.escape(where), name) + "?*")
+                      if os.path.isfile(p) and p not in paths)
+        if left:
+            out.append(SourceMissing(
+                f"{escape(left[0])}" + (f" and {len(left) - 1} more" if len(left) > 1 else "") + " sit in logrotate's "
+                f"olddir {escape(theirs)} ({hook.taken.source}), which swiftrotate does not search: its own olddir "
+                f"{escape(ours or '-')} ({settings.source('olddir', pattern)}) wins, so they would never be archived",
+                "drop olddir from swiftrotate's config (the hook reads the stanza), or make the two agree"))
+    return out
 
 
 def numbered_rotations(hook, settings, args):

@@ -74,19 +74,19 @@ def resolve_hosts(every_host, patterns):
     globs = [p for p in patterns if GLOB_CHARS & set(p)]
     hosts, problems = [], []
     for name in exact:
-        _check_host(name)
+        check_host(name)
         hosts.append(name)
     if globs:
         for name in every_host():
             if any(fnmatch.fnmatchcase(name, g) for g in globs) and name not in hosts:
                 try:
-                    hosts.append(_check_host(name))
+                    hosts.append(check_host(name))
                 except UnsafeInput as exc:
                     problems.append(exc)
     return sorted(hosts), problems
 
 
-def _check_host(name):
+def check_host(name):
     try:
         validate_key(name)
     except ValueError as exc:
@@ -192,7 +192,7 @@ def elsewhere(backend, plan_, every_host, key_prefix, dateformat_of):
     for (host, log), (before, after) in plan_.nearest.items():
         if before or after:
             continue
-        hosts = [h for h in every_host() if h != host and _safe_host(h)]
+        hosts = [h for h in every_host() if h != host and safe_host(h)]
         formats = stamp_formats(dateformat_of(log))
         having = [h for h in hosts[:ELSEWHERE_HOSTS] if _has_archive(backend, key_prefix(h, log), formats)]
         out[(host, log)] = (having, len(hosts[ELSEWHERE_HOSTS:]), host in every_host())
@@ -206,9 +206,9 @@ def _has_archive(backend, prefix, formats):
     return False
 
 
-def _safe_host(name):
+def safe_host(name):
     try:
-        return bool(_check_host(name))
+        return bool(check_host(name))
     except UnsafeInput:
         return False
 

@@ -146,3 +146,13 @@ def test_requests_grow_with_hosts_and_logs_not_days(target, walked, tmp_path, re
             web01 = len(listing_requests(proxy, name)) - before
             assert web01 == PER_HOST[api], "\n".join(listing_requests(proxy, name)[before:])
     assert counts == [1 + 3 * PER_HOST[api] + STALE_EXTRA[api]] * 2, counts
+
+
+def test_a_host_name_that_leaves_the_hosts_folder_is_refused(store, tmp_path):
+    """The security checklist's path traversal: `--host ..` on a file:// store listed the folder
+    above the store as if it were a host's archives."""
+    cfg = config_for(store, tmp_path)
+    for bad in ("..", "web01/../..", "."):
+        proc = run_fleet(cfg, "--host", bad)
+        assert proc.returncode == 65 and "refusing host name" in proc.stderr, (bad, proc.stderr)
+        assert "Traceback" not in proc.stderr

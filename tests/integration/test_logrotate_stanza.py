@@ -180,3 +180,17 @@ def test_the_stanzas_missingok_covers_a_pattern_that_names_nothing(lab):
     assert out.count("exit=0") == 2 and "exit=" not in out.replace("exit=0", ""), out
     assert str(absent.parent) not in out and "warning" not in out.lower(), out
     assert len(archived(lab)) == 2 * len(lab.logs), (sorted(archived(lab)), out)
+
+
+def test_under_lastaction_an_olddir_of_swiftrotates_that_hides_the_stanzas_is_66(tmp_path):
+    """No $2 to check there: the rotations in the stanza's olddir, which swiftrotate's own olddir
+    keeps the search away from, are named instead of left unarchived with exit 0."""
+    lab = make_lab(tmp_path, olddir="elsewhere")
+    lab.configure(["sharedscripts"], hook="lastaction", olddir="old")
+    with_exit_codes(lab)
+    lab.days(DAYS[:2])
+    out = lab.hook_output()
+    assert "exit=66" in out, out
+    assert f"{lab.logs_dir}/old/app.log-20261102 and 1 more sit in logrotate's olddir old (logrotate stanza {lab.conf}:1), " \
+           "which swiftrotate does not search: its own olddir elsewhere" in out, out
+    assert not archived(lab)

@@ -149,6 +149,8 @@ def test_gate_runs_are_recorded_and_spooled_files_count(tmp_path):
     os.unlink(logs / "app.log-20261101")  # as logrotate does
     run = ledger(tmp_path).runs(str(logs / "app.log"))[0]
     assert run["kind"] == "gate" and run["exit_code"] == 0
+    # exit 0, yet nothing archived: an outage must not look like a success (the alert rule reads it)
+    assert ledger(tmp_path).log_totals()[str(logs / "app.log")]["last_success"] is None
     doc = json.loads(status(cfg, "--json").stdout)
     assert doc["spool"] == {"files": 1, "bytes": 90, "cap_bytes": 100, "percent": 90.0}
     assert doc["logs"][0]["pending"]["spooled_files"] == 1
@@ -169,6 +171,7 @@ def test_gate_runs_are_recorded_and_spooled_files_count(tmp_path):
     assert run_cli("--config", back, "gate", str(logs / "app.log-20261103")).returncode == 0  # archived now
     run = ledger(tmp_path).runs(str(logs / "app.log"))[0]
     assert (run["kind"], run["archived_files"], run["archived_bytes"]) == ("gate", 1, 30)
+    assert ledger(tmp_path).log_totals()[str(logs / "app.log")]["last_success"] == run["ended_at"]
     assert ledger(tmp_path).log_totals()[str(logs / "app.log")]["newest_stamp"] == "-20261103"
 
 

@@ -34,7 +34,7 @@ from typing import Optional
 
 from ...errors import ConfigError, SourceMissing
 from ...naming import check_template, escape, format_stamp, parse_key, stamp_formats
-from ..fetch import GLOB_CHARS
+from ..fetch import GLOB_CHARS, check_host, safe_host
 
 DEFAULT_STALE_DAYS = 2
 # above any stamp a log carries: bounds one log's keys from above
@@ -136,8 +136,8 @@ def _layout(settings):
 def _host_names(backend, head, patterns):
     """Hosts as given, or (globs, or none given) from one listing of the hosts' folder."""
     if patterns and not any(GLOB_CHARS & set(p) for p in patterns):
-        return sorted(set(patterns))
-    every = backend.list_dirs(head)
+        return sorted({check_host(p) for p in patterns})  # '..' or 'a/b' would read outside the host's folder
+    every = [h for h in backend.list_dirs(head) if safe_host(h)]
     return sorted(h for h in every if not patterns or any(fnmatch.fnmatchcase(h, p) for p in patterns))
 
 
