@@ -79,7 +79,9 @@ def _corrupt(exc):
 
 
 class Ledger:
-    def __init__(self, path):
+    def __init__(self, path, *, read_only=False):
+        """read_only: for a reader like `status`, which must neither set a corrupt ledger aside nor
+        create tables: a ledger it cannot read is a LocalIOError naming it."""
         self.path = path
         self.warnings = []
         self._lock = threading.Lock()
@@ -90,7 +92,14 @@ class Ledger:
         except OSError as exc:
             raise LocalIOError(f"cannot create ledger folder {folder}: {exc.strerror}",
                                "set state_dir to a writable folder") from None
-        self.db = self._open()
+        self.db = self._reader() if read_only else self._open()
+
+    def _reader(self):
+        db = self._read_only(fallback=False)
+        if db is None:
+            raise LocalIOError(f"cannot read the ledger {self.path}: not a readable SQLite database",
+                               "run swiftrotate upload: it sets a corrupt ledger aside and rebuilds it from the store")
+        return db
 
     def _open(self):
         try:
@@ -131,7 +140,7 @@ class Ledger:
                 pass
         return aside
 
-    def _read_only(self):
+    def _read_only(self, fallback=True):
         from urllib.parse import quote
 
         # immutable=1 last: a WAL ledger needs its -shm file even to be read,
@@ -144,7 +153,7 @@ class Ledger:
                 return db
             except sqlite3.Error:
                 continue
-        return self._memory()
+        return self._memory() if fallback else None
 
     def _connect(self):
         new = not os.path.exists(self.path)

@@ -335,3 +335,18 @@ def test_an_unwritable_metrics_file_is_a_warning_not_a_failed_run(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "cannot write metrics_file" in proc.stderr and "create its folder" in proc.stderr
     assert ledger(tmp_path).runs(str(tmp_path / "logs/app.log"))[0]["exit_code"] == 0  # the record is made first
+
+
+def test_status_reads_a_corrupt_ledger_without_touching_it(tmp_path):
+    """status only reads: a corrupt ledger is named (74; UNKNOWN for --nagios), never set aside and
+    replaced by an empty one that would then read as 'no run recorded'."""
+    cfg = conf(tmp_path)
+    path = tmp_path / "state/ledger.sqlite"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a database at all\n" * 100)
+    proc = status(cfg)
+    assert proc.returncode == 74 and f"cannot read the ledger {path}" in proc.stderr, proc.stderr
+    nagios = status(cfg, "--nagios")
+    assert nagios.returncode == 3 and nagios.stdout.startswith("SWIFTROTATE UNKNOWN"), nagios.stdout
+    assert sorted(p.name for p in path.parent.iterdir()) == ["ledger.sqlite"]
+    assert path.read_bytes() == b"not a database at all\n" * 100

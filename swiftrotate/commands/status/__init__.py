@@ -24,7 +24,7 @@ def run(settings, patterns=()):
     if not os.path.exists(path):
         raise SourceMissing(f"no ledger at {escape(path)}: no upload or gate has run with this state_dir",
                             "run swiftrotate upload once (or pass the state_dir the hooks use)")
-    ledger = Ledger(path)
+    ledger = Ledger(path, read_only=True)  # status changes nothing, a corrupt ledger included
     try:
         result = survey(settings, ledger, only=patterns)
     finally:
