@@ -121,6 +121,9 @@ class Taken:
     rotate: int
     shared: bool
     hook: object  # the script kind that ran us ("postrotate", ...), or None when not told
+    # the script kinds of the stanza that call swiftrotate: when the shell exec'd us (bash as sh, or
+    # `exec` in the script) neither the script nor $2 reaches us, and these tell what ran
+    hooked: tuple = ()
 
     @property
     def source(self):

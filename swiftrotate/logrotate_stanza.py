@@ -27,7 +27,8 @@ def take(stanza, script=None):
                   "dateyesterday": "yes" if s["dateyesterday"] else "no",
                   # a pattern logrotate itself may find absent is no typo of ours either
                   "missingok": "yes" if s["missingok"] else "no"},
-                 bool(s["dateext"]), ext, s["extension"], s["start"], s["rotate"], bool(s["sharedscripts"]), hook)
+                 bool(s["dateext"]), ext, s["extension"], s["start"], s["rotate"], bool(s["sharedscripts"]), hook,
+                 tuple(sorted(name for name, (text, _) in stanza.scripts.items() if "swiftrotate" in text)))
 
 
 def choose(stanzas, script, arg):

@@ -127,9 +127,26 @@ def check(hook, settings, found, args, report, dry_run=False):
     if hook.call.rotated:
         error = _rotated_not_found(hook, settings, {c.path for c, _ in found})
         report.problems += [error] if error else []
+    elif hook.call.script is None and hook.taken is not None and hook.taken.hooked == ("postrotate",) \
+            and not hook.taken.shared:
+        # exec'd by the shell: no $2, but a per-log postrotate runs only after its log rotated
+        report.problems += _no_rotation_found(hook, settings, {c.live for c, _ in found}, args)
     else:  # sharedscripts, lastaction: no $2, so look for what no layout reads, or no search reaches
         report.problems += numbered_rotations(hook, settings, args)
         report.problems += unsearched_olddir(hook, settings, args, {c.path for c, _ in found})
+
+
+def _no_rotation_found(hook, settings, lives, args):
+    out = []
+    for pattern in discover.split_patterns(args):
+        live = os.path.abspath(pattern)
+        if live not in lives and os.path.lexists(live):
+            told = ", ".join(f"{n} {settings.get(n, live) or '-'}" for n in SHOWN)
+            out.append(SourceMissing(
+                f"logrotate ran the postrotate hook for {escape(live)} ({hook.taken.source}), so it has just rotated "
+                f"it, but swiftrotate finds no rotation of it ({told}): it would never be archived",
+                "check the stanza's olddir, dateext, dateformat and extension (swiftrotate doctor names them)"))
+    return out
 
 
 def _rotated_not_found(hook, settings, paths):

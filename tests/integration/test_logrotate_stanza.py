@@ -194,3 +194,27 @@ def test_under_lastaction_an_olddir_of_swiftrotates_that_hides_the_stanzas_is_66
     assert f"{lab.logs_dir}/old/app.log-20261102 and 1 more sit in logrotate's olddir old (logrotate stanza {lab.conf}:1), " \
            "which swiftrotate does not search: its own olddir elsewhere" in out, out
     assert not archived(lab)
+
+
+def test_a_hook_the_shell_execs_still_refuses_a_rotation_it_cannot_find(lab):
+    """bash as /bin/sh (or `exec` in the script) execs the hook: logrotate is then its parent and
+    neither the script nor $2 reaches it. A per-log postrotate still runs only after its log rotated,
+    so finding no rotation of it is exit 66, not "no rotated files found" and 0."""
+    log = lab.logs_dir / "app.log"
+    lab.conf.write_text(f"{log} {{\n    daily\n    rotate 3\n    create\n    dateext\n    extension .log\n"
+                        f"    postrotate\n        exec {lab.hook_command()}\n    endscript\n}}\n")
+    os.chmod(lab.conf, 0o644)
+    lab.days(DAYS[:2])
+    out = lab.hook_output()
+    assert f"logrotate ran the postrotate hook for {log} (logrotate stanza {lab.conf}:1), so it has just rotated " \
+           "it, but swiftrotate finds no rotation of it" in out, out
+    assert any("error running non-shared postrotate script" in p.stderr for p in lab.results), \
+        [p.stderr for p in lab.results]
+    assert not archived(lab)
+
+
+def test_a_hook_the_shell_execs_archives_as_usual(lab):
+    lab.configure_scripts({"postrotate": "exec " + lab.hook_command()}, rotate=5)
+    lab.days(DAYS[:3])
+    assert [p.returncode for p in lab.results] == [0, 0, 0], [p.stderr for p in lab.results]
+    assert len(archived(lab)) == 2 * len(lab.logs), (sorted(archived(lab)), lab.hook_output())
