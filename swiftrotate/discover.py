@@ -61,7 +61,7 @@ def live_of(path, dateformat):
     return os.path.join(os.path.dirname(path), m.group("live")) if m else None
 
 
-def rotated_arg_to_live(pattern, layouts):
+def rotated_arg_to_live(pattern, layouts, stanza_patterns=()):
     """postrotate's $2 (one rotated file, maybe in an olddir set in any
     section): its live log's path, so every layout searches from the log's
     folder. Anything else (a live log, a glob): unchanged."""
@@ -72,7 +72,7 @@ def rotated_arg_to_live(pattern, layouts):
     for live, olddir in lives:
         if not live:
             continue
-        outside = live_outside_olddir(live, olddir)
+        outside = live_outside_olddir(live, olddir, stanza_patterns)
         if outside is None:
             raise UsageError(f"{escape(pattern)} is in the absolute olddir {escape(olddir)}, so its live log's "
                              "folder is unknown", 'pass the live log ("$1"), not the rotated file ("$2")')
@@ -137,17 +137,21 @@ def _listing(pattern, olddirs):
                 yield pattern, folder, where, name
 
 
-def live_outside_olddir(live, olddir):
+def live_outside_olddir(live, olddir, patterns=()):
     """postrotate's $2 (or the gate's file) may be in olddir: the live log is
     in the folder olddir belongs to, and the key must name that path, as it
     does for $1. `live` is what the name alone says (in the file's folder).
-    None when olddir is absolute and holds the file: nothing says which
-    folder the log is in."""
+    When olddir is absolute and holds the file, only the logrotate stanza's
+    `patterns` can say which folder the log is in: the first whose folder,
+    with the log's name, matches it; else None."""
     folder = os.path.dirname(live)
     if not olddir:
         return live
     if os.path.isabs(olddir):
-        return None if os.path.normpath(olddir) == folder else live
+        if os.path.normpath(olddir) != folder:
+            return live
+        named = (os.path.join(os.path.dirname(p), os.path.basename(live)) for p in patterns)
+        return next((c for c, p in zip(named, patterns) if _glob_match(c, p)), None)
     parent = os.path.dirname(folder)
     if os.path.normpath(os.path.join(parent, olddir)) == folder:
         return os.path.join(parent, os.path.basename(live))
@@ -168,7 +172,10 @@ def dateformat_for(settings, path):
     def outside_olddir(live, olddir):
         """A file in the log's olddir belongs to the log in the folder above;
         where an absolute olddir does not say which folder: as named."""
-        return live and (live_outside_olddir(live, olddir) or live)
+        return live and (live_outside_olddir(live, olddir, patterns) or live)
+
+    # under logrotate, the stanza that ran us says where a log in an absolute olddir lives
+    patterns = settings.stanza.patterns if getattr(settings, "stanza", None) is not None else ()
 
     for section in settings.log_sections():
         fmt = settings.dateformat(section)

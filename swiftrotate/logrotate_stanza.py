@@ -42,7 +42,7 @@ def choose(stanzas, script, arg):
         return found or own[0]
     for s in pool if arg else ():
         live = live_of(os.path.abspath(arg), s.settings["dateformat"])
-        live = live and live_outside_olddir(live, s.settings["olddir"])
+        live = live and live_outside_olddir(live, s.settings["olddir"], s.patterns)
         if live and stanza_for([s], live) is s:
             return s
     return None

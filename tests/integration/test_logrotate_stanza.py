@@ -218,3 +218,30 @@ def test_a_hook_the_shell_execs_archives_as_usual(lab):
     lab.days(DAYS[:3])
     assert [p.returncode for p in lab.results] == [0, 0, 0], [p.stderr for p in lab.results]
     assert len(archived(lab)) == 2 * len(lab.logs), (sorted(archived(lab)), lab.hook_output())
+
+
+def test_the_gate_finds_the_stanza_of_a_file_in_an_absolute_olddir(tmp_path):
+    """Two stanzas share the hook lines and keep rotations in absolute olddirs with a dateformat of
+    their own: preremove's $1 (a file there) names no live log by itself. The stanza's patterns
+    do; without them no stanza matched, the default dateformat applied, and the gate kept every
+    archived file (exit 1) from then on, so the logs stopped rotating."""
+    lab = make_lab(tmp_path)
+    arch = {n: tmp_path / f"archive-{n}" for n in ("a", "b")}
+    stanzas = []
+    for n, name in zip(("a", "b"), lab.logs):
+        arch[n].mkdir()
+        stanzas.append(f"{lab.logs_dir / name} {{\n    daily\n    rotate 1\n    create\n    dateext\n"
+                       f"    dateformat .%Y-%m-%d\n    olddir {arch[n]}\n"
+                       f"    postrotate\n        {lab.hook_command()}\n    endscript\n"
+                       f"    preremove\n        {lab.hook_command(command='gate')}\n    endscript\n}}\n")
+    lab.conf.write_text("".join(stanzas))
+    os.chmod(lab.conf, 0o644)
+    lab.days(DAYS)
+    out = lab.hook_output()
+    assert [p.returncode for p in lab.results] == [0] * len(DAYS), ([p.stderr for p in lab.results], out)
+    assert "keeping" not in out and "no stanza" not in out, out
+    objects = archived(lab)
+    for name in lab.logs:
+        mine = sorted(k for k in objects if k.startswith(f"web01{lab.logs_dir / name}."))
+        assert len(mine) == len(DAYS) - 1, (name, sorted(objects), out)  # one per rotation, under the live log
+    assert len(objects) == 2 * (len(DAYS) - 1), sorted(objects)
