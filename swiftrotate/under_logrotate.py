@@ -15,6 +15,7 @@ import importlib
 import json
 import os
 import re
+import time
 from dataclasses import asdict, dataclass
 
 from . import discover, logrotate_caller
@@ -25,6 +26,7 @@ from .stanza_settings import TAKEN, contradictions, missing_setting, unread_comp
 
 SHOWN = ("dateformat", "olddir", "dateyesterday")
 CACHE, CACHE_ENTRIES = "logrotate-stanzas.json", 64
+RECENT_NS = 2 * 10**9
 _NUMBERED = re.compile(r"(?P<live>.+?)\.[0-9]+(?:%s)?" % "|".join(re.escape(e) for e in COMPRESS_SUFFIXES),
                        re.DOTALL)
 
@@ -68,15 +70,21 @@ def _taken(settings, call, arg):
     hit = entries.get(key)
     if hit and all(_stamp(path) == stamp for path, stamp in hit["sources"]):
         try:
-            return hit["taken"] and Taken(**{**hit["taken"], "patterns": tuple(hit["taken"]["patterns"])})
+            return hit["taken"] and Taken(**{**hit["taken"], "patterns": tuple(hit["taken"]["patterns"]),
+                                             "hooked": tuple(hit["taken"].get("hooked", ()))})
         except TypeError:  # written by another version
             pass
     # the parser is imported only here: a cron or manual run pays nothing for it
     reader = importlib.import_module(f"{__package__}.logrotate_stanza")
+    began = time.time_ns()
     taken, sources = reader.load(call.configs, call.script, arg)
-    entries.pop(key, None)
-    entries[key] = {"sources": [[path, _stamp(path)] for path in sources], "taken": taken and asdict(taken)}
-    _write_cache(cache, dict(list(entries.items())[-CACHE_ENTRIES:]))
+    stamps = [[path, _stamp(path)] for path in sources]
+    # a file changed while (or just before) it was read may hold what was not read, under a stamp
+    # a coarse clock will not move again: such a reading is used, never cached
+    if all(stamp is None or stamp[2] < began - RECENT_NS for _, stamp in stamps):
+        entries.pop(key, None)
+        entries[key] = {"sources": stamps, "taken": taken and asdict(taken)}
+        _write_cache(cache, dict(list(entries.items())[-CACHE_ENTRIES:]))
     return taken
 
 

@@ -7,6 +7,7 @@ import os
 from dataclasses import replace
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -184,6 +185,7 @@ from swiftrotate.logrotate_caller import Call
 from swiftrotate.under_logrotate import _taken
 settings = Settings(sys.argv[1], environ={})
 taken = _taken(settings, Call(1, (sys.argv[2],), None, ("/var/log/app/a.log",)), "/var/log/app/a.log")
+assert isinstance(taken.patterns, tuple) and isinstance(taken.hooked, tuple)  # from the cache's JSON too
 print(json.dumps([taken.values["olddir"], "swiftrotate.logrotate_conf" in sys.modules]))
 """
 
@@ -202,11 +204,21 @@ def test_the_stanza_is_cached_until_a_file_or_folder_it_was_read_from_changes(tm
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)
 
+    def aged():  # a config written in the last 2 s may still be changing: read, never cached
+        for path in [main, tmp_path / "d", *(tmp_path / "d").iterdir()]:
+            os.utime(path, (time.time() - 60, time.time() - 60))
+
+    assert run() == ["one", True]
+    assert run() == ["one", True]  # just written: not cached
+    aged()
     assert run() == ["one", True]  # read, parsed, cached
     assert run() == ["one", False]  # from the cache: the parser not even imported
     (tmp_path / "d/app").write_text("/var/log/app/*.log {\n    dateext\n    olddir two\n}\n")
     assert run() == ["two", True]
+    aged()
     (tmp_path / "d/0first").write_text("/var/log/app/a.log {\n    olddir three\n}\n")  # a new file in the folder
+    assert run() == ["three", True]
+    aged()
     assert run() == ["three", True]
     assert run() == ["three", False]
     os.chmod(tmp_path / "state/logrotate-stanzas.json", 0o666)  # one others may write is not believed
