@@ -166,7 +166,8 @@ class Settings:
                 if section.startswith("log ") and fnmatch.fnmatchcase(log, section[4:].strip()):
                     if name in self.parser[section]:
                         return self.parser[section][name], section
-        value = self._section("swiftrotate").get(name)
+        # one option, not dict(section): that would interpolate every key, on every file's lookup
+        value = self.parser.get("swiftrotate", name, fallback=None) if self.parser.has_section("swiftrotate") else None
         if value is not None:
             return value, "swiftrotate"
         if self.stanza is not None and name in self.stanza.values:

@@ -310,7 +310,8 @@ def _tidy_leftovers(settings, found, report, log):
     finer stamps, and those sort after the day stamps as text, so among
     them the newest rotation (uncompressed on purpose) would not be told."""
     archived = {o.path for o in report.outcomes if o.error is None}
-    own = [cand for cand, _ in found if parse_stamp(cand.stamp, settings.dateformat(cand.live)) is not None]
+    formats = {live: settings.dateformat(live) for live in {cand.live for cand, _ in found}}
+    own = [cand for cand, _ in found if parse_stamp(cand.stamp, formats[cand.live]) is not None]
     for cand, suffix in find_leftovers(own):
         if cand.path in archived:
             try:
