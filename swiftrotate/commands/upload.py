@@ -203,12 +203,15 @@ def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=Fals
             under_logrotate.check(hook, settings, found, args, report, dry_run)
             for error in report.problems + [o.error for o in report.outcomes if o.error is not None]:
                 log.error("not archived: %s", error.line())  # refused before any upload: said now
+            present = []
             for cand, key in found:
                 try:
-                    st = os.lstat(cand.path)
+                    present.append((cand, key, os.lstat(cand.path)))
                 except FileNotFoundError:
                     continue
-                if not remove and ledger.known_file(dest, cand.path, st):
+            known = {} if remove else ledger.known_files(dest, [(cand.path, st) for cand, _, st in present])
+            for cand, key, st in present:
+                if cand.path in known:
                     report.outcomes.append(Outcome(cand.path, key, "known", st.st_size))
                 else:
                     pending.append((cand, key, st))
