@@ -64,9 +64,10 @@ sys.exit(main(["swift"] + sys.argv[1:]))
 
 
 def base_env():
-    """Our environment minus anything that would configure the tools behind our back."""
+    """Our environment minus anything that would configure the tools behind our back, and minus
+    PYTHONDONTWRITEBYTECODE: installed tools run from .pyc, a tree without them recompiles (+45 ms)."""
     return {k: v for k, v in os.environ.items()
-            if not k.startswith(("SWIFTROTATE_", "ST_", "OS_", "AWS_", "RCLONE_"))}
+            if not k.startswith(("SWIFTROTATE_", "ST_", "OS_", "AWS_", "RCLONE_")) and k != "PYTHONDONTWRITEBYTECODE"}
 
 
 # Peak RSS must come from a small parent: on Linux a child's ru_maxrss starts

@@ -25,6 +25,7 @@ from .errors import Conflict, Incomplete, IntegrityError, NotFound, SwiftrotateE
 from .listing import Listing
 from .localfile import CHUNK, hash_in_background, hash_pinned, open_rotated
 from .naming import escape, split_compression, unit_id
+from .outcome import Outcome
 
 BACKGROUND_HASH_MIN = 16 * CHUNK
 
@@ -42,16 +43,6 @@ class StoredForm:
     @classmethod
     def of_row(cls, row):
         return cls(row["key"], row["size"], row["sha256"], row["content_sha256"])
-
-
-@dataclass
-class Outcome:
-    path: str
-    key: str = ""
-    status: str = ""  # uploaded, present, known, twin, would-upload, failed
-    size: int = 0
-    error: Optional[SwiftrotateError] = None
-    removed: bool = False
 
 
 class Archiver:

@@ -14,7 +14,6 @@ import configparser
 import fnmatch
 import os
 import re
-import socket
 import stat
 
 import logging
@@ -166,7 +165,8 @@ class Settings:
                 if section.startswith("log ") and fnmatch.fnmatchcase(log, section[4:].strip()):
                     if name in self.parser[section]:
                         return self.parser[section][name], section
-        value = self._section("swiftrotate").get(name)
+        # one option, not dict(section): that would interpolate every key, on every file's lookup
+        value = self.parser.get("swiftrotate", name, fallback=None) if self.parser.has_section("swiftrotate") else None
         if value is not None:
             return value, "swiftrotate"
         if self.stanza is not None and name in self.stanza.values:
@@ -175,7 +175,8 @@ class Settings:
         if name == "dest":
             return "file://" + os.path.join(os.path.abspath(self.get("state_dir")), "archive"), "default"
         if name == "host":
-            return socket.gethostname().split(".")[0], "default"
+            # gethostname(2) is uname(2)'s nodename; os has it without importing socket (~10 ms)
+            return os.uname().nodename.split(".")[0], "default"
         return GENERAL[name], "default"
 
     def implicit_dest(self):

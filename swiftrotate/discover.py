@@ -84,13 +84,15 @@ def rotated_arg_to_live(pattern, layouts, stanza_patterns=()):
 def find(pattern, dateformat, olddir=None):
     """Rotated files of the logs `pattern` names, sorted by path."""
     regex = rotated_regex(dateformat)
-    found = {}
+    found, matched = {}, {}  # matched: a log's rotations are many, its live path one (1000 files, 1 glob test)
     for pattern, folder, where, name in _listing(pattern, [olddir]):
         m = regex.fullmatch(name)
         if not m or parse_stamp(m.group("stamp"), dateformat) is None:
             continue  # digits of the right shape but no real date (month 13)
         live = os.path.join(folder, m.group("live"))
-        if not _glob_match(live, pattern):
+        if live not in matched:
+            matched[live] = _glob_match(live, pattern)
+        if not matched[live]:
             continue
         path = os.path.join(where, name)
         found[path] = Candidate(path, live, m.group("stamp"), m.group("ext") or "")

@@ -11,33 +11,11 @@ delaycompress it is uncompressed on purpose.
 Must not: compress a file that is not archived.
 """
 import os
-from collections import defaultdict
 
 from .codecs import compressor
+from .leftover_names import SUFFIXES, find_leftovers  # noqa: F401  (where its callers look for it)
 from .localfile import copy_fd, open_rotated
 from .naming import escape
-
-# What logrotate's own compress options make, and we can write the same way.
-SUFFIXES = (".gz", ".bz2", ".xz")
-
-
-def find_leftovers(cands):
-    """(candidate, suffix) for uncompressed rotations that are not the newest
-    of their log and whose siblings are all compressed with one suffix."""
-    groups = defaultdict(list)
-    for cand in cands:
-        groups[(cand.live, os.path.dirname(cand.path))].append(cand)
-    out = []
-    for group in groups.values():
-        suffixes = {c.ext for c in group if c.ext}
-        if len(suffixes) != 1 or next(iter(suffixes)) not in SUFFIXES:
-            continue
-        suffix = suffixes.pop()
-        newest = max(c.stamp for c in group)
-        for cand in group:
-            if not cand.ext and cand.stamp != newest and not os.path.lexists(cand.path + suffix):
-                out.append((cand, suffix))
-    return out
 
 
 def compress_in_place(cand, suffix, log):

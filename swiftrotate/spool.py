@@ -12,9 +12,9 @@ import time
 
 from . import discover
 from .discover import dateformat_for  # noqa: F401  (here first; gate and repair import it from here)
-from .archiver import Outcome
 from .errors import ConfigError, ExitCode, SwiftrotateError
 from .naming import build_key, check_template, escape, match_rotated
+from .outcome import Outcome
 
 # Beside each spooled copy, the path it was spooled from, then NUL, its live log, NUL, its
 # dateformat: the ledger's spool rows are the first record of the path, this one survives a ledger

@@ -11,18 +11,19 @@ the report). Must not: print or exit; cli/upload.py renders the Report.
 import fnmatch
 import functools
 import glob
+import importlib
 import os
 import threading
 import time
 from dataclasses import dataclass, field
 
 from .. import discover, runs, spool, under_logrotate
-from ..archiver import Outcome, from_settings
 from ..config import check_settings, implicit_dest_warning
 from ..errors import (ConfigError, DeadlineExceeded, LocalIOError, SourceMissing, SwiftrotateError, TransientError,
                       worst_exit)
-from ..leftovers import compress_in_place, find_leftovers
+from ..leftover_names import find_leftovers
 from ..naming import build_key, check_template, escape, parse_stamp, stamp_formats
+from ..outcome import Outcome
 from ..state import StateLock, clear_stale, open_ledger, stale_intents, state_folder
 from ..workers import run_threads
 
@@ -203,12 +204,15 @@ def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=Fals
             under_logrotate.check(hook, settings, found, args, report, dry_run)
             for error in report.problems + [o.error for o in report.outcomes if o.error is not None]:
                 log.error("not archived: %s", error.line())  # refused before any upload: said now
+            present = []
             for cand, key in found:
                 try:
-                    st = os.lstat(cand.path)
+                    present.append((cand, key, os.lstat(cand.path)))
                 except FileNotFoundError:
                     continue
-                if not remove and ledger.known_file(dest, cand.path, st):
+            known = {} if remove else ledger.known_files(dest, [(cand.path, st) for cand, _, st in present])
+            for cand, key, st in present:
+                if cand.path in known:
                     report.outcomes.append(Outcome(cand.path, key, "known", st.st_size))
                 else:
                     pending.append((cand, key, st))
@@ -239,7 +243,8 @@ def _archive_all(settings, pending, report, ledger, dest, jobs, deadline, start,
     # Spooled files, and with --remove every file, are deleted once archived:
     # that needs the store's word (a HEAD), not the ledger's. A ledger row whose
     # archive is gone is then uploaded again instead of failing every run.
-    archiver = from_settings(settings, backend, ledger, log, remove=remove, verify=bool(spooled) or remove)
+    archiver = _when_needed("archiver").from_settings(settings, backend, ledger, log, remove=remove,
+                                                      verify=bool(spooled) or remove)
     try:
         backend.prepare()
     except SwiftrotateError as exc:  # e.g. refused credentials: every file fails alike
@@ -304,17 +309,24 @@ def _in_threads(fn, items, jobs, log):
     return out
 
 
+def _when_needed(name):
+    """The archiver or the leftover compressor, loaded as cli.Commands loads a command: with
+    codecs and download they are ~15 ms of imports the no-op hook never uses."""
+    return importlib.import_module(f"swiftrotate.{name}")
+
+
 def _tidy_leftovers(settings, found, report, log):
     """Compress archived leftovers of failed runs, as logrotate would have.
     Only rotations in logrotate's own dateformat: it never manages rename's
     finer stamps, and those sort after the day stamps as text, so among
     them the newest rotation (uncompressed on purpose) would not be told."""
     archived = {o.path for o in report.outcomes if o.error is None}
-    own = [cand for cand, _ in found if parse_stamp(cand.stamp, settings.dateformat(cand.live)) is not None]
+    formats = {live: settings.dateformat(live) for live in {cand.live for cand, _ in found}}
+    own = [cand for cand, _ in found if parse_stamp(cand.stamp, formats[cand.live]) is not None]
     for cand, suffix in find_leftovers(own):
         if cand.path in archived:
             try:
-                compress_in_place(cand, suffix, log)
+                _when_needed("leftovers").compress_in_place(cand, suffix, log)
             except (OSError, SwiftrotateError) as exc:
                 report.warnings.append(f"could not compress leftover {escape(cand.path)}: {exc}")
 

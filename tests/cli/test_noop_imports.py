@@ -18,6 +18,9 @@ def test_noop_path_imports_no_client_library(tmp_path, swift_server):
     imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
     assert "click" in imported  # the measurement works
     assert not imported & {"boto3", "botocore", "swiftclient", "requests"}, imported & {"boto3", "botocore"}
+    modules = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    # nothing to archive: the archiver, its codecs (bz2, lzma, zstd) and download stay unloaded
+    assert not modules & {"swiftrotate.archiver", "swiftrotate.codecs", "swiftrotate.download"}
 
 
 def test_v1_upload_does_not_load_keystoneclient(tmp_path, swift_server):

@@ -23,6 +23,26 @@ def test_a_recorded_file_is_known_until_it_changes(tmp_path):
     ledger.close()
 
 
+def test_known_files_answers_as_known_file_does_in_chunks(tmp_path):
+    paths = [str(tmp_path / f"app.log-{n:04d}") for n in range(1203)]  # three chunks of 500
+    ledger = _ledger(tmp_path)
+    for n, path in enumerate(paths):
+        with open(path, "wb") as f:
+            f.write(b"x")
+        if n % 3:  # every third one was never archived
+            ledger.record("d", f"u{n}", key=f"u{n}", size=1, sha256="s", content_sha256="s", content_size=1,
+                          path=path, st=os.lstat(path))
+    with open(paths[1], "ab") as f:
+        f.write(b"more")  # written to after it was archived: not known any more
+    bad = str(tmp_path / "app.log-\udcff")  # a name that is not UTF-8: file by file
+    files = [(p, os.lstat(p)) for p in paths] + [(bad, os.lstat(paths[0]))]
+    expected = {p: ledger.known_file("d", p, st) for p, st in files}
+    assert ledger.known_files("d", files) == {p: u for p, u in expected.items() if u}
+    assert len(ledger.known_files("d", files)) == 801 and paths[1] not in ledger.known_files("d", files)
+    assert ledger.known_files("other-dest", files) == {}
+    ledger.close()
+
+
 def test_rows_survive_a_reopen(tmp_path):
     log = tmp_path / "a"
     log.write_bytes(b"x")

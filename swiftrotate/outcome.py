@@ -1,0 +1,18 @@
+"""What became of one file in a run: the record upload, gate and spool
+report, apart from the archiver so that the no-op hook, which only reports
+"known", does not import the archiver's codecs, hashing and download.
+"""
+from dataclasses import dataclass
+from typing import Optional
+
+from .errors import SwiftrotateError
+
+
+@dataclass
+class Outcome:
+    path: str
+    key: str = ""
+    status: str = ""  # uploaded, present, known, twin, would-upload, failed
+    size: int = 0
+    error: Optional[SwiftrotateError] = None
+    removed: bool = False
