@@ -77,7 +77,7 @@ class LogHealth:
     archived_files: int = 0
     archived_bytes: int = 0
     last_success: float = None
-    last_run: dict = None  # ledger.RUN_FIELDS
+    last_run: dict = None  # ledger_runs.RUN_FIELDS
 
     def oldest_age(self, now):
         return max((now - w.mtime for w in self.pending), default=0.0)

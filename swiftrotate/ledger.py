@@ -16,6 +16,7 @@ import threading
 import time
 
 from .errors import LocalIOError
+from .ledger_runs import RUNS_SCHEMA, RunRecords
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS units (
@@ -34,29 +35,9 @@ CREATE TABLE IF NOT EXISTS intents (
 CREATE TABLE IF NOT EXISTS spool (
     spool_path TEXT PRIMARY KEY, original TEXT NOT NULL,
     size INTEGER NOT NULL, spooled_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT NOT NULL, kind TEXT NOT NULL,
-    started_at REAL NOT NULL, ended_at REAL NOT NULL, exit_code INTEGER NOT NULL,
-    archived_files INTEGER NOT NULL, archived_bytes INTEGER NOT NULL,
-    failed_files INTEGER NOT NULL, failed_bytes INTEGER NOT NULL,
-    pending_files INTEGER NOT NULL, pending_bytes INTEGER NOT NULL,
-    conflict_files INTEGER NOT NULL, conflict_bytes INTEGER NOT NULL, error TEXT);
-CREATE INDEX IF NOT EXISTS runs_by_log ON runs (log, id);
-CREATE TABLE IF NOT EXISTS log_totals (
-    log TEXT PRIMARY KEY, archived_files INTEGER NOT NULL, archived_bytes INTEGER NOT NULL,
-    newest_stamp TEXT, last_success REAL);
-"""
-# Tables are only ever added (CREATE ... IF NOT EXISTS above): a ledger an
+""" + RUNS_SCHEMA
+# Tables are only ever added (CREATE ... IF NOT EXISTS): a ledger an
 # older swiftrotate wrote gains runs and log_totals on its first open.
-RUN_FIELDS = ("log", "kind", "started_at", "ended_at", "exit_code", "archived_files", "archived_bytes",
-              "failed_files", "failed_bytes", "pending_files", "pending_bytes", "conflict_files",
-              "conflict_bytes", "error")
-
-
-def _success(row):
-    """A run that exited 0; a gate only when it archived its file: one that spooled it exits 0
-    too (logrotate may delete it), and during an outage that must not look like a success."""
-    return row["exit_code"] == 0 and not (row["kind"] == "gate" and not row["archived_files"])
 
 
 def running(pid):
@@ -78,7 +59,7 @@ def _corrupt(exc):
     return "not a database" in text or "malformed" in text
 
 
-class Ledger:
+class Ledger(RunRecords):
     def __init__(self, path, *, read_only=False):
         """read_only: for a reader like `status`, which must neither set a corrupt ledger aside nor
         create tables: a ledger it cannot read is a LocalIOError naming it."""
@@ -361,44 +342,6 @@ class Ledger:
         """path -> inode of every file recorded for `dest`: one query, for
         status, which checks every rotated file of every log."""
         return dict(self._read("SELECT path, ino FROM files WHERE dest=?", (dest,)))
-
-    def record_runs(self, rows, keep):
-        """One transaction: a run's row per log (dicts of RUN_FIELDS), the
-        logs' running totals, and each log's history cut to its `keep` newest."""
-        statements = []
-        for row in rows:
-            statements += [
-                (f"INSERT INTO runs ({', '.join(RUN_FIELDS)}) VALUES ({', '.join('?' * len(RUN_FIELDS))})",
-                 tuple(row[k] for k in RUN_FIELDS)),
-                ("INSERT OR IGNORE INTO log_totals VALUES (?, 0, 0, NULL, NULL)", (row["log"],)),
-                ("UPDATE log_totals SET archived_files = archived_files + ?, archived_bytes = archived_bytes + ?, "
-                 "newest_stamp = max(coalesce(newest_stamp, ''), coalesce(?, '')), "
-                 "last_success = CASE WHEN ? THEN ? ELSE last_success END WHERE log = ?",
-                 (row["archived_files"], row["archived_bytes"], row.get("newest_stamp"), _success(row),
-                  row["ended_at"], row["log"])),
-                ("DELETE FROM runs WHERE log = ? AND id NOT IN "
-                 "(SELECT id FROM runs WHERE log = ? ORDER BY id DESC LIMIT ?)", (row["log"], row["log"], keep)),
-            ]
-        return self._write(*statements)
-
-    def last_runs(self):
-        """log -> its newest run (a dict of RUN_FIELDS)."""
-        rows = self._read(f"SELECT {', '.join(RUN_FIELDS)} FROM runs WHERE id IN "
-                          "(SELECT max(id) FROM runs GROUP BY log)")
-        return {row[0]: dict(zip(RUN_FIELDS, row)) for row in rows}
-
-    def runs(self, log, limit=100):
-        """The newest `limit` runs of `log`, newest first."""
-        rows = self._read(f"SELECT {', '.join(RUN_FIELDS)} FROM runs WHERE log = ? ORDER BY id DESC LIMIT ?",
-                          (log, limit))
-        return [dict(zip(RUN_FIELDS, row)) for row in rows]
-
-    def log_totals(self):
-        """log -> {archived_files, archived_bytes, newest_stamp, last_success}."""
-        keys = ("archived_files", "archived_bytes", "newest_stamp", "last_success")
-        return {row[0]: dict(zip(keys, row[1:])) for row in
-                self._read("SELECT log, archived_files, archived_bytes, nullif(newest_stamp, ''), last_success "
-                           "FROM log_totals")}
 
     def _read(self, sql, args=()):
         with self._lock:
