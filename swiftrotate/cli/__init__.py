@@ -1,65 +1,24 @@
 """Command line: every command is a click wrapper in cli/<command>.py that
 parses, calls its core in commands/, and renders the result with
-cli/output.py. Here: the group, its global options, and the one place
-where typed errors become exit codes (errors.ExitCode, sysexits values;
-see docs/reference.md): 0 ok, 1 gate veto, 2 usage, 65 data/integrity, 66 missing
-input, 69 unavailable, 70 internal, 74 local I/O, 75 temporary failure,
-77 permission/auth, 78 config, 130 interrupted.
+cli/output.py; the click group is cli/group.py. The logrotate hook's own
+line (`swiftrotate upload "$1"`) is parsed by cli/hook.py without click.
+Here: the entry point, and the one place where typed errors become exit
+codes (errors.ExitCode, sysexits values; see docs/reference.md): 0 ok, 1
+gate veto, 2 usage, 65 data/integrity, 66 missing input, 69 unavailable, 70
+internal, 74 local I/O, 75 temporary failure, 77 permission/auth, 78 config,
+130 interrupted.
 
-Must not: hold a command's logic.
+Must not: import click (cli/group.py does, for every line but the hook's), or
+hold a command's logic.
 """
 import importlib
 import sys
 
-import click
-
-from .. import __version__
 from ..errors import ExitCode, SwiftrotateError
-from ..nagios import unknown
-from .context import Context, log, record_fatal
+from . import hook
+from .context import log, record_fatal
 
 COMMANDS = ("doctor", "fetch", "gate", "lifecycle", "ls", "rename", "status", "upload", "verify")
-
-
-class Commands(click.Group):
-    """Each command's module (cli/<name>.py, and the core it calls) is
-    imported when that command runs: the logrotate hook, `upload`, must not
-    pay for fetch's or rename's imports on every no-op run."""
-
-    def list_commands(self, ctx):
-        return list(COMMANDS)
-
-    def get_command(self, ctx, name):
-        if name not in COMMANDS:
-            return None
-        return getattr(importlib.import_module(f"{__name__}.{name}"), name)
-
-
-@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", metavar="FILE", envvar="SWIFTROTATE_CONFIG",
-              help="INI file (default /etc/swiftrotate.conf when it exists).")
-@click.option("--dest", metavar="URL", help="Store: swift://CONTAINER[/PREFIX], s3://BUCKET[/PREFIX] or "
-              "file:///DIR. Env SWIFTROTATE_DEST. Default file://STATE_DIR/archive.")
-@click.option("--state-dir", metavar="DIR", help="Ledger and lock folder (default /var/lib/swiftrotate). "
-              "Env SWIFTROTATE_STATE_DIR.")
-@click.option("--debug", is_flag=True, help="Show tracebacks and debug messages.")
-@click.option("-v", "--verbose", is_flag=True, help="Report every file.")
-@click.option("-q", "--quiet", is_flag=True, help="Report errors only.")
-@click.version_option(__version__, prog_name="swiftrotate")
-@click.pass_context
-def cli(ctx, config, dest, state_dir, debug, verbose, quiet):
-    """Archive logrotate's rotated logs to Swift, S3 or a folder, verified.
-
-    \b
-    In a logrotate stanza (works with or without sharedscripts):
-        postrotate
-            swiftrotate upload "$1"
-        endscript
-    From cron, to catch up:   swiftrotate upload '/var/log/nginx/*.log'
-    Credentials live in the config file (chmod 600) or the environment
-    (ST_AUTH/ST_USER/ST_KEY, OS_*, AWS_*), never on the command line.
-    """
-    ctx.obj = Context(config, dest, state_dir, debug, verbose, quiet)
 
 
 GLOBAL_WITH_VALUE = ("--config", "--dest", "--state-dir")
@@ -100,42 +59,49 @@ def as_plugin(argv):
     return "--nagios" in argv and "status" in argv and "--help" not in argv and "-h" not in argv
 
 
-def main(argv=None):
+def main(argv=None, plain_hook=True):
+    """plain_hook=False sends the hook's own line through click too (tests
+    compare the two)."""
     argv = hoist_globals(argv if argv is not None else sys.argv[1:])
     debug = "--debug" in argv
     plugin = as_plugin(argv)
+    line = hook.parse(argv) if plain_hook else None
+    group = None if line else importlib.import_module(f"{__name__}.group")
     try:
-        cli.main(args=argv, prog_name="swiftrotate", standalone_mode=False)
-    except (SwiftrotateError, click.ClickException) as exc:
-        if plugin:
-            state, line = unknown(exc.line() if isinstance(exc, SwiftrotateError) else exc.format_message())
-            click.echo(line)
-            sys.exit(state)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if debug:
+        if line:
+            hook.run(line)
+        else:
+            group.cli.main(args=argv, prog_name="swiftrotate", standalone_mode=False)
+    except SwiftrotateError as exc:
+        if debug and not plugin:
             log.exception("debug traceback")
-        click.echo(f"swiftrotate: error: {exc.line()}", err=True)
-        record_fatal(f"error: {exc.line()}")
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("swiftrotate: interrupted", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
+        _fail(exc.line(), exc.exit_code, plugin)
     except KeyboardInterrupt:
-        click.echo("swiftrotate: interrupted", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
+        _fail("interrupted", ExitCode.INTERRUPTED, plugin)
     except SystemExit:
         raise
     except Exception as exc:
+        if group is not None and isinstance(exc, group.CLICK_ERRORS):
+            code = group.show(exc, plugin)
+            if code is not None:
+                sys.exit(code)
+            _fail(exc.format_message(), ExitCode.USAGE, plugin)
         if debug:
             raise
-        if plugin:
-            state, line = unknown(f"internal error: {type(exc).__name__}: {exc}")
-            click.echo(line)
-            sys.exit(state)
-        line = f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback, and report it)"
-        click.echo(f"swiftrotate: {line}", err=True)
-        record_fatal(line)
-        sys.exit(ExitCode.SOFTWARE)
+        _fail(f"internal error: {type(exc).__name__}: {exc}", ExitCode.SOFTWARE, plugin,
+              hint=" (rerun with --debug for a traceback, and report it)")
     sys.exit(ExitCode.OK)
+
+
+def _fail(line, code, plugin, hint=""):
+    """One line on stderr (and syslog), or the plugin's UNKNOWN line on stdout."""
+    if plugin:
+        state, text = importlib.import_module("swiftrotate.nagios").unknown(line)
+        print(text, flush=True)
+        sys.exit(state)
+    if code == ExitCode.INTERRUPTED:
+        print("swiftrotate: interrupted", file=sys.stderr, flush=True)
+        sys.exit(code)
+    print(f"swiftrotate: {'' if code == ExitCode.SOFTWARE else 'error: '}{line}{hint}", file=sys.stderr, flush=True)
+    record_fatal(f"{'' if code == ExitCode.SOFTWARE else 'error: '}{line}{hint}")
+    sys.exit(code)

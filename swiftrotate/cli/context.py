@@ -1,13 +1,11 @@
-"""What every command shares: the settings, the logging set-up, and the
--v/-q/--debug options, accepted before the command name and after it.
+"""What every command shares: the settings and the logging set-up. No
+click here: the hook's own line runs without it (cli/hook.py).
 
 Must not: run a command.
 """
 import logging
 import os
 import sys
-
-import click
 
 from ..config import Settings, open_store
 from ..errors import ConfigError
@@ -78,24 +76,3 @@ def record_fatal(line):
             return
     for handler in handlers:
         handler.handle(log.makeRecord(log.name, logging.ERROR, __file__, 0, "%s", (line,), None))
-
-
-pass_ctx = click.make_pass_decorator(Context)
-
-
-def verbosity(command):
-    """-v/-q/--debug also after the command name, where operators type them."""
-
-    def apply(ctx, param, value):
-        if value:
-            obj = ctx.find_object(Context)
-            setattr(obj, param.name, True)
-            setup_logging(obj.settings, obj.debug, obj.verbose, obj.quiet)
-        return value
-
-    for name, flags, text in (("quiet", ("-q", "--quiet"), "Report errors only."),
-                              ("verbose", ("-v", "--verbose"), "Report every file."),
-                              ("debug", ("--debug",), "Show tracebacks and debug messages.")):
-        command = click.option(*flags, name, is_flag=True, expose_value=False, callback=apply,
-                               help=text)(command)
-    return command

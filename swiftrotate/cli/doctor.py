@@ -8,7 +8,7 @@ import click
 
 from ..commands import doctor as core
 from . import output
-from .context import pass_ctx, verbosity
+from .options import pass_ctx, verbosity
 
 
 @click.command()

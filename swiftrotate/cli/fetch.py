@@ -9,7 +9,7 @@ import click
 from ..commands import fetch as core
 from ..errors import UsageError
 from . import output
-from .context import pass_ctx, verbosity
+from .options import pass_ctx, verbosity
 
 
 @click.command()

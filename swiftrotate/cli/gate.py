@@ -7,7 +7,8 @@ import sys
 import click
 
 from ..commands import gate as core
-from .context import log, pass_ctx, verbosity
+from .context import log
+from .options import pass_ctx, verbosity
 
 
 @click.command()

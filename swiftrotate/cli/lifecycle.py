@@ -6,7 +6,7 @@ import click
 
 from ..commands import lifecycle as core
 from . import output
-from .context import pass_ctx, verbosity
+from .options import pass_ctx, verbosity
 
 
 @click.command("lifecycle")

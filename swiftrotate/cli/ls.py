@@ -7,7 +7,7 @@ import click
 from ..commands import fetch as fetch_core
 from ..commands import ls as core
 from . import output
-from .context import pass_ctx, verbosity
+from .options import pass_ctx, verbosity
 
 
 @click.command("ls")

@@ -19,28 +19,6 @@ from ..naming import escape
 log = logging.getLogger("swiftrotate")
 
 
-def upload_report(report, patterns, *, dry_run, verbose):
-    for warning in report.warnings:
-        log.warning("%s", warning)
-    if dry_run:
-        for line in report.settings:
-            click.echo(line)
-        for o in report.outcomes:
-            click.echo(f"{o.status:13} {o.size:>12}  {escape(o.path)} -> {escape(o.key)}")
-    elif verbose:
-        for o in report.outcomes:
-            if o.status not in ("uploaded", "failed"):  # those have had their own line already
-                click.echo(f"{o.status:9} {escape(o.path)} -> {escape(o.key)}", err=True)
-    if report.failures or not report.outcomes or verbose:
-        level = logging.ERROR if report.failures else logging.WARNING
-        if report.outcomes:
-            log.log(level, "%s", report.summary())
-        elif not report.problems:  # a problem has had its own line already
-            log.warning("no rotated files found for %s", escape(" ".join(patterns).strip()))
-    else:
-        log.info("%s", report.summary())
-
-
 def ls_header(human):
     """The column names, on a terminal only: never in a pipe or a file."""
     if click.get_text_stream("stdout").isatty():

@@ -9,7 +9,7 @@ from ..commands import rename as core
 from ..errors import IntegrityError, UsageError, worst_exit
 from ..naming import escape
 from . import output
-from .context import pass_ctx, verbosity
+from .options import pass_ctx, verbosity
 
 
 @click.command("rename")

@@ -14,7 +14,7 @@ from ..commands.status import fleet as fleet_core
 from ..health import Thresholds
 from ..naming import escape
 from . import output
-from .context import pass_ctx, verbosity
+from .options import pass_ctx, verbosity
 
 
 @click.command()

@@ -1,14 +1,12 @@
-"""`swiftrotate upload`: options, then commands/upload.py, then output.
+"""`swiftrotate upload`: options, then hook.archive (commands/upload.py, then
+its report). The hook's own plain line skips click: cli/hook.py.
 
-Must not: hold logic or print other than through output.py.
+Must not: hold logic or print.
 """
-import sys
-
 import click
 
-from ..commands import upload as core
-from . import output
-from .context import log, pass_ctx, verbosity
+from . import hook
+from .options import pass_ctx, verbosity
 
 
 @click.command()
@@ -48,9 +46,6 @@ def upload(obj, patterns, dateformat, olddir, host, dry_run, jobs, deadline, set
     sha256, and recorded in the ledger. Exit 0 only when every one is safely
     archived; otherwise logrotate keeps the file and the next run retries.
     """
-    obj.settings.set_flags(dateformat=dateformat, olddir=olddir, host=host, deadline=deadline,
-                           settle_seconds=settle_seconds, expire_after=expire_after, compress=compress)
-    report = core.run(obj.settings, patterns, dry_run=dry_run, jobs=jobs, log=log,
-                      open_backend=obj.open_backend, remove=remove and not dry_run)
-    output.upload_report(report, patterns, dry_run=dry_run, verbose=obj.verbose)
-    sys.exit(report.exit_code)
+    hook.archive(obj, patterns, dry_run=dry_run, jobs=jobs, remove=remove, dateformat=dateformat, olddir=olddir,
+                 host=host, deadline=deadline, settle_seconds=settle_seconds, expire_after=expire_after,
+                 compress=compress)

@@ -8,7 +8,8 @@ import click
 
 from ..commands import verify as core
 from . import output
-from .context import log, pass_ctx, verbosity
+from .context import log
+from .options import pass_ctx, verbosity
 
 
 @click.command()

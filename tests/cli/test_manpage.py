@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from swiftrotate.cli import cli
+from swiftrotate.cli.group import cli
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
