@@ -81,15 +81,31 @@ def rotated_arg_to_live(pattern, layouts, stanza_patterns=()):
     return next((live for live, _ in lives if live), pattern)
 
 
+@lru_cache(maxsize=64)
+def _after_name(dateformat):
+    """<stamp>[.gz|...] alone: what follows a log's literal name."""
+    exts = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
+    return re.compile(rf"(?P<stamp>{stamp_pattern(dateformat)})(?P<ext>{exts})?", re.ASCII | re.DOTALL)
+
+
 def find(pattern, dateformat, olddir=None):
     """Rotated files of the logs `pattern` names, sorted by path."""
     regex = rotated_regex(dateformat)
+    # a log named without a glob (the usual $1): only names that start with it, read from there on
+    base = os.path.basename(pattern)
+    literal = base if not GLOB_CHARS.search(base) else None
+    after = _after_name(dateformat)
     found, matched = {}, {}  # matched: a log's rotations are many, its live path one (1000 files, 1 glob test)
     for pattern, folder, where, name in _listing(pattern, [olddir]):
-        m = regex.fullmatch(name)
+        if literal is not None:
+            m = name.startswith(literal) and after.fullmatch(name, len(literal))
+            live_name = literal
+        else:
+            m = regex.fullmatch(name)
+            live_name = m and m.group("live")
         if not m or parse_stamp(m.group("stamp"), dateformat) is None:
             continue  # digits of the right shape but no real date (month 13)
-        live = os.path.join(folder, m.group("live"))
+        live = os.path.join(folder, live_name)
         if live not in matched:
             matched[live] = _glob_match(live, pattern)
         if not matched[live]:
@@ -111,8 +127,10 @@ def near_misses(pattern, olddirs, matched):
     out = []
     for pattern, folder, where, name in _listing(pattern, olddirs):
         path = os.path.join(where, name)
+        if path in matched:
+            continue
         m = _STAMP_LIKE.fullmatch(name)
-        if path in matched or not m or sum(c.isdigit() for c in m.group("stamp")) < 6:
+        if not m or sum(c.isdigit() for c in m.group("stamp")) < 6:
             continue
         live = os.path.join(folder, m.group("live"))
         if _glob_match(live, pattern):

@@ -9,7 +9,6 @@ same folder, then rename: the collector never reads half a file). Must not:
 gather what it renders.
 """
 import os
-import tempfile
 
 from .errors import LocalIOError
 
@@ -68,6 +67,8 @@ def render(survey):
 
 def write(path, text):
     """Replace `path` with `text` atomically (a temp file in the same folder, synced, then renamed)."""
+    import tempfile  # only with metrics_file set: not on every hook run
+
     folder, name = os.path.split(os.path.abspath(path))
     try:
         # not *.prom: the collector reads only those; mkstemp: a name nobody could plant beforehand

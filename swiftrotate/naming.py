@@ -9,8 +9,8 @@ import re
 import string
 from datetime import datetime
 from fnmatch import fnmatchcase
+from collections import namedtuple
 from functools import lru_cache
-from typing import NamedTuple, Optional
 
 from .errors import ConfigError, UnsafeInput
 
@@ -212,13 +212,9 @@ def unit_id(key):
     return split_compression(key)[0]
 
 
-class KeyParts(NamedTuple):
-    host: Optional[str]  # None when the template has no {host}
-    log: str  # the live log's absolute path
-    stamp: str
-    ext: str
-    when: datetime
-    format: str  # the stamp form it was read with
+# host: None when the template has no {host}; log: the live log's absolute
+# path; when: the stamp as a datetime; format: the stamp form it was read with
+KeyParts = namedtuple("KeyParts", "host log stamp ext when format")
 
 
 @lru_cache(maxsize=64)

@@ -3,7 +3,6 @@ report, apart from the archiver so that the no-op hook, which only reports
 "known", does not import the archiver's codecs, hashing and download.
 """
 from dataclasses import dataclass
-from typing import Optional
 
 from .errors import SwiftrotateError
 
@@ -14,5 +13,7 @@ class Outcome:
     key: str = ""
     status: str = ""  # uploaded, present, known, twin, would-upload, failed
     size: int = 0
-    error: Optional[SwiftrotateError] = None
+    error: SwiftrotateError = None
     removed: bool = False
+    live: str = ""  # its log and stamp, when the run knows them (the run record need not work them out)
+    stamp: str = ""

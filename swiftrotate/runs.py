@@ -165,7 +165,7 @@ def _upload_rows(settings, patterns, report):
     by_log = {live: _empty() for live in logs}
     errors = {}
     for outcome in report.outcomes:
-        live, stamp = owners.of(outcome.path)
+        live, stamp = (outcome.live, outcome.stamp) if outcome.live else owners.of(outcome.path)
         if live is None:
             continue
         row = by_log.setdefault(live, _empty())

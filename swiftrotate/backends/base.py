@@ -14,7 +14,6 @@ swift.py and s3.py. Must not import a client library or a store module.
 """
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
 
 from ..errors import ConfigError
 
@@ -27,10 +26,10 @@ MISSING_HINT = "check --dest (or dest in the config): nothing was ever archived 
 class ObjectInfo:
     key: str
     size: int
-    sha256: Optional[str] = None  # from our metadata; None means unknown
+    sha256: str = None  # from our metadata; None means unknown
     metadata: dict = field(default_factory=dict)  # lower-case names, no prefix
-    etag: Optional[str] = None  # opaque server value, for reports only
-    mtime: Optional[float] = None
+    etag: str = None  # opaque server value, for reports only
+    mtime: float = None
 
     @property
     def is_folder(self):
@@ -142,7 +141,7 @@ class Backend(ABC):
         """
 
     @abstractmethod
-    def list(self, prefix="", start_after=None, end_before=None) -> Iterator[ObjectInfo]:
+    def list(self, prefix="", start_after=None, end_before=None):
         """Objects whose key starts with `prefix`, sorted by key.
 
         Only keys > start_after and < end_before are listed, and the backend
@@ -158,7 +157,7 @@ class Backend(ABC):
         empty one. One request (a HEAD); never creates anything. Readers ask
         it when a listing comes back empty. Default: nothing (cannot tell)."""
 
-    def list_dirs(self, prefix="") -> Iterator[str]:
+    def list_dirs(self, prefix=""):
         """Names of the immediate 'folders' under prefix (delimiter '/')."""
         seen = set()
         for info in self.list(prefix):
@@ -168,7 +167,7 @@ class Backend(ABC):
                 yield head
 
     def list_level(self, prefix="", start_after=None, end_before=None, *, reverse=False,
-                   limit=None) -> Iterator[ObjectInfo]:
+                   limit=None):
         """One folder level under `prefix`, as a delimiter '/' listing shows
         it: the objects whose key has no '/' after the prefix, and one entry
         per sub-folder, whose key ends in '/' (ObjectInfo.is_folder, size 0).

@@ -213,7 +213,8 @@ def run(settings, args, *, dry_run=False, jobs=8, log, open_backend, remove=Fals
             known = {} if remove else ledger.known_files(dest, [(cand.path, st) for cand, _, st in present])
             for cand, key, st in present:
                 if cand.path in known:
-                    report.outcomes.append(Outcome(cand.path, key, "known", st.st_size))
+                    report.outcomes.append(Outcome(cand.path, key, "known", st.st_size, live=cand.live,
+                                                   stamp=cand.stamp))
                 else:
                     pending.append((cand, key, st))
             stale = [] if dry_run else stale_intents(ledger, dest)
@@ -320,6 +321,8 @@ def _tidy_leftovers(settings, found, report, log):
     Only rotations in logrotate's own dateformat: it never manages rename's
     finer stamps, and those sort after the day stamps as text, so among
     them the newest rotation (uncompressed on purpose) would not be told."""
+    if not any(cand.ext for cand, _ in found):  # a leftover is an uncompressed file among compressed ones
+        return
     archived = {o.path for o in report.outcomes if o.error is None}
     formats = {live: settings.dateformat(live) for live in {cand.live for cand, _ in found}}
     own = [cand for cand, _ in found if parse_stamp(cand.stamp, formats[cand.live]) is not None]
