@@ -15,7 +15,6 @@ import importlib
 from urllib.parse import unquote, urlsplit
 
 from ..errors import ConfigError, UnknownOption
-from .base import Capabilities
 
 # scheme -> "module:Class"; each module exports from_url(netloc, path, options)
 BUILTIN = {
@@ -59,7 +58,8 @@ def capabilities_of(url):
     without connecting (imports its module). A third-party from_url may
     carry a `capabilities` attribute; without one it claims none."""
     from_url, cls = _factory(parse_url(url)[0])
-    return getattr(cls or from_url, "capabilities", None) or Capabilities()
+    # base loaded with the store's module, as the rest is: the hook's config check does not need it
+    return getattr(cls or from_url, "capabilities", None) or importlib.import_module(f"{__name__}.base").Capabilities()
 
 
 def parse_url(url):
