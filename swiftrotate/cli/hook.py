@@ -14,7 +14,6 @@ Must not: accept an option click would read differently; hold upload logic.
 import logging
 import os
 import sys
-from dataclasses import dataclass
 
 from ..commands import upload as core
 from ..naming import escape
@@ -24,15 +23,16 @@ GLOBAL_VALUES = {"--config": "config", "--dest": "dest", "--state-dir": "state_d
 FLAGS = {"-q": "quiet", "--quiet": "quiet", "-v": "verbose", "--verbose": "verbose", "--debug": "debug"}
 
 
-@dataclass
 class HookLine:
-    patterns: list
-    config: str = None
-    dest: str = None
-    state_dir: str = None
-    quiet: bool = False
-    verbose: bool = False
-    debug: bool = False
+    def __init__(self, patterns, config=None, dest=None, state_dir=None, quiet=False, verbose=False, debug=False):
+        self.patterns, self.config, self.dest, self.state_dir = patterns, config, dest, state_dir
+        self.quiet, self.verbose, self.debug = quiet, verbose, debug
+
+    def __eq__(self, other):  # not a dataclass: see outcome.py
+        return isinstance(other, HookLine) and vars(self) == vars(other)
+
+    def __repr__(self):
+        return f"HookLine({vars(self)})"
 
 
 def parse(argv):

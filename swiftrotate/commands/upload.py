@@ -15,7 +15,6 @@ import importlib
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 
 from .. import discover, runs, spool, under_logrotate
 from ..config import check_settings, implicit_dest_warning
@@ -29,14 +28,14 @@ from ..settle import wait_settled
 from ..workers import run_threads
 
 
-@dataclass
 class Report:
-    outcomes: list = field(default_factory=list)
-    seconds: float = 0.0
-    warnings: list = field(default_factory=list)
-    near_misses: list = field(default_factory=list)  # (path, live): dated-looking, no dateformat matched
-    problems: list = field(default_factory=list)  # SwiftrotateError not about one file (a pattern naming nothing)
-    settings: list = field(default_factory=list)  # --dry-run: each log's settings and their sources
+    def __init__(self):  # not a dataclass: see outcome.py
+        self.outcomes = []
+        self.seconds = 0.0
+        self.warnings = []
+        self.near_misses = []  # (path, live): dated-looking, no dateformat matched
+        self.problems = []  # SwiftrotateError not about one file (a pattern naming nothing)
+        self.settings = []  # --dry-run: each log's settings and their sources
 
     @property
     def failures(self):
