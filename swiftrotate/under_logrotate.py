@@ -1,5 +1,5 @@
 """upload and gate under logrotate (issue 13): the stanza that ran the hook fills in olddir,
-dateformat and dateyesterday, so the plain `swiftrotate upload "$1"` needs no second copy of
+dateformat, extension and dateyesterday, so the plain `swiftrotate upload "$1"` needs no second copy of
 them; and a rotation logrotate has just made that the run would leave behind is an error, never
 a quiet exit 0.
 
@@ -24,7 +24,7 @@ from .errors import ConfigError, SourceMissing
 from .naming import COMPRESS_SUFFIXES, escape
 from .stanza_settings import TAKEN, contradictions, missing_setting, unread_compression
 
-SHOWN = ("dateformat", "olddir", "dateyesterday")
+SHOWN = ("dateformat", "olddir", "dateyesterday", "extension")
 CACHE, CACHE_ENTRIES = "logrotate-stanzas.json", 64
 RECENT_NS = 2 * 10**9
 _NUMBERED = re.compile(r"(?P<live>.+?)\.[0-9]+(?:%s)?" % "|".join(re.escape(e) for e in COMPRESS_SUFFIXES),
@@ -65,7 +65,8 @@ def _taken(settings, call, arg):
     """The Taken for this call: from the cache in the state folder while no file or folder it
     was read from has changed (a gate runs once per expired file), else parsed and cached."""
     cache = os.path.join(os.path.abspath(settings.get("state_dir")), CACHE)
-    key = json.dumps([call.configs, call.script, arg])
+    # 2: a Taken's values gained extension; an older entry would hide it
+    key = json.dumps([2, call.configs, call.script, arg])
     entries = _read_cache(cache)
     hit = entries.get(key)
     if hit and all(_stamp(path) == stamp for path, stamp in hit["sources"]):
@@ -162,7 +163,8 @@ def _rotated_not_found(hook, settings, paths):
     if rotated in paths or any(rotated + e in paths for e in COMPRESS_SUFFIXES) or not os.path.lexists(rotated):
         return None
     live = os.path.abspath(hook.call.args[0])
-    missing = missing_setting(rotated, live, settings.get("olddir", live), settings.dateformat(live), hook.taken)
+    missing = missing_setting(rotated, live, settings.get("olddir", live), settings.dateformat(live), hook.taken,
+                              settings.get("extension", live) or "")
     return SourceMissing(f"logrotate rotated {escape(hook.call.rotated)} but swiftrotate does not find it, so it "
                          f"would never be archived: check {missing}",
                          "set it in the logrotate stanza and drop swiftrotate's own value, or make them agree")
