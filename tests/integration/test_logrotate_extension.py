@@ -65,3 +65,32 @@ def test_an_extension_of_swiftrotates_that_differs_from_the_stanzas_is_66_naming
            f"be archived: check extension (ours is .txt, logrotate's is .log (logrotate stanza {lab.conf}:1)" in out, out
     assert out.count("exit=66") == 2, out
     assert not archived(lab)
+
+
+def test_numbered_extension_rotations_under_lastaction_are_an_error_naming_the_fix(tmp_path):
+    """Without dateext, logrotate's extension gives app.1.log.gz: no dateformat reads it, and
+    without $2 (lastaction) only a look at the folder tells; exit 78, never a quiet 0."""
+    lab = make_lab(tmp_path)
+    log = lab.logs_dir / "app.log"
+    lab.conf.write_text(f"{log} {{\n    daily\n    rotate 3\n    create\n    extension .log\n    compress\n"
+                        f"    lastaction\n        {lab.hook_command()}; echo \"exit=$?\" >> {lab.hook_log}\n"
+                        "    endscript\n}\n")
+    lab.days(DAYS[:3])
+    out = lab.hook_output()
+    assert sorted(p.name for p in lab.rotated_files()) == ["app.1.log.gz", "app.2.log.gz"], lab.rotated_files()
+    assert out.count("exit=78") == 2, out
+    assert f"{lab.logs_dir}/app.1.log.gz is a numbered rotation of {log}: no dateformat reads its name" in out, out
+
+
+def test_under_lastaction_extension_rotations_in_the_stanzas_olddir_that_swiftrotate_does_not_search_are_66(tmp_path):
+    lab = make_lab(tmp_path, olddir="elsewhere")
+    log = lab.logs_dir / "app.log"
+    (lab.logs_dir / "old").mkdir()
+    lab.conf.write_text(f"{log} {{\n    daily\n    rotate 3\n    create\n    dateext\n    extension .log\n"
+                        f"    olddir old\n    lastaction\n        {lab.hook_command()}; "
+                        f"echo \"exit=$?\" >> {lab.hook_log}\n    endscript\n}}\n")
+    lab.days(DAYS[:3])
+    out = lab.hook_output()
+    assert out.count("exit=66") == 2, out
+    assert f"{lab.logs_dir}/old/app-20261102.log sit in logrotate's olddir old" in out, out
+    assert not archived(lab)
