@@ -47,6 +47,11 @@ def test_extension_rotations_are_archived_once_and_fetched_back(tmp_path, case):
                           "--since", "2026-10-31", "--until", "2026-11-05", "--by-stamp", "--stdout", "--decompress")
         assert fetched.returncode == 0, fetched.stderr
         assert fetched.stdout == "".join(lab.rotated_away(name)), (name, fetched.stderr)
+        listed = run_cli("--config", str(lab.swiftrotate_conf), "ls", "--log", str(lab.logs_dir / name),
+                         "--since", "2026-10-31", "--until", "2026-11-05", "--by-stamp",
+                         env={"SWIFTROTATE_DATEFORMAT": fmt[1]} if fmt else None)
+        assert listed.returncode == 0 and [line.split()[-1] for line in listed.stdout.splitlines()] == mine, \
+            (listed.stdout, listed.stderr)
     assert len(objects) == len(lab.logs) * (len(DAYS) - 1), sorted(objects)
 
 
