@@ -58,8 +58,8 @@ GENERAL = {
     "warn_spool": "80%",  # status: degraded when the spool holds this share of spool_cap
     "crit_spool": "95%",  # status: failing
 }
-PER_LOG = {"dateformat", "olddir", "extension", "dateyesterday", "key_template", "settle_seconds", "expire_after", "compress",
-           "missingok"}
+PER_LOG = {"dateformat", "olddir", "extension", "dateyesterday", "key_template", "settle_seconds", "expire_after",
+           "compress", "missingok"}
 
 
 class Settings:

@@ -19,7 +19,7 @@ import stat
 from dataclasses import dataclass
 
 from .errors import UsageError
-from .naming import COMPRESS_SUFFIXES, escape, live_name, parse_stamp, rotated_regex, split_compression  # noqa: F401 (health)
+from .naming import COMPRESS_SUFFIXES, escape, live_name, parse_stamp, rotated_regex, split_compression
 
 GLOB_CHARS = re.compile(r"[*?\[]")
 

@@ -1,4 +1,4 @@
-"""Pure naming rules: dateext stamps, compression suffixes, object keys.
+"""Pure naming rules: dateext stamps (and logrotate's extension around them), compression suffixes, object keys.
 
 No I/O here, so every rule can be tested exhaustively and reused by the hook,
 the renamer and fetch.

@@ -17,10 +17,11 @@ from .naming import build_key, check_template, escape, match_rotated
 from .outcome import Outcome
 
 # Beside each spooled copy, the path it was spooled from, then NUL, its live log, NUL, its
-# dateformat (and NUL, its logrotate extension, when it has one): the ledger's spool rows are the first record of the path, this one survives a ledger
-# rebuilt from scratch. The live log and dateformat are the gate's, which knew them from its
-# logrotate stanza: the run that drains the spool (another stanza's hook, the cron catch-up)
-# may not, and would archive the copy under another key. (An older ORIGIN holds the path only.)
+# dateformat, and NUL, its logrotate extension when it has one: the ledger's spool rows are the
+# first record of the path, this one survives a ledger rebuilt from scratch. The live log,
+# dateformat and extension are the gate's, which knew them from its logrotate stanza: the run
+# that drains the spool (another stanza's hook, the cron catch-up) may not, and would archive
+# the copy under another key, or not find its stamp. (An older ORIGIN holds the path only.)
 ORIGIN = ".origin"
 ALLOW, VETO = ExitCode.OK, ExitCode.VETO
 

@@ -115,7 +115,8 @@ def collect(settings, args, report, archived=lambda globs: False):
                     pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
                 except SwiftrotateError as exc:
                     report.outcomes.append(Outcome(cand.path, "", "failed", error=exc))
-        report.near_misses += discover.near_misses(pattern, [o for _, o, _ in layouts], seen, [e for _, _, e in layouts])
+        report.near_misses += discover.near_misses(pattern, [o for _, o, _ in layouts], seen,
+                                                   [e for _, _, e in layouts])
         if not hit:
             empty.append(pattern)
     def rotated_globs(pattern):  # where its rotations would be, in every layout
