@@ -19,7 +19,8 @@ import stat
 from dataclasses import dataclass
 
 from .errors import UsageError
-from .naming import COMPRESS_SUFFIXES, escape, live_name, parse_stamp, rotated_regex, split_compression
+from .naming import (COMPRESS_SUFFIXES, escape, live_name, parse_stamp, rotated_regex, split_compression,
+                     split_extension)
 
 GLOB_CHARS = re.compile(r"[*?\[]")
 
@@ -86,6 +87,14 @@ def find(pattern, dateformat, olddir=None, extension=""):
         path = os.path.join(where, name)
         found[path] = Candidate(path, live, m.group("stamp"), m.group("ext") or "")
     return [found[p] for p in sorted(found)]
+
+
+def rotated_globs(pattern, layouts):
+    """Where the rotations of the logs `pattern` names would be, in every
+    (dateformat, olddir, extension) layout: globs for the ledger's paths."""
+    folder, name = os.path.split(pattern)
+    return [os.path.join(folder, olddir or "", stem) + "?*" + kept + "*" for _, olddir, extension in layouts
+            for stem, kept in {(name, ""), split_extension(name, extension)}]
 
 
 _STAMP_LIKE = re.compile(r"(?P<live>.+?)[-_.](?P<stamp>[0-9][0-9._-]*[0-9])(?:%s)?"

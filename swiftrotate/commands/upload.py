@@ -22,7 +22,7 @@ from ..config import check_settings, implicit_dest_warning
 from ..errors import (ConfigError, DeadlineExceeded, LocalIOError, SourceMissing, SwiftrotateError, TransientError,
                       worst_exit)
 from ..leftover_names import find_leftovers
-from ..naming import build_key, check_template, escape, parse_stamp, split_extension, stamp_formats
+from ..naming import build_key, check_template, escape, parse_stamp, stamp_formats
 from ..outcome import Outcome
 from ..state import StateLock, clear_stale, open_ledger, stale_intents, state_folder
 from ..workers import run_threads
@@ -88,6 +88,7 @@ def collect(settings, args, report, archived=lambda globs: False):
     host = settings.get("host")
     pairs, seen = [], set()
     layouts = _layouts(settings)
+    _, olddirs, extensions = zip(*layouts)
 
     @functools.lru_cache(maxsize=None)  # per live log: a backlog has thousands of files of one log
     def own(live):
@@ -115,16 +116,10 @@ def collect(settings, args, report, archived=lambda globs: False):
                     pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
                 except SwiftrotateError as exc:
                     report.outcomes.append(Outcome(cand.path, "", "failed", error=exc))
-        report.near_misses += discover.near_misses(pattern, [o for _, o, _ in layouts], seen,
-                                                   [e for _, _, e in layouts])
+        report.near_misses += discover.near_misses(pattern, olddirs, seen, extensions)
         if not hit:
             empty.append(pattern)
-    def rotated_globs(pattern):  # where its rotations would be, in every layout
-        folder, name = os.path.split(pattern)
-        return [os.path.join(folder, olddir or "", stem) + "?*" + kept + "*" for _, olddir, extension in layouts
-                for stem, kept in {(name, ""), split_extension(name, extension)}]
-
-    nothing = [p for p in missing + empty if not archived(rotated_globs(p))]
+    nothing = [p for p in missing + empty if not archived(discover.rotated_globs(p, layouts))]
     _report_absent(settings, patterns, nothing, missing, report)
     return pairs
 

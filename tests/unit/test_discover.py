@@ -1,4 +1,6 @@
 """Finding rotations from what logrotate passes, on a real folder."""
+import fnmatch
+
 import pytest
 
 from swiftrotate import discover
@@ -65,3 +67,13 @@ def test_under_extension_each_log_is_found_in_its_own_form(tmp_path):
     assert discover.find(str(tmp_path / "app.log"), "-%Y%m%d") == []  # without extension: none of them
     misses = discover.near_misses(str(tmp_path / "app.log"), [None], {c.path for c in found}, [".log"])
     assert misses == [(str(tmp_path / "app-2026-11-04.log"), str(tmp_path / "app.log"))]
+
+
+def test_rotated_globs_cover_the_extension_form():
+    """A retired log's archived rotations (the ledger's paths) keep a pattern that names nothing
+    from being a typo: under extension .log they are app<stamp>.log[.gz]."""
+    globs = discover.rotated_globs("/v/app.log", [("-%Y%m%d", None, ".log"), ("-%Y%m%d", "old", "")])
+    for path in ("/v/app-20261102.log", "/v/app-20261102.log.gz", "/v/app.log-20261102", "/v/old/app.log-20261102"):
+        assert any(fnmatch.fnmatchcase(path, g) for g in globs), (path, globs)
+    assert not any(fnmatch.fnmatchcase("/v/old/app-20261102.log", g) for g in globs)  # no extension there
+    assert not any(fnmatch.fnmatchcase("/v/web-20261102.log", g) for g in globs)
