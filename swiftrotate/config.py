@@ -1,5 +1,5 @@
 """Settings: flags > SWIFTROTATE_* environment > INI file > the logrotate stanza that ran the
-hook (under logrotate: olddir, dateformat, dateyesterday) > defaults.
+hook (under logrotate: olddir, dateformat, extension, dateyesterday) > defaults.
 
 The INI file (--config, $SWIFTROTATE_CONFIG, else /etc/swiftrotate.conf when
 it exists) has a [swiftrotate] section for general settings, one section per
@@ -35,6 +35,7 @@ GENERAL = {
     "host": None,  # default: short hostname
     "dateformat": DEFAULT_DATEFORMAT,
     "olddir": None,
+    "extension": "",  # logrotate's extension: app.log rotates to app-20261102.log[.gz]
     "dateyesterday": "no",
     "key_template": "{host}/{path}{stamp}{ext}",
     "settle_seconds": "5",
@@ -57,8 +58,8 @@ GENERAL = {
     "warn_spool": "80%",  # status: degraded when the spool holds this share of spool_cap
     "crit_spool": "95%",  # status: failing
 }
-PER_LOG = {"dateformat", "olddir", "dateyesterday", "key_template", "settle_seconds", "expire_after", "compress",
-           "missingok"}
+PER_LOG = {"dateformat", "olddir", "extension", "dateyesterday", "key_template", "settle_seconds", "expire_after",
+           "compress", "missingok"}
 
 
 class Settings:
@@ -317,6 +318,9 @@ def check_settings(settings):
         settings.get_bool("dateyesterday", section)
         settings.get_bool("missingok", section)
         check_template(settings.get("key_template", section))
+        if any(c in (settings.get("extension", section) or "") for c in "/\0"):
+            raise ConfigError(f"extension = {settings.get('extension', section)!r} holds a '/' or NUL",
+                              "set logrotate's extension, e.g. .log")
         for name in ("settle_seconds", "expire_after"):
             if settings.get_int(name, section) < 0:
                 raise ConfigError(f"setting {name} = {settings.get(name, section)!r} is negative")

@@ -17,10 +17,10 @@ import re
 import shlex
 import stat
 from dataclasses import dataclass
-from functools import lru_cache
 
 from .errors import UsageError
-from .naming import COMPRESS_SUFFIXES, escape, parse_stamp, stamp_pattern
+from .naming import (COMPRESS_SUFFIXES, escape, live_name, parse_stamp, rotated_regex, split_compression,
+                     split_extension)
 
 GLOB_CHARS = re.compile(r"[*?\[]")
 
@@ -45,20 +45,10 @@ def split_patterns(args):
     return out
 
 
-@lru_cache(maxsize=64)
-def rotated_regex(dateformat):
-    """LIVE<stamp>[.gz|...] for `dateformat`: groups live, stamp and ext."""
-    exts = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
-    # DOTALL: a newline in a log's name must not hide its rotations (the key
-    # check refuses them, loudly)
-    return re.compile(rf"(?P<live>.+?)(?P<stamp>{stamp_pattern(dateformat)})(?P<ext>{exts})?",
-                      re.ASCII | re.DOTALL)
-
-
-def live_of(path, dateformat):
+def live_of(path, dateformat, extension=""):
     """If `path` itself is a rotated file (postrotate's $2), its live log."""
-    m = rotated_regex(dateformat).fullmatch(os.path.basename(path))
-    return os.path.join(os.path.dirname(path), m.group("live")) if m else None
+    m = rotated_regex(dateformat, extension).fullmatch(os.path.basename(path))
+    return os.path.join(os.path.dirname(path), live_name(m)) if m else None
 
 
 def rotated_arg_to_live(pattern, layouts, stanza_patterns=()):
@@ -68,7 +58,7 @@ def rotated_arg_to_live(pattern, layouts, stanza_patterns=()):
     pattern = os.path.abspath(pattern)
     if GLOB_CHARS.search(pattern):
         return pattern
-    lives = [(live_of(pattern, dateformat), olddir) for dateformat, olddir in layouts]
+    lives = [(live_of(pattern, dateformat, extension), olddir) for dateformat, olddir, extension in layouts]
     for live, olddir in lives:
         if not live:
             continue
@@ -81,31 +71,15 @@ def rotated_arg_to_live(pattern, layouts, stanza_patterns=()):
     return next((live for live, _ in lives if live), pattern)
 
 
-@lru_cache(maxsize=64)
-def _after_name(dateformat):
-    """<stamp>[.gz|...] alone: what follows a log's literal name."""
-    exts = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
-    return re.compile(rf"(?P<stamp>{stamp_pattern(dateformat)})(?P<ext>{exts})?", re.ASCII | re.DOTALL)
-
-
-def find(pattern, dateformat, olddir=None):
+def find(pattern, dateformat, olddir=None, extension=""):
     """Rotated files of the logs `pattern` names, sorted by path."""
-    regex = rotated_regex(dateformat)
-    # a log named without a glob (the usual $1): only names that start with it, read from there on
-    base = os.path.basename(pattern)
-    literal = base if not GLOB_CHARS.search(base) else None
-    after = _after_name(dateformat)
+    regex = rotated_regex(dateformat, extension)
     found, matched = {}, {}  # matched: a log's rotations are many, its live path one (1000 files, 1 glob test)
     for pattern, folder, where, name in _listing(pattern, [olddir]):
-        if literal is not None:
-            m = name.startswith(literal) and after.fullmatch(name, len(literal))
-            live_name = literal
-        else:
-            m = regex.fullmatch(name)
-            live_name = m and m.group("live")
+        m = regex.fullmatch(name)
         if not m or parse_stamp(m.group("stamp"), dateformat) is None:
             continue  # digits of the right shape but no real date (month 13)
-        live = os.path.join(folder, live_name)
+        live = os.path.join(folder, live_name(m))
         if live not in matched:
             matched[live] = _glob_match(live, pattern)
         if not matched[live]:
@@ -115,24 +89,37 @@ def find(pattern, dateformat, olddir=None):
     return [found[p] for p in sorted(found)]
 
 
+def rotated_globs(pattern, layouts):
+    """Where the rotations of the logs `pattern` names would be, in every
+    (dateformat, olddir, extension) layout: globs for the ledger's paths."""
+    folder, name = os.path.split(pattern)
+    return [os.path.join(folder, olddir or "", stem) + "?*" + kept + "*" for _, olddir, extension in layouts
+            for stem, kept in {(name, ""), split_extension(name, extension)}]
+
+
 _STAMP_LIKE = re.compile(r"(?P<live>.+?)[-_.](?P<stamp>[0-9][0-9._-]*[0-9])(?:%s)?"
                          % "|".join(re.escape(e) for e in COMPRESS_SUFFIXES), re.ASCII | re.DOTALL)
 
 
-def near_misses(pattern, olddirs, matched):
+def near_misses(pattern, olddirs, matched, extensions=()):
     """(path, live) of files that look like dated rotations of a log `pattern`
-    names (a stamp of six digits or more after the name) but that no
-    configured dateformat matched (not in `matched`): nothing would ever
-    archive them, so the caller must say so instead of exiting 0."""
+    names (a stamp of six digits or more after the name, or before one of
+    the `extensions` in use) but that no configured dateformat matched (not
+    in `matched`): nothing would ever archive them, so the caller must say
+    so instead of exiting 0."""
     out = []
     for pattern, folder, where, name in _listing(pattern, olddirs):
         path = os.path.join(where, name)
         if path in matched:
             continue
-        m = _STAMP_LIKE.fullmatch(name)
+        m, kept = _STAMP_LIKE.fullmatch(name), ""
+        if not m:
+            base = split_compression(name)[0]
+            kept = next((e for e in extensions if e and base.endswith(e) and len(base) > len(e)), "")
+            m = kept and _STAMP_LIKE.fullmatch(base[: -len(kept)])
         if not m or sum(c.isdigit() for c in m.group("stamp")) < 6:
             continue
-        live = os.path.join(folder, m.group("live"))
+        live = os.path.join(folder, m.group("live") + kept)
         if _glob_match(live, pattern):
             out.append((path, live))
     return sorted(out)
@@ -199,11 +186,12 @@ def dateformat_for(settings, path):
 
     for section in settings.log_sections():
         fmt = settings.dateformat(section)
-        live = outside_olddir(live_of(path, fmt), settings.get("olddir", section))
+        live = outside_olddir(live_of(path, fmt, settings.get("extension", section) or ""),
+                              settings.get("olddir", section))
         if live and fnmatch.fnmatchcase(live, section):
             return fmt, live
     fmt = settings.dateformat()
-    return fmt, outside_olddir(live_of(path, fmt), settings.get("olddir"))
+    return fmt, outside_olddir(live_of(path, fmt, settings.get("extension") or ""), settings.get("olddir"))
 
 
 def insecure_folder(folder):

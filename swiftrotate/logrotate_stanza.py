@@ -1,8 +1,8 @@
 """The logrotate stanza a hook call belongs to, and what it says about the rotated names (issue 13).
 
 Owns: choosing the stanza for a call (its script text and $1), and turning it into a Taken
-(olddir, dateformat, dateyesterday, missingok for swiftrotate's settings; dateext, compression, extension,
-start, rotate, sharedscripts and the hook kind for checks and messages).
+(olddir, dateformat, extension, dateyesterday, missingok for swiftrotate's settings; dateext, compression,
+extension, start, rotate, sharedscripts and the hook kind for checks and messages).
 Must not: walk /proc (logrotate_caller.py), merge with swiftrotate's settings
 (stanza_settings.py), print, or import click. Its only I/O is reading the config (load); it is
 imported only under logrotate, and only when the cached reading is stale (under_logrotate.py).
@@ -23,7 +23,7 @@ def take(stanza, script=None):
         ext = s["compressext"] or COMPRESS_EXTS.get(os.path.basename(s["compresscmd"] or "gzip"), ".gz")
     hook = next((name for name, (text, _) in stanza.scripts.items() if script is not None and text == script), None)
     return Taken(f"{stanza.file}:{stanza.line}", stanza.pattern_text, tuple(stanza.patterns),
-                 {"olddir": s["olddir"], "dateformat": s["dateformat"],
+                 {"olddir": s["olddir"], "dateformat": s["dateformat"], "extension": s["extension"],
                   "dateyesterday": "yes" if s["dateyesterday"] else "no",
                   # a pattern logrotate itself may find absent is no typo of ours either
                   "missingok": "yes" if s["missingok"] else "no"},
@@ -41,7 +41,7 @@ def choose(stanzas, script, arg):
     if found is not None or len(own) == 1:
         return found or own[0]
     for s in pool if arg else ():
-        live = live_of(os.path.abspath(arg), s.settings["dateformat"])
+        live = live_of(os.path.abspath(arg), s.settings["dateformat"], s.settings["extension"] or "")
         live = live and live_outside_olddir(live, s.settings["olddir"], s.patterns)
         if live and stanza_for([s], live) is s:
             return s

@@ -1,4 +1,4 @@
-"""Pure naming rules: dateext stamps, compression suffixes, object keys.
+"""Pure naming rules: dateext stamps (and logrotate's extension around them), compression suffixes, object keys.
 
 No I/O here, so every rule can be tested exhaustively and reused by the hook,
 the renamer and fetch.
@@ -154,15 +154,53 @@ def split_compression(name):
     return name, ""
 
 
-def match_rotated(name, live_name, dateformat=DEFAULT_DATEFORMAT):
-    """If `name` is a dateext rotation of `live_name`, return (stamp, ext)."""
-    if not name.startswith(live_name):
-        return None
+def split_extension(live_name, extension):
+    """logrotate's `extension EXT`: (stem, EXT) when the live name ends with
+    EXT and is longer, else (live_name, ''), as logrotate 3.21 splits it:
+    app.log with .log rotates to app<stamp>.log[.gz], app.txt to app.txt<stamp>."""
+    if extension and live_name.endswith(extension) and len(live_name) > len(extension):
+        return live_name[: -len(extension)], extension
+    return live_name, ""
+
+
+def rotated_name(live_name, stamp, ext="", extension=""):
+    """The name logrotate gives a dateext rotation: LIVE<stamp><ext>, or
+    STEM<stamp>EXT<ext> under `extension`."""
+    stem, kept = split_extension(live_name, extension)
+    return stem + stamp + kept + ext
+
+
+def match_rotated(name, live_name, dateformat=DEFAULT_DATEFORMAT, extension=""):
+    """If `name` is a dateext rotation of `live_name`, return (stamp, ext).
+    Under `extension` both forms count: STEM<stamp>EXT and, from before the
+    stanza said extension, LIVE<stamp>."""
     base, ext = split_compression(name)
-    stamp = base[len(live_name):]
-    if not stamp or parse_stamp(stamp, dateformat) is None:
-        return None
-    return stamp, ext
+    stem, kept = split_extension(live_name, extension)
+    for head, tail in dict.fromkeys([(stem, kept), (live_name, "")]):
+        if not (base.startswith(head) and base.endswith(tail)) or len(base) <= len(head) + len(tail):
+            continue
+        stamp = base[len(head): len(base) - len(tail)]
+        if parse_stamp(stamp, dateformat) is not None:
+            return stamp, ext
+    return None
+
+
+@lru_cache(maxsize=64)
+def rotated_regex(dateformat, extension=""):
+    """LIVE<stamp>[.gz|...] for `dateformat`, and under `extension` also
+    STEM<stamp>EXT[.gz|...]: groups live, stamp, kept (EXT or None) and ext.
+    The live log's name is live_name(match)."""
+    exts = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
+    kept = f"(?P<kept>{re.escape(extension)})?" if extension else "(?P<kept>(?!))?"
+    # DOTALL: a newline in a log's name must not hide its rotations (the key
+    # check refuses them, loudly)
+    return re.compile(rf"(?P<live>.+?)(?P<stamp>{stamp_pattern(dateformat)}){kept}(?P<ext>{exts})?",
+                      re.ASCII | re.DOTALL)
+
+
+def live_name(match):
+    """The live log's name from a rotated_regex match: the extension goes back on the end."""
+    return match.group("live") + (match.group("kept") or "")
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f]")

@@ -16,16 +16,17 @@ from .naming import build_key, check_template, escape, match_rotated
 from .outcome import Outcome
 
 # Beside each spooled copy, the path it was spooled from, then NUL, its live log, NUL, its
-# dateformat: the ledger's spool rows are the first record of the path, this one survives a ledger
-# rebuilt from scratch. The live log and dateformat are the gate's, which knew them from its
-# logrotate stanza: the run that drains the spool (another stanza's hook, the cron catch-up)
-# may not, and would archive the copy under another key. (An older ORIGIN holds the path only.)
+# dateformat, and NUL, its logrotate extension when it has one: the ledger's spool rows are the
+# first record of the path, this one survives a ledger rebuilt from scratch. The live log,
+# dateformat and extension are the gate's, which knew them from its logrotate stanza: the run
+# that drains the spool (another stanza's hook, the cron catch-up) may not, and would archive
+# the copy under another key, or not find its stamp. (An older ORIGIN holds the path only.)
 ORIGIN = ".origin"
 ALLOW, VETO = ExitCode.OK, ExitCode.VETO
 
 
-def candidate_of(path, live, dateformat):
-    stamp, ext = match_rotated(os.path.basename(path), os.path.basename(live), dateformat)
+def candidate_of(path, live, dateformat, extension=""):
+    stamp, ext = match_rotated(os.path.basename(path), os.path.basename(live), dateformat, extension)
     return discover.Candidate(path, live, stamp, ext)
 
 
@@ -56,7 +57,8 @@ def spool(settings, ledger, path, st, reason, log):
     except OSError:
         _copy_synced(path, target)
     dateformat, live = dateformat_for(settings, path)
-    if not (_write_origin(target, path, live, dateformat) and ledger.spool_add(target, path, st.st_size)):
+    extension = settings.get("extension", live) or "" if live else ""
+    if not (_write_origin(target, path, live, dateformat, extension) and ledger.spool_add(target, path, st.st_size)):
         for leftover in (target, target + ORIGIN):
             try:
                 os.unlink(leftover)
@@ -68,11 +70,12 @@ def spool(settings, ledger, path, st, reason, log):
     return ALLOW
 
 
-def _write_origin(target, original, live, dateformat):
+def _write_origin(target, original, live, dateformat, extension=""):
     try:
         fd = os.open(target + ORIGIN, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(b"\0".join(os.fsencode(x) for x in [original] + ([live, dateformat] if live else [])))
+            out.write(b"\0".join(os.fsencode(x) for x in [original] + ([live, dateformat] if live else [])
+                                + ([extension] if live and extension else [])))
             out.flush()
             os.fsync(out.fileno())
         return True
@@ -100,13 +103,14 @@ def _unrecorded_spool(settings, recorded):
 
 
 def _read_origin(spool_path):
-    """(original path, live log or None, dateformat or None) from the ORIGIN file; None when unreadable."""
+    """(original path, live log or None, dateformat or None, extension) from the ORIGIN file; None
+    when unreadable."""
     try:
         with open(spool_path + ORIGIN, "rb") as f:
             parts = [os.fsdecode(x) for x in f.read().split(b"\0")]
     except OSError:
         return None
-    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else (parts[0], None, None)
+    return (*parts[:3], parts[3] if len(parts) == 4 else "") if len(parts) in (3, 4) else (parts[0], None, None, "")
 
 
 def _copy_synced(path, target):
@@ -133,13 +137,14 @@ def spool_candidates(settings, ledger, report=None):
         try:
             origin = _read_origin(spool_path)
             if origin is not None and origin[0] == original and origin[1]:
-                live, dateformat = origin[1], origin[2]
+                live, dateformat, extension = origin[1], origin[2], origin[3]
             else:
                 dateformat, live = dateformat_for(settings, original)
+                extension = settings.get("extension", live) or "" if live else ""
             if live is None:
                 raise ConfigError(f"spooled {escape(spool_path)} ({escape(original)}) does not match the "
                                   "dateformat any more", "set the dateformat it was rotated with")
-            cand = candidate_of(original, live, dateformat)
+            cand = candidate_of(original, live, dateformat, extension)
             cand = discover.Candidate(spool_path, live, cand.stamp, cand.ext)
             key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
                             cand.stamp, cand.ext)

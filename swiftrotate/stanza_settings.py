@@ -1,5 +1,5 @@
 """How the logrotate stanza that ran the hook (a logrotate_caller.Taken) meets swiftrotate's own
-settings (issue 13): olddir, dateformat and dateyesterday are taken from the stanza unless a
+settings (issue 13): olddir, dateformat, extension and dateyesterday are taken from the stanza unless a
 flag, a SWIFTROTATE_* variable or swiftrotate's config sets them (those win, with a warning when
 they differ; config.Settings.source says where each value comes from).
 
@@ -11,7 +11,7 @@ import os
 import re
 from .naming import COMPRESS_SUFFIXES
 
-TAKEN = ("olddir", "dateformat", "dateyesterday")
+TAKEN = ("olddir", "dateformat", "extension", "dateyesterday")
 NUMBERED = re.compile(r"\.[0-9]+(?:%s)?" % "|".join(re.escape(e) for e in COMPRESS_SUFFIXES))
 
 
@@ -20,6 +20,8 @@ def same(name, ours, theirs):
         return os.path.normpath(ours) == os.path.normpath(theirs) if ours and theirs else not ours and not theirs
     if name == "dateyesterday":
         return (str(ours).lower() in ("1", "yes", "true", "on")) == (theirs == "yes")
+    if name == "extension":
+        return (ours or "") == (theirs or "")
     return ours == theirs
 
 
@@ -48,7 +50,7 @@ def unread_compression(taken):
     return None
 
 
-def missing_setting(rotated, live, olddir, dateformat, taken):
+def missing_setting(rotated, live, olddir, dateformat, taken, extension=""):
     """Which setting keeps logrotate's $2 (`rotated`, a rotation of `live`) from being found: a
     text naming it, with logrotate's value."""
     live_dir, name = os.path.split(live)
@@ -59,8 +61,10 @@ def missing_setting(rotated, live, olddir, dateformat, taken):
         return f"olddir{told}"
     if taken is not None and not taken.dateext or re.fullmatch(re.escape(name) + NUMBERED.pattern, base):
         return f"dateext (add it to {taken.source})" if taken else "dateext"
-    if taken is not None and taken.extension and not base.startswith(name):
-        return (f"extension (logrotate's {taken.extension} puts the stamp inside the name, and swiftrotate reads "
-                f"only LOG<stamp>: drop it from {taken.source})")
+    theirs = taken.extension if taken is not None else None
+    if taken is not None and (theirs or "") != extension and not base.startswith(name):
+        # swiftrotate's own extension wins over the stanza's (the contradiction was warned)
+        return (f"extension (ours is {extension or 'none'}, logrotate's is {theirs or 'none'} ({taken.source}): "
+                f"remove it from swiftrotate's config, or make the two agree)")
     told = f", logrotate's is {taken.values['dateformat']} ({taken.source})" if taken else ""
     return f"dateformat (ours is {dateformat}{told})"

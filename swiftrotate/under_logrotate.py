@@ -1,5 +1,5 @@
 """upload and gate under logrotate (issue 13): the stanza that ran the hook fills in olddir,
-dateformat and dateyesterday, so the plain `swiftrotate upload "$1"` needs no second copy of
+dateformat, extension and dateyesterday, so the plain `swiftrotate upload "$1"` needs no second copy of
 them; and a rotation logrotate has just made that the run would leave behind is an error, never
 a quiet exit 0.
 
@@ -21,14 +21,12 @@ from dataclasses import asdict, dataclass
 from . import discover, logrotate_caller
 from .logrotate_caller import Taken
 from .errors import ConfigError, SourceMissing
-from .naming import COMPRESS_SUFFIXES, escape
+from .naming import COMPRESS_SUFFIXES, escape, split_extension
 from .stanza_settings import TAKEN, contradictions, missing_setting, unread_compression
 
-SHOWN = ("dateformat", "olddir", "dateyesterday")
+SHOWN = ("dateformat", "olddir", "dateyesterday", "extension")
 CACHE, CACHE_ENTRIES = "logrotate-stanzas.json", 64
 RECENT_NS = 2 * 10**9
-_NUMBERED = re.compile(r"(?P<live>.+?)\.[0-9]+(?:%s)?" % "|".join(re.escape(e) for e in COMPRESS_SUFFIXES),
-                       re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,8 @@ def _taken(settings, call, arg):
     """The Taken for this call: from the cache in the state folder while no file or folder it
     was read from has changed (a gate runs once per expired file), else parsed and cached."""
     cache = os.path.join(os.path.abspath(settings.get("state_dir")), CACHE)
-    key = json.dumps([call.configs, call.script, arg])
+    # 2: a Taken's values gained extension; an older entry would hide it
+    key = json.dumps([2, call.configs, call.script, arg])
     entries = _read_cache(cache)
     hit = entries.get(key)
     if hit and all(_stamp(path) == stamp for path, stamp in hit["sources"]):
@@ -162,7 +161,8 @@ def _rotated_not_found(hook, settings, paths):
     if rotated in paths or any(rotated + e in paths for e in COMPRESS_SUFFIXES) or not os.path.lexists(rotated):
         return None
     live = os.path.abspath(hook.call.args[0])
-    missing = missing_setting(rotated, live, settings.get("olddir", live), settings.dateformat(live), hook.taken)
+    missing = missing_setting(rotated, live, settings.get("olddir", live), settings.dateformat(live), hook.taken,
+                              settings.get("extension", live) or "")
     return SourceMissing(f"logrotate rotated {escape(hook.call.rotated)} but swiftrotate does not find it, so it "
                          f"would never be archived: check {missing}",
                          "set it in the logrotate stanza and drop swiftrotate's own value, or make them agree")
@@ -180,8 +180,10 @@ def unsearched_olddir(hook, settings, args, paths):
         where = os.path.normpath(os.path.join(folder, theirs))
         if ours and os.path.normpath(os.path.join(folder, ours)) == where:
             continue
-        left = sorted(p for p in glob.glob(os.path.join(glob.escape(where), name) + "?*")
-                      if os.path.isfile(p) and p not in paths)
+        stem, kept = split_extension(name, hook.taken.extension or "")
+        near = {p for head, tail in {(name, ""), (stem, kept)}
+                for p in glob.glob(os.path.join(glob.escape(where), head) + "?*" + tail + "*")}
+        left = sorted(p for p in near if os.path.isfile(p) and p not in paths)
         if left:
             out.append(SourceMissing(
                 f"{escape(left[0])}" + (f" and {len(left) - 1} more" if len(left) > 1 else "") + " sit in logrotate's "
@@ -192,19 +194,32 @@ def unsearched_olddir(hook, settings, args, paths):
 
 
 def numbered_rotations(hook, settings, args):
-    """A ConfigError per numbered rotation (LOG.1, LOG.2.gz) of the logs `args` name, in their
-    folder or olddir: no dateformat reads such a name, so nothing would ever archive it."""
+    """A ConfigError per numbered rotation (LOG.1, LOG.2.gz; under logrotate's extension .log,
+    app.1.log.gz too) of the logs `args` name, in their folder or olddir: no dateformat reads such
+    a name, so nothing would ever archive it."""
     out = []
     for pattern in discover.split_patterns(args):
         pattern = os.path.abspath(pattern)
         folder, name = os.path.split(pattern)
         olddir = settings.get("olddir", pattern)
+        stem, kept = split_extension(name, settings.get("extension", pattern) or "")
+        numbered = _numbered(kept)
         for where in dict.fromkeys([folder] + ([os.path.join(folder, olddir)] if olddir else [])):
-            for path in sorted(glob.glob(os.path.join(where, name) + ".[0-9]*")):
-                m = _NUMBERED.fullmatch(os.path.basename(path))
-                if m and fnmatch.fnmatchcase(m["live"], name) and os.path.isfile(path):
-                    out.append(_numbered_error(hook, path, os.path.join(folder, m["live"])))
+            paths = glob.glob(os.path.join(where, name) + ".[0-9]*")
+            paths += glob.glob(os.path.join(where, stem) + ".[0-9]*" + kept + "*") if kept else []
+            for path in sorted(set(paths)):
+                m = numbered.fullmatch(os.path.basename(path))
+                live = m and m["live"] + (m["kept"] or "")
+                if m and fnmatch.fnmatchcase(live, name) and os.path.isfile(path):
+                    out.append(_numbered_error(hook, path, os.path.join(folder, live)))
     return out
+
+
+def _numbered(extension):
+    """LOG.N[.gz], and under `extension` STEM.N EXT[.gz] (logrotate's app.1.log.gz)."""
+    kept = f"(?P<kept>{re.escape(extension)})?" if extension else "(?P<kept>(?!))?"
+    return re.compile(r"(?P<live>.+?)\.[0-9]+%s(?:%s)?" % (kept, "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)),
+                      re.DOTALL)
 
 
 def _numbered_error(hook, path, live):

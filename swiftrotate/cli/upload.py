@@ -16,6 +16,8 @@ from .options import pass_ctx, verbosity
               "the stanza's; else -%Y%m%d).")
 @click.option("--olddir", metavar="DIR", help="Also look here for rotated files (logrotate's olddir; under logrotate, "
               "the stanza's by default).")
+@click.option("--extension", metavar="EXT", help="logrotate's extension: LOG ending in EXT rotates to "
+              "STEM<stamp>EXT[.gz] (under logrotate, the stanza's by default).")
 @click.option("--host", help="Host name in object keys (default: short hostname).")
 @click.option("--dry-run", "-n", is_flag=True, help="Show what would be archived, and each log's settings with "
               "their source; change nothing.")
@@ -34,18 +36,19 @@ from .options import pass_ctx, verbosity
               help="Compress not-yet-compressed rotations on the way (stored as .gz/.zst); "
               "logrotate's own .gz of the same file later counts as the same archive.")
 @pass_ctx
-def upload(obj, patterns, dateformat, olddir, host, dry_run, jobs, deadline, settle_seconds, remove,
+def upload(obj, patterns, dateformat, olddir, extension, host, dry_run, jobs, deadline, settle_seconds, remove,
            expire_after, compress):
     """Archive every not-yet-archived rotation of the logs PATTERNS name.
 
     \b
     PATTERNS are live log paths or globs, as logrotate passes them in "$1"
     (a sharedscripts pattern list with its trailing space is fine). For each
-    log, every sibling named LOG<stamp>[.gz|.bz2|.xz|.zst|...] in its folder
+    log, every sibling named LOG<stamp>[.gz|.bz2|.xz|.zst|...] (with
+    --extension .log, app.log's app<stamp>.log[.gz] too) in its folder
     and in --olddir is uploaded once, verified by a HEAD of our size and
     sha256, and recorded in the ledger. Exit 0 only when every one is safely
     archived; otherwise logrotate keeps the file and the next run retries.
     """
     hook.archive(obj, patterns, dry_run=dry_run, jobs=jobs, remove=remove, dateformat=dateformat, olddir=olddir,
-                 host=host, deadline=deadline, settle_seconds=settle_seconds, expire_after=expire_after,
-                 compress=compress)
+                 extension=extension, host=host, deadline=deadline, settle_seconds=settle_seconds,
+                 expire_after=expire_after, compress=compress)

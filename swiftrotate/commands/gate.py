@@ -82,7 +82,7 @@ def gate(settings, path, *, mode, log, open_backend):
                   "archived (set dateformat to logrotate's; rename numbered rotations with swiftrotate rename)",
                   escape(path), dateformat)
         return VETO
-    cand = candidate_of(path, live, dateformat)
+    cand = candidate_of(path, live, dateformat, settings.get("extension", live) or "")
     try:
         key = build_key(check_template(settings.get("key_template", live)), settings.get("host"), live,
                         cand.stamp, cand.ext)

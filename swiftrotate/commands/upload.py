@@ -58,14 +58,14 @@ class Report:
 
 
 def _layouts(settings):
-    """Each distinct (stamp format, olddir) that some log may use: every form
-    (naming.stamp_formats: the dateformat, and the finer one `rename` gives
-    same-day rotations) of the general dateformat and of each [log GLOB]
-    section's."""
+    """Each distinct (stamp format, olddir, extension) that some log may use:
+    every form (naming.stamp_formats: the dateformat, and the finer one
+    `rename` gives same-day rotations) of the general dateformat and of each
+    [log GLOB] section's."""
     out = []
     for log in [None] + settings.log_sections():
         for fmt in stamp_formats(settings.dateformat(log)):
-            layout = (fmt, settings.get("olddir", log))
+            layout = (fmt, settings.get("olddir", log), settings.get("extension", log) or "")
             if layout not in out:
                 out.append(layout)
     return out
@@ -88,11 +88,12 @@ def collect(settings, args, report, archived=lambda globs: False):
     host = settings.get("host")
     pairs, seen = [], set()
     layouts = _layouts(settings)
+    _, olddirs, extensions = zip(*layouts)
 
     @functools.lru_cache(maxsize=None)  # per live log: a backlog has thousands of files of one log
     def own(live):
-        return (stamp_formats(settings.dateformat(live)), settings.get("olddir", live)), \
-            check_template(settings.get("key_template", live))
+        return (stamp_formats(settings.dateformat(live)), settings.get("olddir", live),
+                settings.get("extension", live) or ""), check_template(settings.get("key_template", live))
 
     patterns = _live_patterns(args, layouts)
     folders = {p: os.path.dirname(p) for p in patterns}  # rotated_arg_to_live made them absolute
@@ -102,27 +103,23 @@ def collect(settings, args, report, archived=lambda globs: False):
         if pattern in missing:
             continue
         hit = bool(glob.glob(pattern))  # the live log itself counts: not rotated yet is fine
-        for dateformat, olddir in layouts:
-            for cand in discover.find(pattern, dateformat, olddir):
+        for dateformat, olddir, extension in layouts:
+            for cand in discover.find(pattern, dateformat, olddir, extension):
                 hit = True
                 if cand.path in seen:
                     continue
-                (formats, own_olddir), template = own(cand.live)
-                if dateformat not in formats or own_olddir != olddir:
+                (formats, own_olddir, own_extension), template = own(cand.live)
+                if dateformat not in formats or own_olddir != olddir or own_extension != extension:
                     continue
                 seen.add(cand.path)
                 try:
                     pairs.append((cand, build_key(template, host, cand.live, cand.stamp, cand.ext)))
                 except SwiftrotateError as exc:
                     report.outcomes.append(Outcome(cand.path, "", "failed", error=exc))
-        report.near_misses += discover.near_misses(pattern, [o for _, o in layouts], seen)
+        report.near_misses += discover.near_misses(pattern, olddirs, seen, extensions)
         if not hit:
             empty.append(pattern)
-    def rotated_globs(pattern):  # where its rotations would be, in every layout
-        folder, name = os.path.split(pattern)
-        return [os.path.join(folder, olddir or "", name) + "?*" for _, olddir in layouts]
-
-    nothing = [p for p in missing + empty if not archived(rotated_globs(p))]
+    nothing = [p for p in missing + empty if not archived(discover.rotated_globs(p, layouts))]
     _report_absent(settings, patterns, nothing, missing, report)
     return pairs
 

@@ -148,7 +148,7 @@ def test_without_logrotate_nothing_is_taken_from_its_config(lab):
     proc = run_cli("--config", str(lab.swiftrotate_conf), "upload", "--dry-run", str(lab.logs_dir / "app.log"))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0] == (f"settings for {lab.logs_dir}/app.log: dateformat -%Y%m%d (default), "
-                                           "olddir - (default), dateyesterday no (default)"), proc.stdout
+                                           "olddir - (default), dateyesterday no (default), extension - (default)"), proc.stdout
     assert "would-upload" not in proc.stdout and "logrotate stanza" not in proc.stdout + proc.stderr
     proc = run_cli("--config", str(lab.swiftrotate_conf), "upload", "--dry-run", "--olddir", "old",
                    str(lab.logs_dir / "app.log"))
@@ -199,9 +199,10 @@ def test_under_lastaction_an_olddir_of_swiftrotates_that_hides_the_stanzas_is_66
 def test_a_hook_the_shell_execs_still_refuses_a_rotation_it_cannot_find(lab):
     """bash as /bin/sh (or `exec` in the script) execs the hook: logrotate is then its parent and
     neither the script nor $2 reaches it. A per-log postrotate still runs only after its log rotated,
-    so finding no rotation of it is exit 66, not "no rotated files found" and 0."""
+    so finding no rotation of it is exit 66, not "no rotated files found" and 0 (addextension's
+    app.log-20261102.txt is a name swiftrotate does not read)."""
     log = lab.logs_dir / "app.log"
-    lab.conf.write_text(f"{log} {{\n    daily\n    rotate 3\n    create\n    dateext\n    extension .log\n"
+    lab.conf.write_text(f"{log} {{\n    daily\n    rotate 3\n    create\n    dateext\n    addextension .txt\n"
                         f"    postrotate\n        exec {lab.hook_command()}\n    endscript\n}}\n")
     os.chmod(lab.conf, 0o644)
     lab.days(DAYS[:2])

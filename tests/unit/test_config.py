@@ -36,6 +36,7 @@ def test_a_log_section_applies_to_its_logs_only(tmp_path):
     ("[swiftrotate]\nspool_cap = lots\n", "spool_cap"),
     ("[swiftrotate]\ngate_mode = maybe\n", "gate_mode"),
     ("[log /var/log/a.log]\nexpire_after = soon\n", "expire_after"),
+    ("[log /var/log/a.log]\nextension = .log/x\n", "extension"),
 ])
 def test_check_settings_names_the_bad_setting(tmp_path, text, named):
     settings = _settings(tmp_path, text)

@@ -43,3 +43,17 @@ def test_an_origin_file_of_the_old_form_still_drains(tmp_path):
     (folder / "1-x.log-20261201.origin").write_bytes(os.fsencode(str(tmp_path / "x.log-20261201")))
     (cand, key), = spool.spool_candidates(settings_for(tmp_path), Ledger(str(tmp_path / "l.sqlite")))
     assert key == f"web01{tmp_path}/x.log-20261201" and cand.path == str(copy)
+
+
+def test_a_spooled_extension_rotation_drains_under_the_logs_key_whatever_the_drainer_knows(tmp_path):
+    """logrotate's `extension .log`: the gate spooled app-20261201.log.gz; the drain, without the
+    stanza, still archives it as app.log's rotation (the extension is in the ORIGIN file)."""
+    rotated = tmp_path / "app-20261201.log.gz"
+    rotated.write_bytes(b"lines\n")
+    ledger = Ledger(str(tmp_path / "ledger.sqlite"))
+    gate = settings_for(tmp_path, extension=".log")
+    assert spool.spool(gate, ledger, str(rotated), os.stat(rotated), "the store is down",
+                       logging.getLogger("test")) == spool.ALLOW
+    for drained_with in (ledger, Ledger(str(tmp_path / "new.sqlite"))):
+        (cand, key), = spool.spool_candidates(settings_for(tmp_path), drained_with)
+        assert (cand.live, key) == (str(tmp_path / "app.log"), f"web01{tmp_path}/app.log-20261201.gz")

@@ -78,11 +78,11 @@ def stanzas(tmp_path):
 
 def test_take_keeps_what_names_the_rotations(stanzas):
     app, web = take(stanzas[0], '\n        swiftrotate upload "$1"\n'), take(stanzas[1])
-    assert app.values == {"olddir": "archive", "dateformat": "-%Y%m%d", "dateyesterday": "yes",
+    assert app.values == {"olddir": "archive", "dateformat": "-%Y%m%d", "extension": None, "dateyesterday": "yes",
                           "missingok": "no"}
     assert (app.dateext, app.compress_ext, app.rotate, app.start, app.shared) == (True, ".gz", 9, 1, False)
     assert app.where.endswith("lr.conf:2") and app.hook == "postrotate"
-    assert web.values == {"olddir": None, "dateformat": ".%Y-%m-%d", "dateyesterday": "no",
+    assert web.values == {"olddir": None, "dateformat": ".%Y-%m-%d", "extension": None, "dateyesterday": "no",
                           "missingok": "no"}
     assert (web.compress_ext, web.start, web.shared, web.hook) == (None, 3, True, None)
     assert web.context() == "dateext yes, compression no, extension none, rotate 0, start 3"
@@ -122,8 +122,24 @@ def test_missing_setting_names_what_keeps_2_from_being_found(stanzas):
     assert missing_setting("/var/log/app/archive/x.log-2026.11.02", live, "archive", "-%Y%m%d", app) \
         == f"dateformat (ours is -%Y%m%d, logrotate's is -%Y%m%d (logrotate stanza {app.where}))"
     with_extension = replace(app, extension=".log")
+    # read as the stanza says (ours follows it): no longer extension's fault, so the dateformat's
+    assert missing_setting("/var/log/app/archive/x-20261102.log", live, "archive", "-%Y%m%d", with_extension,
+                           ".log").startswith("dateformat")
+    # swiftrotate's own extension won over the stanza's
+    assert missing_setting("/var/log/app/archive/x-20261102.log", live, "archive", "-%Y%m%d", with_extension,
+                           ".txt") == f"extension (ours is .txt, logrotate's is .log (logrotate stanza {app.where}): " \
+                                      "remove it from swiftrotate's config, or make the two agree)"
     assert missing_setting("/var/log/app/archive/x-20261102.log", live, "archive", "-%Y%m%d", with_extension) \
-        .startswith("extension (logrotate's .log puts the stamp inside the name")
+        .startswith("extension (ours is none, logrotate's is .log")
+
+
+def test_an_extension_of_swiftrotates_that_differs_from_the_stanzas_is_a_contradiction(stanzas):
+    app = replace(take(stanzas[0]), values={**take(stanzas[0]).values, "extension": ".log"})
+    assert contradictions(app, {"extension": (".log", "--extension")}) == []
+    assert contradictions(app, {"extension": (".txt", "--extension")}) == [
+        f"extension: --extension says '.txt' but logrotate stanza {app.where} says '.log'; "
+        "swiftrotate's wins (remove it from swiftrotate, or make the two agree)"]
+    assert contradictions(take(stanzas[0]), {"extension": ("", "x")}) == []  # none and empty agree
 
 
 def test_a_compression_suffix_swiftrotate_does_not_read_is_warned_about(stanzas):

@@ -50,7 +50,7 @@ def local_copy(settings, row, paths):
         if live is None:
             reasons.append(f"{escape(path)} no longer matches the dateformat {dateformat}")
             continue
-        cand = candidate_of(path, live, dateformat)
+        cand = candidate_of(path, live, dateformat, settings.get("extension", live) or "")
         try:
             form = _matching_form(cand, row)
         except (SwiftrotateError, OSError) as exc:
