@@ -178,6 +178,21 @@ CASES = {
         "wins; drop --dateformat from the hook (it reads the stanza)"]),
     "a hook flag that agrees with the stanza": (GOOD.replace("create\n", "create\n  olddir old\n").replace(
         'upload "$1"', 'upload --olddir=old/ "$1"'), 0, []),
+    "a here-document before the hook": (GOOD.replace('    swiftrotate upload', '    mail -s "app rotated" root <<EOF\n'
+                                                     'exit codes of the last run: /var/log/app.status\nEOF\n'
+                                                     '    swiftrotate upload'), 0, []),
+    "a here-document after the hook": (NO_GATE.replace('upload "$1"\n', 'upload "$1"\n    cat <<-EOF >>/var/log/app.rot\n'
+                                                       '\trotated $1\n\tEOF\n'), 1, [
+        "CONF:7: warning: the hook's exit status is lost: `cat <<-EOF >>/var/log/app.rot` runs after it, and the "
+        "script's status is that last command's, so logrotate compresses and expires files it failed on; make "
+        "the hook the last command of the script, with nothing after it", INFO_14]),
+    "an indented here-document terminator": (GOOD.replace('    swiftrotate upload', '    cat <<END >>/var/log/app.rot\n'
+                                                          '    rotated $1\n    END\n    swiftrotate upload'), 2, [
+        "CONF:7: error: the here-document <<END never ends (its terminator must stand alone at the start of a line, "
+        "after tabs only with <<-), so the rest of postrotate is its text: the hook at line 10 never runs; write END "
+        "alone at the start of its line",
+        "CONF: warning: no stanza runs `swiftrotate upload`, so logrotate archives nothing; add `swiftrotate upload "
+        '"$1"` to the postrotate script of each stanza whose logs you keep']),
     "logrotate's own errors": ("size 10x\n" + GOOD.replace("rotate 14", "rotate x") + "frobnicate\n", 2, [
         "CONF:1: error: unknown unit 'x'; logrotate skips the rest of this file and undoes its global settings: "
         "correct it", "CONF: warning: no stanza runs `swiftrotate upload`, so logrotate archives nothing; add "
@@ -200,7 +215,8 @@ def test_each_finding_is_one_exact_line(doctor, name):
 
 @pytest.mark.parametrize("name", ["no dateext", "two dateformats that collide", "$2 in lastaction",
                                   "rotate 0 and the hook in lastaction", "copytruncate", "set -e before the hook",
-                                  "the gate's veto lost"])
+                                  "the gate's veto lost", "a here-document before the hook",
+                                  "a here-document after the hook", "an indented here-document terminator"])
 def test_the_real_logrotate_accepts_the_configs_doctor_warns_about(doctor, name):
     doctor.conf(CASES[name][0], "c.conf")
     logrotate_accepts(doctor.tmp / "c.conf", doctor.tmp / "lr.state")
@@ -325,6 +341,23 @@ def test_logrotate_runs_the_hook_after_a_failing_command_unless_set_e(doctor, fi
     stored = [n for _, _, names in os.walk(doctor.tmp / "archive") for n in names if not n.endswith(".srmeta")]
     assert len(stored) == (1 if archived else 0), (lr.stderr, stored)
     assert lr.returncode == (0 if archived else 1), lr.stderr
+
+
+@pytest.mark.parametrize("end, archived", [("END", True), ("    END", False)])
+def test_an_indented_here_document_terminator_keeps_the_real_hook_from_running(doctor, end, archived):
+    """What doctor says of `<<END` closed by an indented END: dash reads the rest of the script,
+    the hook included, as the here-document's text. The real logrotate -f, the real hook; logrotate
+    itself exits 0 and says nothing."""
+    hook = f'{sys.executable} -m swiftrotate --config TMP/swiftrotate.conf upload "$1"'.replace("TMP", str(doctor.tmp))
+    text = NO_GATE.replace('    swiftrotate upload "$1"', f"    cat <<END >/dev/null\n    rotated\n{end}\n    {hook}")
+    proc = doctor.run(text)
+    assert proc.returncode == (0 if archived else 2), proc.stdout
+    assert ("the here-document <<END never ends" in proc.stdout) is not archived
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))}
+    lr = subprocess.run([LOGROTATE, "-f", "-s", str(doctor.tmp / "lr.state"), str(doctor.conf_path)],
+                        capture_output=True, text=True, env=env, timeout=120)
+    stored = [n for _, _, names in os.walk(doctor.tmp / "archive") for n in names if not n.endswith(".srmeta")]
+    assert (lr.returncode, len(stored)) == (0, 1 if archived else 0), (lr.stderr, stored)
 
 
 def test_the_readmes_stanza_is_clean(doctor):

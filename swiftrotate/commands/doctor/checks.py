@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ...naming import COMPRESS_SUFFIXES, check_dateformat, format_stamp, parse_stamp, stamp_formats
-from .scripts import arg2_line, commands, hook_flags, hook_kind, status_lost, stoppers, uses_arg2
+from .scripts import arg2_line, commands, hook_flags, hook_kind, status_lost, stoppers, unclosed_heredoc, uses_arg2
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 PERIOD_DAYS = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 30, "yearly": 365, "size": 1}
@@ -60,7 +60,7 @@ def hooks(stanza):
 def check_stanza(stanza, config):
     """The findings for one stanza. `config`: the swiftrotate settings set explicitly for its logs
     (dateformat, olddir, dateyesterday), each (value, where) or absent."""
-    out = arg2_findings(stanza)
+    out = arg2_findings(stanza) + swallowed(stanza)
     found = hooks(stanza)
     uploads = [h for h in found if h.kind == "upload"]
     gated = any(h.kind == "gate" and h.script == "preremove" for h in found)
@@ -95,6 +95,25 @@ def arg2_findings(stanza):
             continue
         fix = "use $1 (swiftrotate upload \"$1\" finds the rotated files itself)"
         out.append(_at(stanza, ERROR, why, fix, arg2_line(text, line)))
+    return out
+
+
+def swallowed(stanza):
+    """A here-document that never ends and whose body holds the hook: the hook never runs (and
+    logrotate, whose script exits 0, says nothing)."""
+    out = []
+    for name, (text, line) in stanza.scripts.items():
+        found = unclosed_heredoc(text, line)
+        if found is None:
+            continue
+        at, word, body_line = found
+        body = "\n".join(text.split("\n")[body_line - line:])
+        hooked = [c for c in commands(body, body_line) if hook_kind(c)]
+        if hooked:
+            out.append(_at(stanza, ERROR, f"the here-document <<{word} never ends (its terminator must stand alone at "
+                                          "the start of a line, after tabs only with <<-), so the rest of "
+                                          f"{name} is its text: the hook at line {hooked[0].line} never runs",
+                           f"write {word} alone at the start of its line", at))
     return out
 
 
