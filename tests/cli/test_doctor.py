@@ -193,6 +193,11 @@ CASES = {
         "alone at the start of its line",
         "CONF: warning: no stanza runs `swiftrotate upload`, so logrotate archives nothing; add `swiftrotate upload "
         '"$1"` to the postrotate script of each stanza whose logs you keep']),
+    "extension on a stanza with the hook": (GOOD.replace("dateext\n", "dateext\n  extension .log\n"), 2, [
+        "CONF:1: error: extension .log: logrotate puts the stamp before .log (app-%Y%m%d.log), a name swiftrotate "
+        "does not archive yet, so the hook exits 66 and archives nothing; remove extension .log (the rotations are "
+        "then app.log-%Y%m%d)"]),
+    "an extension the log does not end with": (GOOD.replace("dateext\n", "dateext\n  extension .txt\n"), 0, []),
     "logrotate's own errors": ("size 10x\n" + GOOD.replace("rotate 14", "rotate x") + "frobnicate\n", 2, [
         "CONF:1: error: unknown unit 'x'; logrotate skips the rest of this file and undoes its global settings: "
         "correct it", "CONF: warning: no stanza runs `swiftrotate upload`, so logrotate archives nothing; add "
@@ -216,7 +221,8 @@ def test_each_finding_is_one_exact_line(doctor, name):
 @pytest.mark.parametrize("name", ["no dateext", "two dateformats that collide", "$2 in lastaction",
                                   "rotate 0 and the hook in lastaction", "copytruncate", "set -e before the hook",
                                   "the gate's veto lost", "a here-document before the hook",
-                                  "a here-document after the hook", "an indented here-document terminator"])
+                                  "a here-document after the hook", "an indented here-document terminator",
+                                  "extension on a stanza with the hook"])
 def test_the_real_logrotate_accepts_the_configs_doctor_warns_about(doctor, name):
     doctor.conf(CASES[name][0], "c.conf")
     logrotate_accepts(doctor.tmp / "c.conf", doctor.tmp / "lr.state")
