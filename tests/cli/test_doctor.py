@@ -198,6 +198,17 @@ CASES = {
         "does not archive yet, so the hook exits 66 and archives nothing; remove extension .log (the rotations are "
         "then app.log-%Y%m%d)"]),
     "an extension the log does not end with": (GOOD.replace("dateext\n", "dateext\n  extension .txt\n"), 0, []),
+    "compresscmd xz without compressext": (GOOD.replace("create\n", "create\n  compress\n  compresscmd xz\n"), 0, []),
+    "a compresscmd logrotate names .gz": (GOOD.replace("create\n", "create\n  compress\n  compresscmd /usr/bin/lz4\n"),
+                                          2, [
+        "CONF:1: error: compresscmd /usr/bin/lz4 writes lz4 data, but logrotate names the rotations .gz (it picks the "
+        "extension itself only for gzip, bzip2, xz, zstd, compress and zip): swiftrotate archives them as .gz, and "
+        "fetch --decompress reads them as gzip and fails; add compressext .lz4 after the compresscmd line"]),
+    "a compressext that contradicts compresscmd": (GOOD.replace("create\n", "create\n  compress\n  compresscmd xz\n"
+                                                                "  compressext .gz\n"), 2, [
+        "CONF:1: error: compresscmd xz writes xz data, but compressext .gz names the rotations .gz: swiftrotate "
+        "archives them as .gz, and fetch --decompress reads them as gzip and fails; set compressext .xz (or remove "
+        "it: logrotate picks .xz for xz)"]),
     "logrotate's own errors": ("size 10x\n" + GOOD.replace("rotate 14", "rotate x") + "frobnicate\n", 2, [
         "CONF:1: error: unknown unit 'x'; logrotate skips the rest of this file and undoes its global settings: "
         "correct it", "CONF: warning: no stanza runs `swiftrotate upload`, so logrotate archives nothing; add "
@@ -222,7 +233,8 @@ def test_each_finding_is_one_exact_line(doctor, name):
                                   "rotate 0 and the hook in lastaction", "copytruncate", "set -e before the hook",
                                   "the gate's veto lost", "a here-document before the hook",
                                   "a here-document after the hook", "an indented here-document terminator",
-                                  "extension on a stanza with the hook"])
+                                  "extension on a stanza with the hook", "a compresscmd logrotate names .gz",
+                                  "a compressext that contradicts compresscmd"])
 def test_the_real_logrotate_accepts_the_configs_doctor_warns_about(doctor, name):
     doctor.conf(CASES[name][0], "c.conf")
     logrotate_accepts(doctor.tmp / "c.conf", doctor.tmp / "lr.state")
@@ -364,6 +376,23 @@ def test_an_indented_here_document_terminator_keeps_the_real_hook_from_running(d
                         capture_output=True, text=True, env=env, timeout=120)
     stored = [n for _, _, names in os.walk(doctor.tmp / "archive") for n in names if not n.endswith(".srmeta")]
     assert (lr.returncode, len(stored)) == (0, 1 if archived else 0), (lr.stderr, stored)
+
+
+@pytest.mark.parametrize("directives, suffix, magic", [
+    ("compresscmd xz", ".xz", b"\xfd7zXZ\x00"),  # logrotate sets .xz itself: nothing to say
+    ("compresscmd /usr/bin/lz4", ".gz", b"\x04\x22\x4d\x18"),  # lz4 data named .gz, as doctor says
+    ("compresscmd xz\n  compressext .gz", ".gz", b"\xfd7zXZ\x00"),
+])
+def test_the_real_logrotate_names_compressed_rotations_as_doctor_says(doctor, directives, suffix, magic):
+    text = NO_GATE.replace("create\n", f"create\n  compress\n  {directives}\n")
+    proc = doctor.run(text)
+    assert (": error: compresscmd" in proc.stdout) is (suffix == ".gz"), proc.stdout
+    # the same stanza without the hook (a failing postrotate would keep the rotation uncompressed)
+    bare = doctor.conf(text.replace('  postrotate\n    swiftrotate upload "$1"\n  endscript\n', ""), "bare.conf")
+    lr = subprocess.run([LOGROTATE, "-f", "-s", str(doctor.tmp / "lr.state"), str(bare)],
+                        capture_output=True, text=True, timeout=120)
+    (rotated,) = [p for p in doctor.log.parent.iterdir() if p.name.startswith("app.log-")]
+    assert rotated.suffix == suffix and rotated.read_bytes().startswith(magic), (lr.stderr, rotated)
 
 
 def test_the_readmes_stanza_is_clean(doctor):

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 
+from ...logrotate_directives import COMPRESS_EXTS
 from ...naming import COMPRESS_SUFFIXES, check_dateformat, format_stamp, parse_stamp, stamp_formats
 from .scripts import arg2_line, commands, hook_flags, hook_kind, status_lost, stoppers, unclosed_heredoc, uses_arg2
 
@@ -21,6 +22,12 @@ GATE = 'a preremove `swiftrotate gate "$1"`'
 _UNIT = {"%s": 0, "%S": 0, "%M": 1, "%H": 2, "%d": 3, "%m": 4, "%Y": 5}
 _NEEDS = {"hourly": 2, "daily": 3, "weekly": 3, "monthly": 4, "yearly": 5}
 _UNIT_NAME = {2: "hour", 3: "day", 4: "month", 5: "year"}
+# what each compressor writes, by the suffix of its format; logrotate picks the extension itself only
+# for the tools in COMPRESS_EXTS, and keeps .gz (or the compressext before) for the others
+WRITES = {"gzip": ".gz", "pigz": ".gz", "bzip2": ".bz2", "pbzip2": ".bz2", "lbzip2": ".bz2", "xz": ".xz",
+          "pixz": ".xz", "pxz": ".xz", "zstd": ".zst", "zstdmt": ".zst", "pzstd": ".zst", "lz4": ".lz4",
+          "compress": ".Z"}
+FORMATS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd", ".lz4": "lz4", ".Z": "compress"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ def check_stanza(stanza, config):
     out += retention(stanza, uploads, gated)
     out += copying(stanza, uploads)
     out += contradictions(stanza, config)
+    out += compression(stanza)
     out += flag_contradictions(stanza, uploads)
     return out
 
@@ -289,6 +297,27 @@ def contradictions(stanza, config):
                                       "the compressed rotations for other files",
                        f"use one of {' '.join(COMPRESS_SUFFIXES)}"))
     return out
+
+
+def compression(stanza):
+    """A compresscmd whose format is not what the rotations are named (logrotate 3.21, config.c:
+    `compresscmd xz` sets .xz itself; `compresscmd lz4` keeps .gz). A compressext swiftrotate
+    does not know at all is contradictions()'s."""
+    s = stanza.settings
+    cmd, ext = s["compresscmd"] or "gzip", s["compressext"]
+    tool = os.path.basename(cmd)
+    want = WRITES.get(tool)
+    if not s["compress"] or want is None or ext == want or ext not in FORMATS:
+        return []
+    if tool in COMPRESS_EXTS:  # logrotate set `want`: a compressext after compresscmd changed it
+        named, fix = f"compressext {ext} names", f"set compressext {want} (or remove it: logrotate picks {want} for {tool})"
+        named += f" the rotations {ext}"
+    else:
+        tools = ", ".join(t for t in COMPRESS_EXTS if t != "zip")
+        named = f"logrotate names the rotations {ext} (it picks the extension itself only for {tools} and zip)"
+        fix = f"add compressext {want} after the compresscmd line"
+    return [_at(stanza, ERROR, f"compresscmd {cmd} writes {FORMATS[want]} data, but {named}: swiftrotate archives "
+                               f"them as {ext}, and fetch --decompress reads them as {FORMATS[ext]} and fails", fix)]
 
 
 def flag_contradictions(stanza, uploads):
