@@ -443,3 +443,46 @@ def test_a_config_file_logrotate_ignores_as_a_whole(doctor):
     lr = subprocess.run([LOGROTATE, "-d", "-s", str(doctor.tmp / "lr.state"), str(conf)], capture_output=True,
                         text=True)
     assert f"Ignoring {conf} because it is writable by group or others" in lr.stderr + lr.stdout
+
+
+REPEATED = ("{conf}:{line}: warning: logrotate reads this stanza {times} times (a file that includes itself, an include "
+            "cycle, or a file included twice): it rotates its logs with the first reading and reports \"duplicate log "
+            "entry\" for the others, exiting 1; include each file once")
+
+
+def test_a_config_that_includes_itself_gives_each_finding_once(doctor):
+    """logrotate reads it again and again to its nesting limit of 16 (`logrotate -d` says so, with
+    a "duplicate log entry" for each reading after the first); doctor says each thing once."""
+    conf = doctor.tmp / "app.conf"
+    doctor.conf(f"include {conf}\n" + NO_GATE.replace("  dateext\n", ""))
+    cfg = write_config(doctor.tmp / "swiftrotate.conf", {"swiftrotate": doctor.settings})
+    proc = run_cli("--config", cfg, "doctor", "--main", "", str(conf))
+    assert doctor.lines(proc) == [
+        f"{conf}:1: warning: include nesting too deep; logrotate ignores this line: correct or remove it",
+        f"{conf}:2: error: the hook archives dated rotations only, and this stanza has no dateext: logrotate names "
+        "them .1, .2 and nothing is archived; add dateext (and run `swiftrotate rename` once on the numbered files)",
+        f"{conf}:2: info: no preremove gate: a store outage longer than 14 days (rotate 14 × daily) lets logrotate "
+        'delete rotations never archived; add a preremove `swiftrotate gate "$1"`',
+        REPEATED.format(conf=conf, line=2, times=17)]
+    assert proc.returncode == 2 and "doctor: 1 stanzas, 1 with the hook" in proc.stderr
+    lr = subprocess.run([LOGROTATE, "-d", "-s", str(doctor.tmp / "lr.state"), str(conf)], capture_output=True,
+                        text=True)
+    assert "include nesting too deep" in lr.stderr and lr.stderr.count("duplicate log entry") == 16, lr.stderr
+
+
+def test_a_file_included_twice_gives_each_finding_once(doctor):
+    (doctor.tmp / "d").mkdir()
+    app = doctor.tmp / "d" / "app"
+    app.write_text(NO_GATE.replace("rotate 14", "rotate 3").replace("LOG", str(doctor.log)))
+    main = doctor.tmp / "main.conf"
+    main.write_text(f"include {doctor.tmp}/d\ninclude {app}\n")
+    cfg = write_config(doctor.tmp / "swiftrotate.conf", {"swiftrotate": doctor.settings})
+    proc = run_cli("--config", cfg, "doctor", "--main", "", str(main))
+    assert doctor.lines(proc) == [
+        f"{app}:1: warning: no preremove gate: a store outage longer than 3 days (rotate 3 × daily) lets logrotate "
+        'delete rotations never archived; add a preremove `swiftrotate gate "$1"`',
+        REPEATED.format(conf=app, line=1, times=2)]
+    assert proc.returncode == 1 and "doctor: 1 stanzas, 1 with the hook" in proc.stderr
+    lr = subprocess.run([LOGROTATE, "-d", "-s", str(doctor.tmp / "lr.state"), str(main)], capture_output=True,
+                        text=True)
+    assert lr.stderr.count(f"{app}:1 duplicate log entry for {doctor.log}") == 1, lr.stderr

@@ -49,6 +49,7 @@ def run(settings, paths=(), *, main=DEFAULT_CONF, mounts=places.MOUNTS):
     reading = read_config(result.paths)
     if paths and main and os.path.isfile(main):
         reading, result.context = in_context(reading, main)
+    reading, times = once(reading)
     result.findings += [parse_error(e) for e in reading.errors]
     result.stanzas = len(reading.stanzas)
     hooked = [s for s in reading.stanzas if checks.hooks(s)]
@@ -56,13 +57,34 @@ def run(settings, paths=(), *, main=DEFAULT_CONF, mounts=places.MOUNTS):
     for stanza in reading.stanzas:
         result.findings += checks.check_stanza(stanza, explicit(settings, stanza))
     result.findings += checks.collisions(hooked)
+    result.findings += [Finding(s.file, s.line, WARNING, f"logrotate reads this stanza {times[_key(s)]} times (a file "
+                                "that includes itself, an include cycle, or a file included twice): it rotates its "
+                                "logs with the first reading and reports \"duplicate log entry\" for the others, "
+                                "exiting 1", "include each file once") for s in reading.stanzas if times[_key(s)] > 1]
     if not result.hooked:
         result.findings.append(Finding(result.paths[0], 0, WARNING, "no stanza runs `swiftrotate upload`, so "
                                        "logrotate archives nothing", 'add `swiftrotate upload "$1"` to the '
                                        "postrotate script of each stanza whose logs you keep"))
     result.findings += places.folders(settings, mounts)
     result.findings += places.spool_devices(settings, hooked)
+    result.findings = list(dict.fromkeys(result.findings))
     return result
+
+
+def _key(item):
+    return os.path.realpath(item.file), item.line
+
+
+def once(reading):
+    """`reading` with each stanza and error once, as logrotate keeps the first reading of a log
+    (a later one is a "duplicate log entry"), and how many times each stanza was read."""
+    times, stanzas, errors = {}, [], {}
+    for s in reading.stanzas:
+        times[_key(s)] = times.get(_key(s), 0) + 1
+        stanzas += [s] if times[_key(s)] == 1 else []
+    for e in reading.errors:
+        errors.setdefault((*_key(e), str(e)), e)
+    return Reading(tuple(stanzas), tuple(errors.values())), times
 
 
 def in_context(reading, main):
