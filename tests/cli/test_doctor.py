@@ -128,6 +128,17 @@ CASES = {
     "hourly rotate 6 and no gate": (NO_GATE.replace("daily\n  rotate 14", "hourly\n  rotate 6"), 1, [
         "CONF:1: warning: no preremove gate: a store outage longer than 6 hours (rotate 6 × hourly) lets logrotate "
         'delete rotations never archived; add a preremove `swiftrotate gate "$1"`']),
+    "rotate 1 monthly and no gate": (NO_GATE.replace("daily\n  rotate 14", "monthly\n  rotate 1"), 0, [
+        "CONF:1: info: no preremove gate: a store outage longer than 28 days (rotate 1 × monthly, counting 28 days a "
+        'month) lets logrotate delete rotations never archived; add a preremove `swiftrotate gate "$1"`']),
+    "maxsize and no gate": (NO_GATE.replace("daily\n  rotate 14", "weekly\n  rotate 4\n  maxsize 100M"), 1, [
+        "CONF:1: warning: no preremove gate: a store outage longer than 28 days (rotate 4 × weekly), or only 4 "
+        "logrotate runs when the log outgrows maxsize 100M, lets logrotate delete rotations never archived; add a "
+        'preremove `swiftrotate gate "$1"`']),
+    "size and no gate": (NO_GATE.replace("daily\n  rotate 14", "size 10M\n  rotate 5"), 1, [
+        "CONF:1: warning: no preremove gate: a store outage longer than 5 logrotate runs (rotate 5, and size 10M "
+        "rotates at most once a run: 5 days when logrotate runs daily) lets logrotate delete rotations never "
+        'archived; add a preremove `swiftrotate gate "$1"`']),
     "rotate 14 daily and no gate: a note": (NO_GATE, 0, [INFO_14]),
     "copytruncate": (GOOD.replace("create\n", "copytruncate\n"), 1, [
         "CONF:1: warning: copytruncate: lines written between logrotate's copy and its truncate are lost, as "
@@ -234,7 +245,8 @@ def test_each_finding_is_one_exact_line(doctor, name):
                                   "the gate's veto lost", "a here-document before the hook",
                                   "a here-document after the hook", "an indented here-document terminator",
                                   "extension on a stanza with the hook", "a compresscmd logrotate names .gz",
-                                  "a compressext that contradicts compresscmd"])
+                                  "a compressext that contradicts compresscmd", "maxsize and no gate",
+                                  "size and no gate"])
 def test_the_real_logrotate_accepts_the_configs_doctor_warns_about(doctor, name):
     doctor.conf(CASES[name][0], "c.conf")
     logrotate_accepts(doctor.tmp / "c.conf", doctor.tmp / "lr.state")

@@ -67,11 +67,11 @@ def test_what_stops_the_hook_and_what_loses_its_status():
 
 @pytest.mark.parametrize("directives, days", [
     ({"rotate": 14, "frequency": "daily"}, 14), ({"rotate": 4, "frequency": "weekly"}, 28),
-    ({"rotate": 12, "frequency": "monthly"}, 360), ({"rotate": 24, "frequency": "hourly"}, 1),
+    ({"rotate": 12, "frequency": "monthly"}, 336), ({"rotate": 24, "frequency": "hourly"}, 1),
     ({"rotate": 4, "frequency": "weekly", "maxage": 10}, 10), ({"rotate": -1, "frequency": "daily"}, None),
     ({"rotate": -1, "frequency": "daily", "maxage": 3}, 3), ({"rotate": 5, "frequency": "size"}, 5),
 ])
-def test_outage_window_is_rotate_times_period_capped_by_maxage(directives, days):
+def test_outage_window_is_rotate_times_the_shortest_period_capped_by_maxage(directives, days):
     assert checks.outage_days({"maxage": 0, **directives}) == days
 
 

@@ -15,7 +15,9 @@ from ...naming import COMPRESS_SUFFIXES, check_dateformat, format_stamp, parse_s
 from .scripts import arg2_line, commands, hook_flags, hook_kind, status_lost, stoppers, unclosed_heredoc, uses_arg2
 
 ERROR, WARNING, INFO = "error", "warning", "info"
-PERIOD_DAYS = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 30, "yearly": 365, "size": 1}
+# the shortest time between two rotations (a month is 28 to 31 days); a size-rotated log rotates
+# at most once a logrotate run, counted as a day (Debian's logrotate.timer runs it daily)
+PERIOD_DAYS = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 28, "yearly": 365, "size": 1}
 SMALL_DAYS = 7  # an outage over a long weekend must not cost logs
 GATE = 'a preremove `swiftrotate gate "$1"`'
 # the finest unit each specifier names, and what a stanza's frequency needs
@@ -252,13 +254,38 @@ def retention(stanza, uploads, gated):
         return [_at(stanza, WARNING, "rotate 0 and no preremove gate: logrotate deletes each rotation right "
                                      "after postrotate, kept only when the hook exits non-zero",
                     f"add {GATE}, or keep rotations (rotate 7)")]
+    shown, why, sooner, shortest = window(s, days)
+    problem = (f"no preremove gate: a store outage longer than {shown} ({', '.join(why)}){sooner} lets logrotate "
+               "delete rotations never archived")
+    return [_at(stanza, WARNING if shortest < SMALL_DAYS else INFO, problem, f"add {GATE}")]
+
+
+def window(s, days):
+    """How retention() words the outage window of `days`: (the window, why, the shorter one that
+    maxsize allows or "", the shortest days for the severity). With maxsize, a rotation can come at
+    any logrotate run, so the period's days are an upper bound."""
+    count, freq, maxage = s["rotate"], s["frequency"], s["maxage"]
     shown = f"{days * 24:g} hours" if days < 1 else f"{days:g} day" + "s" * (days != 1)
-    period = s["frequency"] if s["frequency"] != "size" else "logrotate run (size)"
-    why = [f"rotate {s['rotate']} × {period}"] if s["rotate"] > 0 else []
-    why += [f"maxage {s['maxage']}"] if s["maxage"] > 0 else []
-    problem = (f"no preremove gate: a store outage longer than {shown} ({', '.join(why)}) "
-               "lets logrotate delete rotations never archived")
-    return [_at(stanza, WARNING if days < SMALL_DAYS else INFO, problem, f"add {GATE}")]
+    why = []
+    if count > 0 and freq == "size":
+        why.append(f"rotate {count}, and size {_bytes(s['size'])} rotates at most once a run: {count} "
+                   f"day{'s' * (count != 1)} when logrotate runs daily")
+        shown = f"{count} logrotate run" + "s" * (count != 1) if days == count else shown
+    elif count > 0:
+        why.append(f"rotate {count} × {freq}" + (", counting 28 days a month" if freq == "monthly" else ""))
+    why += [f"maxage {maxage}"] if maxage > 0 else []
+    sooner, shortest = "", days
+    if s["maxsize"] and count > 0 and freq not in ("size", "hourly"):
+        sooner = f", or only {count} logrotate runs when the log outgrows maxsize {_bytes(s['maxsize'])},"
+        shortest = min(days, count)
+    return shown, why, sooner, shortest
+
+
+def _bytes(n):
+    for unit, size in (("G", 1024 ** 3), ("M", 1024 ** 2), ("k", 1024)):
+        if n and n % size == 0:
+            return f"{n // size}{unit}"
+    return str(n)
 
 
 def copying(stanza, uploads):
