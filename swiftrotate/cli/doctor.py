@@ -59,3 +59,9 @@ def doctor(obj, confs, main, as_json):
     result = core.run(obj.settings, confs, main=main)
     output.doctor_report(result, quiet=obj.quiet, as_json=as_json)
     sys.exit(result.exit_code)
+
+
+# the shared -q help says "errors only"; doctor's -q keeps the warnings, which are what to act on
+for _param in doctor.params:
+    if _param.name == "quiet":
+        _param.help = "Show errors and warnings only (no notes, no counts)."

@@ -498,3 +498,11 @@ def test_a_file_included_twice_gives_each_finding_once(doctor):
     lr = subprocess.run([LOGROTATE, "-d", "-s", str(doctor.tmp / "lr.state"), str(main)], capture_output=True,
                         text=True)
     assert lr.stderr.count(f"{app}:1 duplicate log entry for {doctor.log}") == 1, lr.stderr
+
+
+def test_quiet_help_says_what_doctors_quiet_does():
+    """The shared -q help says "errors only"; doctor's -q also shows warnings."""
+    proc = run_cli("doctor", "--help")
+    text = " ".join(proc.stdout.split())
+    assert "-q, --quiet Show errors and warnings only (no notes, no counts)." in text, proc.stdout
+    assert "Report errors only." not in text
