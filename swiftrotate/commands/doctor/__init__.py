@@ -4,8 +4,10 @@ finding per problem with its file:line, its severity and the fix.
 
 logrotate's own mistakes come from logrotate_conf.py (read exactly as logrotate 3.21 reads
 them); checks.py judges each stanza (pure), places.py the folders on this machine. This module
-runs them in order, finds the swiftrotate settings that are set explicitly for each stanza's
-logs, and gives the exit code: 0 clean (notes only), 1 warnings, 2 errors.
+runs them in order on the first reading of each stanza (as logrotate keeps it: a file read twice,
+through an include cycle or two includes, is one warning, not every finding twice), finds the
+swiftrotate settings that are set explicitly for each stanza's logs, and gives the exit code:
+0 clean (notes only), 1 warnings, 2 errors.
 
 Must not: print or exit (cli/doctor.py renders), or change anything.
 """

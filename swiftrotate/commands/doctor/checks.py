@@ -1,8 +1,9 @@
 """`swiftrotate doctor`'s checks of one logrotate stanza, and of the dateformats of all of them:
-where the hook sits in the scripts, what can skip it or lose its exit status, `$2` where it is
-empty, dateext and dateformat, how long a store outage may last before logrotate deletes a
-rotation never archived, copytruncate, nocreate, and the swiftrotate settings that contradict
-the stanza. Facts about logrotate 3.21 behind them: docs/doctor.md.
+where the hook sits in the scripts, what can skip it or lose its exit status (a here-document
+that never ends included), `$2` where it is empty, dateext and dateformat, extension, how long a
+store outage may last before logrotate deletes a rotation never archived, copytruncate,
+nocreate, a compresscmd whose format is not the rotations' extension, and the swiftrotate
+settings that contradict the stanza. Facts about logrotate 3.21 behind them: docs/doctor.md.
 
 Pure: a Stanza (logrotate_conf.py) and the settings given in, findings out. Must not: do I/O.
 """
