@@ -128,6 +128,8 @@ def test_here_document_bodies_are_text_not_commands():
     k = len(cmds) - 1
     assert (stoppers(cmds, k), status_lost(cmds, k)) == ([], None)
     assert unclosed_heredoc(script, 10) is None
+    # a shift in arithmetic is no here-document
+    assert [c.words[0] for c in commands("n=$((1 << 2))\nswiftrotate upload x\n", 1)] == ["n=$((1", "swiftrotate"]
 
 
 def test_a_here_document_never_closed_swallows_the_rest_of_the_script():

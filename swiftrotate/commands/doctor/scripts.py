@@ -79,7 +79,7 @@ class _Splitter:
         elif s[i:i + 3] == "<<<":  # a here-string: no body
             self.add(c * 3, c * 3)
             return i + 2
-        elif s[i:i + 2] == "<<":
+        elif s[i:i + 2] == "<<" and self.text.count("((") <= self.text.count("))"):  # not $((x << 2))
             return self.heredoc(i)
         elif c == "#" and self.word is None:  # a comment: to the end of the line
             j = s.find("\n", i)
