@@ -35,14 +35,17 @@ def doctor(obj, confs, main, as_json):
 
     \b
     It finds: logrotate's own parse errors; a stanza with the hook but no
-    dateext, or a dateformat the hook cannot read or that collides; $2
-    where logrotate leaves it empty; the hook in prerotate/firstaction, or
-    after a command that can skip it, or with its exit status lost; a
+    dateext, or a dateformat the hook cannot read or that collides, or
+    extension; $2 where logrotate leaves it empty; the hook in
+    prerotate/firstaction, or after a command that can skip it (or a
+    here-document that never ends), or with its exit status lost; a
     short rotate/maxage (the days of store outage that lose logs) without
-    a preremove gate; copytruncate; nocreate with lastaction; swiftrotate
-    settings that contradict the stanza; a state_dir or spool_dir on a
-    network filesystem or writable by others; an olddir on another
-    filesystem than the spool. -q shows errors and warnings only.
+    a preremove gate; copytruncate; nocreate with lastaction; a
+    compresscmd whose format is not the rotations' extension; swiftrotate
+    settings that contradict the stanza; a stanza read more than once; a
+    state_dir or spool_dir on a network filesystem or writable by others;
+    an olddir on another filesystem than the spool. -q shows errors and
+    warnings only.
 
     \b
     Exit codes:
@@ -59,3 +62,9 @@ def doctor(obj, confs, main, as_json):
     result = core.run(obj.settings, confs, main=main)
     output.doctor_report(result, quiet=obj.quiet, as_json=as_json)
     sys.exit(result.exit_code)
+
+
+# the shared -q help says "errors only"; doctor's -q keeps the warnings, which are what to act on
+for _param in doctor.params:
+    if _param.name == "quiet":
+        _param.help = "Show errors and warnings only (no notes, no counts)."

@@ -128,6 +128,17 @@ CASES = {
     "hourly rotate 6 and no gate": (NO_GATE.replace("daily\n  rotate 14", "hourly\n  rotate 6"), 1, [
         "CONF:1: warning: no preremove gate: a store outage longer than 6 hours (rotate 6 × hourly) lets logrotate "
         'delete rotations never archived; add a preremove `swiftrotate gate "$1"`']),
+    "rotate 1 monthly and no gate": (NO_GATE.replace("daily\n  rotate 14", "monthly\n  rotate 1"), 0, [
+        "CONF:1: info: no preremove gate: a store outage longer than 28 days (rotate 1 × monthly, counting 28 days a "
+        'month) lets logrotate delete rotations never archived; add a preremove `swiftrotate gate "$1"`']),
+    "maxsize and no gate": (NO_GATE.replace("daily\n  rotate 14", "weekly\n  rotate 4\n  maxsize 100M"), 1, [
+        "CONF:1: warning: no preremove gate: a store outage longer than 28 days (rotate 4 × weekly), or only 4 "
+        "logrotate runs when the log outgrows maxsize 100M, lets logrotate delete rotations never archived; add a "
+        'preremove `swiftrotate gate "$1"`']),
+    "size and no gate": (NO_GATE.replace("daily\n  rotate 14", "size 10M\n  rotate 5"), 1, [
+        "CONF:1: warning: no preremove gate: a store outage longer than 5 logrotate runs (rotate 5, and size 10M "
+        "rotates at most once a run: 5 days when logrotate runs daily) lets logrotate delete rotations never "
+        'archived; add a preremove `swiftrotate gate "$1"`']),
     "rotate 14 daily and no gate: a note": (NO_GATE, 0, [INFO_14]),
     "copytruncate": (GOOD.replace("create\n", "copytruncate\n"), 1, [
         "CONF:1: warning: copytruncate: lines written between logrotate's copy and its truncate are lost, as "
@@ -178,6 +189,37 @@ CASES = {
         "wins; drop --dateformat from the hook (it reads the stanza)"]),
     "a hook flag that agrees with the stanza": (GOOD.replace("create\n", "create\n  olddir old\n").replace(
         'upload "$1"', 'upload --olddir=old/ "$1"'), 0, []),
+    "a here-document before the hook": (GOOD.replace('    swiftrotate upload', '    mail -s "app rotated" root <<EOF\n'
+                                                     'exit codes of the last run: /var/log/app.status\nEOF\n'
+                                                     '    swiftrotate upload'), 0, []),
+    "a here-document after the hook": (NO_GATE.replace('upload "$1"\n', 'upload "$1"\n    cat <<-EOF >>/var/log/app.rot\n'
+                                                       '\trotated $1\n\tEOF\n'), 1, [
+        "CONF:7: warning: the hook's exit status is lost: `cat <<-EOF >>/var/log/app.rot` runs after it, and the "
+        "script's status is that last command's, so logrotate compresses and expires files it failed on; make "
+        "the hook the last command of the script, with nothing after it", INFO_14]),
+    "an indented here-document terminator": (GOOD.replace('    swiftrotate upload', '    cat <<END >>/var/log/app.rot\n'
+                                                          '    rotated $1\n    END\n    swiftrotate upload'), 2, [
+        "CONF:7: error: the here-document <<END never ends (its terminator must stand alone at the start of a line, "
+        "after tabs only with <<-), so the rest of postrotate is its text: the hook at line 10 never runs; write END "
+        "alone at the start of its line",
+        "CONF: warning: no stanza runs `swiftrotate upload`, so logrotate archives nothing; add `swiftrotate upload "
+        '"$1"` to the postrotate script of each stanza whose logs you keep']),
+    "extension on a stanza with the hook": (GOOD.replace("dateext\n", "dateext\n  extension .log\n"), 2, [
+        "CONF:1: error: extension .log: logrotate puts the stamp before .log (app-%Y%m%d.log), a name swiftrotate "
+        "does not archive yet, so the hook exits 66 and archives nothing; remove extension .log (the rotations are "
+        "then app.log-%Y%m%d)"]),
+    "an extension the log does not end with": (GOOD.replace("dateext\n", "dateext\n  extension .txt\n"), 0, []),
+    "compresscmd xz without compressext": (GOOD.replace("create\n", "create\n  compress\n  compresscmd xz\n"), 0, []),
+    "a compresscmd logrotate names .gz": (GOOD.replace("create\n", "create\n  compress\n  compresscmd /usr/bin/lz4\n"),
+                                          2, [
+        "CONF:1: error: compresscmd /usr/bin/lz4 writes lz4 data, but logrotate names the rotations .gz (it picks the "
+        "extension itself only for gzip, bzip2, xz, zstd, compress and zip): swiftrotate archives them as .gz, and "
+        "fetch --decompress reads them as gzip and fails; add compressext .lz4 after the compresscmd line"]),
+    "a compressext that contradicts compresscmd": (GOOD.replace("create\n", "create\n  compress\n  compresscmd xz\n"
+                                                                "  compressext .gz\n"), 2, [
+        "CONF:1: error: compresscmd xz writes xz data, but compressext .gz names the rotations .gz: swiftrotate "
+        "archives them as .gz, and fetch --decompress reads them as gzip and fails; set compressext .xz (or remove "
+        "it: logrotate picks .xz for xz)"]),
     "logrotate's own errors": ("size 10x\n" + GOOD.replace("rotate 14", "rotate x") + "frobnicate\n", 2, [
         "CONF:1: error: unknown unit 'x'; logrotate skips the rest of this file and undoes its global settings: "
         "correct it", "CONF: warning: no stanza runs `swiftrotate upload`, so logrotate archives nothing; add "
@@ -200,7 +242,11 @@ def test_each_finding_is_one_exact_line(doctor, name):
 
 @pytest.mark.parametrize("name", ["no dateext", "two dateformats that collide", "$2 in lastaction",
                                   "rotate 0 and the hook in lastaction", "copytruncate", "set -e before the hook",
-                                  "the gate's veto lost"])
+                                  "the gate's veto lost", "a here-document before the hook",
+                                  "a here-document after the hook", "an indented here-document terminator",
+                                  "extension on a stanza with the hook", "a compresscmd logrotate names .gz",
+                                  "a compressext that contradicts compresscmd", "maxsize and no gate",
+                                  "size and no gate"])
 def test_the_real_logrotate_accepts_the_configs_doctor_warns_about(doctor, name):
     doctor.conf(CASES[name][0], "c.conf")
     logrotate_accepts(doctor.tmp / "c.conf", doctor.tmp / "lr.state")
@@ -327,6 +373,40 @@ def test_logrotate_runs_the_hook_after_a_failing_command_unless_set_e(doctor, fi
     assert lr.returncode == (0 if archived else 1), lr.stderr
 
 
+@pytest.mark.parametrize("end, archived", [("END", True), ("    END", False)])
+def test_an_indented_here_document_terminator_keeps_the_real_hook_from_running(doctor, end, archived):
+    """What doctor says of `<<END` closed by an indented END: dash reads the rest of the script,
+    the hook included, as the here-document's text. The real logrotate -f, the real hook; logrotate
+    itself exits 0 and says nothing."""
+    hook = f'{sys.executable} -m swiftrotate --config TMP/swiftrotate.conf upload "$1"'.replace("TMP", str(doctor.tmp))
+    text = NO_GATE.replace('    swiftrotate upload "$1"', f"    cat <<END >/dev/null\n    rotated\n{end}\n    {hook}")
+    proc = doctor.run(text)
+    assert proc.returncode == (0 if archived else 2), proc.stdout
+    assert ("the here-document <<END never ends" in proc.stdout) is not archived
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))}
+    lr = subprocess.run([LOGROTATE, "-f", "-s", str(doctor.tmp / "lr.state"), str(doctor.conf_path)],
+                        capture_output=True, text=True, env=env, timeout=120)
+    stored = [n for _, _, names in os.walk(doctor.tmp / "archive") for n in names if not n.endswith(".srmeta")]
+    assert (lr.returncode, len(stored)) == (0, 1 if archived else 0), (lr.stderr, stored)
+
+
+@pytest.mark.parametrize("directives, suffix, magic", [
+    ("compresscmd xz", ".xz", b"\xfd7zXZ\x00"),  # logrotate sets .xz itself: nothing to say
+    ("compresscmd /usr/bin/lz4", ".gz", b"\x04\x22\x4d\x18"),  # lz4 data named .gz, as doctor says
+    ("compresscmd xz\n  compressext .gz", ".gz", b"\xfd7zXZ\x00"),
+])
+def test_the_real_logrotate_names_compressed_rotations_as_doctor_says(doctor, directives, suffix, magic):
+    text = NO_GATE.replace("create\n", f"create\n  compress\n  {directives}\n")
+    proc = doctor.run(text)
+    assert (": error: compresscmd" in proc.stdout) is (suffix == ".gz"), proc.stdout
+    # the same stanza without the hook (a failing postrotate would keep the rotation uncompressed)
+    bare = doctor.conf(text.replace('  postrotate\n    swiftrotate upload "$1"\n  endscript\n', ""), "bare.conf")
+    lr = subprocess.run([LOGROTATE, "-f", "-s", str(doctor.tmp / "lr.state"), str(bare)],
+                        capture_output=True, text=True, timeout=120)
+    (rotated,) = [p for p in doctor.log.parent.iterdir() if p.name.startswith("app.log-")]
+    assert rotated.suffix == suffix and rotated.read_bytes().startswith(magic), (lr.stderr, rotated)
+
+
 def test_the_readmes_stanza_is_clean(doctor):
     """The stanza the README teaches passes doctor as written (its pattern pointed at our log)."""
     readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
@@ -375,3 +455,54 @@ def test_a_config_file_logrotate_ignores_as_a_whole(doctor):
     lr = subprocess.run([LOGROTATE, "-d", "-s", str(doctor.tmp / "lr.state"), str(conf)], capture_output=True,
                         text=True)
     assert f"Ignoring {conf} because it is writable by group or others" in lr.stderr + lr.stdout
+
+
+REPEATED = ("{conf}:{line}: warning: logrotate reads this stanza {times} times (a file that includes itself, an include "
+            "cycle, or a file included twice): it rotates its logs with the first reading and reports \"duplicate log "
+            "entry\" for the others, exiting 1; include each file once")
+
+
+def test_a_config_that_includes_itself_gives_each_finding_once(doctor):
+    """logrotate reads it again and again to its nesting limit of 16 (`logrotate -d` says so, with
+    a "duplicate log entry" for each reading after the first); doctor says each thing once."""
+    conf = doctor.tmp / "app.conf"
+    doctor.conf(f"include {conf}\n" + NO_GATE.replace("  dateext\n", ""))
+    cfg = write_config(doctor.tmp / "swiftrotate.conf", {"swiftrotate": doctor.settings})
+    proc = run_cli("--config", cfg, "doctor", "--main", "", str(conf))
+    assert doctor.lines(proc) == [
+        f"{conf}:1: warning: include nesting too deep; logrotate ignores this line: correct or remove it",
+        f"{conf}:2: error: the hook archives dated rotations only, and this stanza has no dateext: logrotate names "
+        "them .1, .2 and nothing is archived; add dateext (and run `swiftrotate rename` once on the numbered files)",
+        f"{conf}:2: info: no preremove gate: a store outage longer than 14 days (rotate 14 × daily) lets logrotate "
+        'delete rotations never archived; add a preremove `swiftrotate gate "$1"`',
+        REPEATED.format(conf=conf, line=2, times=17)]
+    assert proc.returncode == 2 and "doctor: 1 stanzas, 1 with the hook" in proc.stderr
+    lr = subprocess.run([LOGROTATE, "-d", "-s", str(doctor.tmp / "lr.state"), str(conf)], capture_output=True,
+                        text=True)
+    assert "include nesting too deep" in lr.stderr and lr.stderr.count("duplicate log entry") == 16, lr.stderr
+
+
+def test_a_file_included_twice_gives_each_finding_once(doctor):
+    (doctor.tmp / "d").mkdir()
+    app = doctor.tmp / "d" / "app"
+    app.write_text(NO_GATE.replace("rotate 14", "rotate 3").replace("LOG", str(doctor.log)))
+    main = doctor.tmp / "main.conf"
+    main.write_text(f"include {doctor.tmp}/d\ninclude {app}\n")
+    cfg = write_config(doctor.tmp / "swiftrotate.conf", {"swiftrotate": doctor.settings})
+    proc = run_cli("--config", cfg, "doctor", "--main", "", str(main))
+    assert doctor.lines(proc) == [
+        f"{app}:1: warning: no preremove gate: a store outage longer than 3 days (rotate 3 × daily) lets logrotate "
+        'delete rotations never archived; add a preremove `swiftrotate gate "$1"`',
+        REPEATED.format(conf=app, line=1, times=2)]
+    assert proc.returncode == 1 and "doctor: 1 stanzas, 1 with the hook" in proc.stderr
+    lr = subprocess.run([LOGROTATE, "-d", "-s", str(doctor.tmp / "lr.state"), str(main)], capture_output=True,
+                        text=True)
+    assert lr.stderr.count(f"{app}:1 duplicate log entry for {doctor.log}") == 1, lr.stderr
+
+
+def test_quiet_help_says_what_doctors_quiet_does():
+    """The shared -q help says "errors only"; doctor's -q also shows warnings."""
+    proc = run_cli("doctor", "--help")
+    text = " ".join(proc.stdout.split())
+    assert "-q, --quiet Show errors and warnings only (no notes, no counts)." in text, proc.stdout
+    assert "Report errors only." not in text

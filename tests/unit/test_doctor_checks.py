@@ -5,7 +5,8 @@ findings as the command prints them: tests/cli/test_doctor.py."""
 import pytest
 
 from swiftrotate.commands.doctor import checks, places
-from swiftrotate.commands.doctor.scripts import commands, hook_kind, status_lost, stoppers, uses_arg2
+from swiftrotate.commands.doctor.scripts import (commands, hook_kind, status_lost, stoppers, unclosed_heredoc,
+                                                   uses_arg2)
 from swiftrotate.logrotate_conf import read
 
 
@@ -66,11 +67,11 @@ def test_what_stops_the_hook_and_what_loses_its_status():
 
 @pytest.mark.parametrize("directives, days", [
     ({"rotate": 14, "frequency": "daily"}, 14), ({"rotate": 4, "frequency": "weekly"}, 28),
-    ({"rotate": 12, "frequency": "monthly"}, 360), ({"rotate": 24, "frequency": "hourly"}, 1),
+    ({"rotate": 12, "frequency": "monthly"}, 336), ({"rotate": 24, "frequency": "hourly"}, 1),
     ({"rotate": 4, "frequency": "weekly", "maxage": 10}, 10), ({"rotate": -1, "frequency": "daily"}, None),
     ({"rotate": -1, "frequency": "daily", "maxage": 3}, 3), ({"rotate": 5, "frequency": "size"}, 5),
 ])
-def test_outage_window_is_rotate_times_period_capped_by_maxage(directives, days):
+def test_outage_window_is_rotate_times_the_shortest_period_capped_by_maxage(directives, days):
     assert checks.outage_days({"maxage": 0, **directives}) == days
 
 
@@ -110,3 +111,31 @@ def test_an_unhooked_stanza_is_judged_only_on_its_scripts_arguments(tmp_path):
                     "  endscript\n}\n")
     (stanza,) = read(str(path))
     assert [(f.line, f.severity) for f in checks.check_stanza(stanza, {})] == [(5, "error")]
+
+
+def test_here_document_bodies_are_text_not_commands():
+    """`<<`, `<<-` (leading tabs stripped from the body and the terminator), quoted terminators;
+    `<<<` is a here-string, with no body. Line numbers go on counting through the bodies."""
+    script = ("mail -s rotated root <<EOF\nexit codes: see /var/log/app.status\nEOF\n"
+              "cat <<-'END' >/run/app.note\n\tset -e\n\tEND\n"
+              'logger <<"A B" ; echo same-line\n. /etc/x\nA B\n'
+              "grep -q x <<<exit\n"
+              "swiftrotate upload \"$1\"\n")
+    cmds = commands(script, 10)
+    assert [(c.line, c.words[0]) for c in cmds] == [
+        (10, "mail"), (13, "cat"), (16, "logger"), (16, "echo"), (19, "grep"), (20, "swiftrotate")]
+    assert cmds[1].text == "cat <<-'END' >/run/app.note"
+    k = len(cmds) - 1
+    assert (stoppers(cmds, k), status_lost(cmds, k)) == ([], None)
+    assert unclosed_heredoc(script, 10) is None
+    # a shift in arithmetic is no here-document
+    assert [c.words[0] for c in commands("n=$((1 << 2))\nswiftrotate upload x\n", 1)] == ["n=$((1", "swiftrotate"]
+
+
+def test_a_here_document_never_closed_swallows_the_rest_of_the_script():
+    """An indented terminator closes nothing (dash, as logrotate runs it): the hook is body text."""
+    script = "    cat <<END >>/var/log/notes\n    rotated\n    END\n    swiftrotate upload \"$1\"\n"
+    assert [c.words[0] for c in commands(script, 6)] == ["cat"]
+    assert unclosed_heredoc(script, 6) == (6, "END", 7)
+    assert unclosed_heredoc(script.replace("    END", "END"), 6) is None
+    assert unclosed_heredoc(script.replace("<<END", "<<-END").replace("    END", "\t\tEND"), 6) is None

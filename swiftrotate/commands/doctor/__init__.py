@@ -4,8 +4,10 @@ finding per problem with its file:line, its severity and the fix.
 
 logrotate's own mistakes come from logrotate_conf.py (read exactly as logrotate 3.21 reads
 them); checks.py judges each stanza (pure), places.py the folders on this machine. This module
-runs them in order, finds the swiftrotate settings that are set explicitly for each stanza's
-logs, and gives the exit code: 0 clean (notes only), 1 warnings, 2 errors.
+runs them in order on the first reading of each stanza (as logrotate keeps it: a file read twice,
+through an include cycle or two includes, is one warning, not every finding twice), finds the
+swiftrotate settings that are set explicitly for each stanza's logs, and gives the exit code:
+0 clean (notes only), 1 warnings, 2 errors.
 
 Must not: print or exit (cli/doctor.py renders), or change anything.
 """
@@ -49,6 +51,7 @@ def run(settings, paths=(), *, main=DEFAULT_CONF, mounts=places.MOUNTS):
     reading = read_config(result.paths)
     if paths and main and os.path.isfile(main):
         reading, result.context = in_context(reading, main)
+    reading, times = once(reading)
     result.findings += [parse_error(e) for e in reading.errors]
     result.stanzas = len(reading.stanzas)
     hooked = [s for s in reading.stanzas if checks.hooks(s)]
@@ -56,13 +59,34 @@ def run(settings, paths=(), *, main=DEFAULT_CONF, mounts=places.MOUNTS):
     for stanza in reading.stanzas:
         result.findings += checks.check_stanza(stanza, explicit(settings, stanza))
     result.findings += checks.collisions(hooked)
+    result.findings += [Finding(s.file, s.line, WARNING, f"logrotate reads this stanza {times[_key(s)]} times (a file "
+                                "that includes itself, an include cycle, or a file included twice): it rotates its "
+                                "logs with the first reading and reports \"duplicate log entry\" for the others, "
+                                "exiting 1", "include each file once") for s in reading.stanzas if times[_key(s)] > 1]
     if not result.hooked:
         result.findings.append(Finding(result.paths[0], 0, WARNING, "no stanza runs `swiftrotate upload`, so "
                                        "logrotate archives nothing", 'add `swiftrotate upload "$1"` to the '
                                        "postrotate script of each stanza whose logs you keep"))
     result.findings += places.folders(settings, mounts)
     result.findings += places.spool_devices(settings, hooked)
+    result.findings = list(dict.fromkeys(result.findings))
     return result
+
+
+def _key(item):
+    return os.path.realpath(item.file), item.line
+
+
+def once(reading):
+    """`reading` with each stanza and error once, as logrotate keeps the first reading of a log
+    (a later one is a "duplicate log entry"), and how many times each stanza was read."""
+    times, stanzas, errors = {}, [], {}
+    for s in reading.stanzas:
+        times[_key(s)] = times.get(_key(s), 0) + 1
+        stanzas += [s] if times[_key(s)] == 1 else []
+    for e in reading.errors:
+        errors.setdefault((*_key(e), str(e)), e)
+    return Reading(tuple(stanzas), tuple(errors.values())), times
 
 
 def in_context(reading, main):

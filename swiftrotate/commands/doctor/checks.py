@@ -1,8 +1,9 @@
 """`swiftrotate doctor`'s checks of one logrotate stanza, and of the dateformats of all of them:
-where the hook sits in the scripts, what can skip it or lose its exit status, `$2` where it is
-empty, dateext and dateformat, how long a store outage may last before logrotate deletes a
-rotation never archived, copytruncate, nocreate, and the swiftrotate settings that contradict
-the stanza. Facts about logrotate 3.21 behind them: docs/doctor.md.
+where the hook sits in the scripts, what can skip it or lose its exit status (a here-document
+that never ends included), `$2` where it is empty, dateext and dateformat, extension, how long a
+store outage may last before logrotate deletes a rotation never archived, copytruncate,
+nocreate, a compresscmd whose format is not the rotations' extension, and the swiftrotate
+settings that contradict the stanza. Facts about logrotate 3.21 behind them: docs/doctor.md.
 
 Pure: a Stanza (logrotate_conf.py) and the settings given in, findings out. Must not: do I/O.
 """
@@ -10,17 +11,26 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 
+from ...logrotate_directives import COMPRESS_EXTS
 from ...naming import COMPRESS_SUFFIXES, check_dateformat, format_stamp, parse_stamp, stamp_formats
-from .scripts import arg2_line, commands, hook_flags, hook_kind, status_lost, stoppers, uses_arg2
+from .scripts import arg2_line, commands, hook_flags, hook_kind, status_lost, stoppers, unclosed_heredoc, uses_arg2
 
 ERROR, WARNING, INFO = "error", "warning", "info"
-PERIOD_DAYS = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 30, "yearly": 365, "size": 1}
+# the shortest time between two rotations (a month is 28 to 31 days); a size-rotated log rotates
+# at most once a logrotate run, counted as a day (Debian's logrotate.timer runs it daily)
+PERIOD_DAYS = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 28, "yearly": 365, "size": 1}
 SMALL_DAYS = 7  # an outage over a long weekend must not cost logs
 GATE = 'a preremove `swiftrotate gate "$1"`'
 # the finest unit each specifier names, and what a stanza's frequency needs
 _UNIT = {"%s": 0, "%S": 0, "%M": 1, "%H": 2, "%d": 3, "%m": 4, "%Y": 5}
 _NEEDS = {"hourly": 2, "daily": 3, "weekly": 3, "monthly": 4, "yearly": 5}
 _UNIT_NAME = {2: "hour", 3: "day", 4: "month", 5: "year"}
+# what each compressor writes, by the suffix of its format; logrotate picks the extension itself only
+# for the tools in COMPRESS_EXTS, and keeps .gz (or the compressext before) for the others
+WRITES = {"gzip": ".gz", "pigz": ".gz", "bzip2": ".bz2", "pbzip2": ".bz2", "lbzip2": ".bz2", "xz": ".xz",
+          "pixz": ".xz", "pxz": ".xz", "zstd": ".zst", "zstdmt": ".zst", "pzstd": ".zst", "lz4": ".lz4",
+          "compress": ".Z"}
+FORMATS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd", ".lz4": "lz4", ".Z": "compress"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ def hooks(stanza):
 def check_stanza(stanza, config):
     """The findings for one stanza. `config`: the swiftrotate settings set explicitly for its logs
     (dateformat, olddir, dateyesterday), each (value, where) or absent."""
-    out = arg2_findings(stanza)
+    out = arg2_findings(stanza) + swallowed(stanza)
     found = hooks(stanza)
     uploads = [h for h in found if h.kind == "upload"]
     gated = any(h.kind == "gate" and h.script == "preremove" for h in found)
@@ -70,9 +80,11 @@ def check_stanza(stanza, config):
     if not uploads:
         return out
     out += dates(stanza)
+    out += extension(stanza)
     out += retention(stanza, uploads, gated)
     out += copying(stanza, uploads)
     out += contradictions(stanza, config)
+    out += compression(stanza)
     out += flag_contradictions(stanza, uploads)
     return out
 
@@ -95,6 +107,25 @@ def arg2_findings(stanza):
             continue
         fix = "use $1 (swiftrotate upload \"$1\" finds the rotated files itself)"
         out.append(_at(stanza, ERROR, why, fix, arg2_line(text, line)))
+    return out
+
+
+def swallowed(stanza):
+    """A here-document that never ends and whose body holds the hook: the hook never runs (and
+    logrotate, whose script exits 0, says nothing)."""
+    out = []
+    for name, (text, line) in stanza.scripts.items():
+        found = unclosed_heredoc(text, line)
+        if found is None:
+            continue
+        at, word, body_line = found
+        body = "\n".join(text.split("\n")[body_line - line:])
+        hooked = [c for c in commands(body, body_line) if hook_kind(c)]
+        if hooked:
+            out.append(_at(stanza, ERROR, f"the here-document <<{word} never ends (its terminator must stand alone at "
+                                          "the start of a line, after tabs only with <<-), so the rest of "
+                                          f"{name} is its text: the hook at line {hooked[0].line} never runs",
+                           f"write {word} alone at the start of its line", at))
     return out
 
 
@@ -149,6 +180,23 @@ def dates(stanza):
         out.append(_at(stanza, WARNING, f"dateformat {fmt} has no year: fetch and ls read its stamps as 1900",
                        "add %Y to the dateformat"))
     return out
+
+
+def extension(stanza):
+    """`extension EXT` on a log whose name ends with EXT: logrotate names its rotations
+    NAME<stamp>EXT, which upload does not archive yet (it exits 66 naming `extension`).
+    The one place that knows it: drop this check when upload reads those names."""
+    ext, fmt = stanza.settings["extension"], stanza.settings["dateformat"]
+    # logrotate moves EXT behind the stamp only for a log whose name ends with it; a glob may match one
+    names = [p for p in stanza.patterns if ext and (p.endswith(ext) or p[-1:] in "*?]")]
+    if not names:
+        return []
+    base = os.path.basename(names[0])
+    shown = f"{base[:-len(ext)]}{fmt}{ext}" if base.endswith(ext) else f"NAME{fmt}{ext}"
+    live = base if base.endswith(ext) else f"NAME{ext}"
+    return [_at(stanza, ERROR, f"extension {ext}: logrotate puts the stamp before {ext} ({shown}), a name "
+                               "swiftrotate does not archive yet, so the hook exits 66 and archives nothing",
+                f"remove extension {ext} (the rotations are then {live}{fmt})")]
 
 
 def collisions(stanzas):
@@ -207,13 +255,38 @@ def retention(stanza, uploads, gated):
         return [_at(stanza, WARNING, "rotate 0 and no preremove gate: logrotate deletes each rotation right "
                                      "after postrotate, kept only when the hook exits non-zero",
                     f"add {GATE}, or keep rotations (rotate 7)")]
+    shown, why, sooner, shortest = window(s, days)
+    problem = (f"no preremove gate: a store outage longer than {shown} ({', '.join(why)}){sooner} lets logrotate "
+               "delete rotations never archived")
+    return [_at(stanza, WARNING if shortest < SMALL_DAYS else INFO, problem, f"add {GATE}")]
+
+
+def window(s, days):
+    """How retention() words the outage window of `days`: (the window, why, the shorter one that
+    maxsize allows or "", the shortest days for the severity). With maxsize, a rotation can come at
+    any logrotate run, so the period's days are an upper bound."""
+    count, freq, maxage = s["rotate"], s["frequency"], s["maxage"]
     shown = f"{days * 24:g} hours" if days < 1 else f"{days:g} day" + "s" * (days != 1)
-    period = s["frequency"] if s["frequency"] != "size" else "logrotate run (size)"
-    why = [f"rotate {s['rotate']} × {period}"] if s["rotate"] > 0 else []
-    why += [f"maxage {s['maxage']}"] if s["maxage"] > 0 else []
-    problem = (f"no preremove gate: a store outage longer than {shown} ({', '.join(why)}) "
-               "lets logrotate delete rotations never archived")
-    return [_at(stanza, WARNING if days < SMALL_DAYS else INFO, problem, f"add {GATE}")]
+    why = []
+    if count > 0 and freq == "size":
+        why.append(f"rotate {count}, and size {_bytes(s['size'])} rotates at most once a run: {count} "
+                   f"day{'s' * (count != 1)} when logrotate runs daily")
+        shown = f"{count} logrotate run" + "s" * (count != 1) if days == count else shown
+    elif count > 0:
+        why.append(f"rotate {count} × {freq}" + (", counting 28 days a month" if freq == "monthly" else ""))
+    why += [f"maxage {maxage}"] if maxage > 0 else []
+    sooner, shortest = "", days
+    if s["maxsize"] and count > 0 and freq not in ("size", "hourly"):
+        sooner = f", or only {count} logrotate runs when the log outgrows maxsize {_bytes(s['maxsize'])},"
+        shortest = min(days, count)
+    return shown, why, sooner, shortest
+
+
+def _bytes(n):
+    for unit, size in (("G", 1024 ** 3), ("M", 1024 ** 2), ("k", 1024)):
+        if n and n % size == 0:
+            return f"{n // size}{unit}"
+    return str(n)
 
 
 def copying(stanza, uploads):
@@ -252,6 +325,27 @@ def contradictions(stanza, config):
                                       "the compressed rotations for other files",
                        f"use one of {' '.join(COMPRESS_SUFFIXES)}"))
     return out
+
+
+def compression(stanza):
+    """A compresscmd whose format is not what the rotations are named (logrotate 3.21, config.c:
+    `compresscmd xz` sets .xz itself; `compresscmd lz4` keeps .gz). A compressext swiftrotate
+    does not know at all is contradictions()'s."""
+    s = stanza.settings
+    cmd, ext = s["compresscmd"] or "gzip", s["compressext"]
+    tool = os.path.basename(cmd)
+    want = WRITES.get(tool)
+    if not s["compress"] or want is None or ext == want or ext not in FORMATS:
+        return []
+    if tool in COMPRESS_EXTS:  # logrotate set `want`: a compressext after compresscmd changed it
+        named, fix = f"compressext {ext} names", f"set compressext {want} (or remove it: logrotate picks {want} for {tool})"
+        named += f" the rotations {ext}"
+    else:
+        tools = ", ".join(t for t in COMPRESS_EXTS if t != "zip")
+        named = f"logrotate names the rotations {ext} (it picks the extension itself only for {tools} and zip)"
+        fix = f"add compressext {want} after the compresscmd line"
+    return [_at(stanza, ERROR, f"compresscmd {cmd} writes {FORMATS[want]} data, but {named}: swiftrotate archives "
+                               f"them as {ext}, and fetch --decompress reads them as {FORMATS[ext]} and fails", fix)]
 
 
 def flag_contradictions(stanza, uploads):

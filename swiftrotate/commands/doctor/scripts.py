@@ -8,8 +8,10 @@ and the script's status is that of its last command). So only `exit`, `exec`, `s
 that cannot read its file (dash then ends the script), `&&` and `||` skip a later hook, and a
 hook that is not the last command has its exit status thrown away.
 
-A linter's reading, not a shell: quotes, backslashes, comments, `;` `&&` `||` `|` `&` and line
-ends; no expansion, no here-documents. Must not: do I/O or import anything of swiftrotate's.
+A linter's reading, not a shell: quotes, backslashes, comments, `;` `&&` `||` `|` `&`, line
+ends and here-documents (`<<`, `<<-`, quoted terminators: the body is text, not commands; a
+terminator that is not alone at the start of its line closes nothing, so the rest of the script is
+body, as dash reads it); no expansion. Must not: do I/O or import anything of swiftrotate's.
 """
 import os
 from dataclasses import dataclass
@@ -35,6 +37,14 @@ def commands(script, first_line):
     return _Splitter(script, first_line).run()
 
 
+def unclosed_heredoc(script, first_line):
+    """(line of the `<<`, its terminator, the line its body starts on) for a here-document that
+    runs to the end of the script, so that nothing after it runs; else None."""
+    splitter = _Splitter(script, first_line)
+    splitter.run()
+    return splitter.unclosed
+
+
 class _Splitter:
     """One pass over a script: the word being read, the command's words and text, the quote."""
 
@@ -42,6 +52,7 @@ class _Splitter:
         self.s, self.out, self.word, self.words, self.text, self.quote = script, [], None, [], "", ""
         self.line = self.start = first_line
         self.before = ""
+        self.pending, self.unclosed = [], None  # here-documents whose bodies follow this line
 
     def run(self):
         s, i = self.s, 0
@@ -65,6 +76,11 @@ class _Splitter:
         if c in "'\"":
             self.add("", c)
             self.quote = c
+        elif s[i:i + 3] == "<<<":  # a here-string: no body
+            self.add(c * 3, c * 3)
+            return i + 2
+        elif s[i:i + 2] == "<<" and self.text.count("((") <= self.text.count("))"):  # not $((x << 2))
+            return self.heredoc(i)
         elif c == "#" and self.word is None:  # a comment: to the end of the line
             j = s.find("\n", i)
             return (len(s) if j < 0 else j) - 1
@@ -77,11 +93,56 @@ class _Splitter:
             op = s[i:i + 2] if s[i:i + 2] in ("&&", "||", ";;") else c
             self.end(op)
             self.line += c == "\n"
+            if c == "\n" and self.pending:
+                i = self.bodies(i + 1) - 1
             self.start = self.line
             return i + len(op) - 1
         else:
             self.add(c, c)
         return i
+
+    def heredoc(self, i):
+        """`<<[-]WORD` at i: its terminator is WORD less quotes and backslashes; its body starts
+        after this line. Returns the index of the last character of WORD."""
+        s, j = self.s, i + 2
+        strip = s[j:j + 1] == "-"
+        j += strip
+        while s[j:j + 1] in (" ", "\t"):
+            j += 1
+        k, quote, word = j, "", ""
+        while k < len(s) and (quote or s[k] not in " \t\n;&|<>()"):
+            if s[k] == quote:
+                quote = ""
+            elif not quote and s[k] in "'\"":
+                quote = s[k]
+            elif not quote and s[k] == "\\" and k + 1 < len(s):
+                k += 1
+                word += s[k]
+            else:
+                word += s[k]
+            k += 1
+        self.add(s[i:k], s[i:k])
+        self.pending.append((word, strip, self.line))
+        return k - 1
+
+    def bodies(self, pos):
+        """Skip the bodies of the pending here-documents from pos, each to its terminator line;
+        return the index after them."""
+        s = self.s
+        for word, strip, line in self.pending:
+            body_line = self.line
+            while True:
+                if pos >= len(s):
+                    self.unclosed = self.unclosed or (line, word, body_line)
+                    break
+                eol = s.find("\n", pos)
+                eol = len(s) if eol < 0 else eol
+                text = s[pos:eol]
+                pos, self.line = eol + 1, self.line + (eol < len(s))
+                if (text.lstrip("\t") if strip else text) == word:
+                    break
+        self.pending = []
+        return min(pos, len(s))
 
     def in_quote(self, c, i):
         if c == self.quote:
