@@ -204,10 +204,15 @@ CASES = {
         "alone at the start of its line",
         "CONF: warning: no stanza runs `swiftrotate upload`, so logrotate archives nothing; add `swiftrotate upload "
         '"$1"` to the postrotate script of each stanza whose logs you keep']),
-    "extension on a stanza with the hook": (GOOD.replace("dateext\n", "dateext\n  extension .log\n"), 2, [
-        "CONF:1: error: extension .log: logrotate puts the stamp before .log (app-%Y%m%d.log), a name swiftrotate "
-        "does not archive yet, so the hook exits 66 and archives nothing; remove extension .log (the rotations are "
-        "then app.log-%Y%m%d)"]),
+    "extension on a stanza with the hook": (GOOD.replace("dateext\n", "dateext\n  extension .log\n"), 0, []),
+    "extension and a glob that matches the rotations": (
+        GOOD.replace("LOG {", "DIR/*.log {").replace("dateext\n", "dateext\n  extension .log\n"), 1, [
+            "CONF:1: warning: TMP/logs/*.log also matches the rotations extension .log names (x-20261102.log), so "
+            "logrotate rotates them again (x-20261102-20261102.log); name the logs without a glob that matches "
+            "their rotations, or set olddir"]),
+    "addextension": (GOOD.replace("dateext\n", "dateext\n  addextension .log\n"), 2, [
+        "CONF:1: error: addextension .log: swiftrotate does not read the names it gives, so the hook exits 66 and "
+        "archives nothing; use extension .log with logs named *.log, or remove addextension"]),
     "an extension the log does not end with": (GOOD.replace("dateext\n", "dateext\n  extension .txt\n"), 0, []),
     "compresscmd xz without compressext": (GOOD.replace("create\n", "create\n  compress\n  compresscmd xz\n"), 0, []),
     "a compresscmd logrotate names .gz": (GOOD.replace("create\n", "create\n  compress\n  compresscmd /usr/bin/lz4\n"),
@@ -244,7 +249,8 @@ def test_each_finding_is_one_exact_line(doctor, name):
                                   "rotate 0 and the hook in lastaction", "copytruncate", "set -e before the hook",
                                   "the gate's veto lost", "a here-document before the hook",
                                   "a here-document after the hook", "an indented here-document terminator",
-                                  "extension on a stanza with the hook", "a compresscmd logrotate names .gz",
+                                  "extension and a glob that matches the rotations", "addextension",
+                                  "a compresscmd logrotate names .gz",
                                   "a compressext that contradicts compresscmd", "maxsize and no gate",
                                   "size and no gate"])
 def test_the_real_logrotate_accepts_the_configs_doctor_warns_about(doctor, name):

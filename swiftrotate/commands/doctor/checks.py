@@ -8,8 +8,10 @@ settings that contradict the stanza. Facts about logrotate 3.21 behind them: doc
 Pure: a Stanza (logrotate_conf.py) and the settings given in, findings out. Must not: do I/O.
 """
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from fnmatch import fnmatchcase
 
 from ...logrotate_directives import COMPRESS_EXTS
 from ...naming import COMPRESS_SUFFIXES, check_dateformat, format_stamp, parse_stamp, stamp_formats
@@ -183,20 +185,34 @@ def dates(stanza):
 
 
 def extension(stanza):
-    """`extension EXT` on a log whose name ends with EXT: logrotate names its rotations
-    NAME<stamp>EXT, which upload does not archive yet (it exits 66 naming `extension`).
-    The one place that knows it: drop this check when upload reads those names."""
-    ext, fmt = stanza.settings["extension"], stanza.settings["dateformat"]
-    # logrotate moves EXT behind the stamp only for a log whose name ends with it; a glob may match one
-    names = [p for p in stanza.patterns if ext and (p.endswith(ext) or p[-1:] in "*?]")]
-    if not names:
-        return []
-    base = os.path.basename(names[0])
-    shown = f"{base[:-len(ext)]}{fmt}{ext}" if base.endswith(ext) else f"NAME{fmt}{ext}"
-    live = base if base.endswith(ext) else f"NAME{ext}"
-    return [_at(stanza, ERROR, f"extension {ext}: logrotate puts the stamp before {ext} ({shown}), a name "
-                               "swiftrotate does not archive yet, so the hook exits 66 and archives nothing",
-                f"remove extension {ext} (the rotations are then {live}{fmt})")]
+    """`extension EXT`: logrotate names a rotation STEM<stamp>EXT, which the hook reads from the
+    stanza. What still goes wrong: a pattern that also matches those names rotates the rotations
+    again (app-20261102-20261104.log); `addextension` is not read, so the hook exits 66."""
+    out = []
+    added = stanza.settings["addextension"]
+    if added:
+        out.append(_at(stanza, ERROR, f"addextension {added}: swiftrotate does not read the names it gives, so the "
+                                      "hook exits 66 and archives nothing",
+                       f"use extension {added} with logs named *{added}, or remove addextension"))
+    ext, fmt = stanza.settings["extension"], stanza.settings["dateformat"] or "-%Y%m%d"
+    if not ext or stanza.settings["olddir"]:
+        return out
+    try:
+        sample = format_stamp(datetime(2026, 11, 2), fmt)
+    except ValueError:
+        return out  # dates() says what is wrong with the dateformat
+    for pattern in stanza.patterns:
+        base = os.path.basename(pattern)
+        # a log name the pattern matches: each * or ? one letter, each [class] its first member
+        live = re.sub(r"\[(?![!^])(.)[^]]*\]|\[[^]]*\]|[*?]", lambda m: m.group(1) or "x", base)
+        rotated = f"{live[:-len(ext)]}{sample}{ext}"
+        if live.endswith(ext) and fnmatchcase(rotated, base):
+            again = f"{live[:-len(ext)]}{sample}{sample}{ext}"
+            out.append(_at(stanza, WARNING, f"{pattern} also matches the rotations extension {ext} names "
+                                            f"({rotated}), so logrotate rotates them again ({again})",
+                           "name the logs without a glob that matches their rotations, or set olddir"))
+            break
+    return out
 
 
 def collisions(stanzas):
