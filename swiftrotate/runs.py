@@ -82,7 +82,10 @@ def _record(settings, kind, target, started, result, logged_error, exc=None):
     try:
         try:
             rows = _rows(settings, kind, target, started, result, logged_error, exc, ledger)
-            waiting = health.pending(settings, ledger, [row["log"] for row in rows])
+            layouts = ledger.layouts()
+            for row in rows:  # this run's own layout, though not recorded yet
+                layouts.setdefault(row["log"], []).append((row["olddir"], row["dateformat"]))
+            waiting = health.pending(settings, ledger, [row["log"] for row in rows], layouts)
         except SwiftrotateError:  # a bad setting: the run says so itself; on record as given
             rows = _rows(None, kind, target, started, result, logged_error, exc)
             waiting = {}
@@ -123,8 +126,10 @@ def _rows(settings, kind, target, started, result, logged_error, exc, ledger=Non
             code, error = exit_code_of(exc)
         elif code and not error:
             error = logged_error  # the gate says why it keeps a file only in its log line
+        layout = {} if settings is None else {"olddir": settings.get("olddir", live),
+                                              "dateformat": settings.dateformat(live)}
         rows.append(dict(row, log=live, kind=kind, started_at=started, ended_at=ended, exit_code=code,
-                         error=error))
+                         error=error, **layout))
     return rows
 
 
