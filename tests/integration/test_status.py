@@ -350,3 +350,33 @@ def test_status_reads_a_corrupt_ledger_without_touching_it(tmp_path):
     assert nagios.returncode == 3 and nagios.stdout.startswith("SWIFTROTATE UNKNOWN"), nagios.stdout
     assert sorted(p.name for p in path.parent.iterdir()) == ["ledger.sqlite"]
     assert path.read_bytes() == b"not a database at all\n" * 100
+
+
+def test_a_log_whose_name_is_not_utf8_has_its_runs_recorded_and_shown(tmp_path):
+    """Finding 9: SQLite refused the name, so such a log's failing runs (its key cannot hold the
+    name) were never recorded and status said nothing of it."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    name = os.fsdecode(b"caf\xe9.log")
+    rotated(logs, "app.log-20261101", b"a")
+    for bad in (b"caf\xe9.log-20261101", b"caf\xe9.log"):
+        with open(os.path.join(os.fsencode(logs), bad), "wb") as f:
+            f.write(b"b")
+    (logs / "app.log").write_bytes(b"live")
+    cfg = conf(tmp_path)
+    proc = run_cli("--config", cfg, "upload", str(logs / "*.log"))
+    assert proc.returncode == 65, proc.stderr  # the key cannot hold the name
+    assert ledger(tmp_path).runs(os.path.join(str(logs), name))[0]["exit_code"] == 65
+    doc = json.loads(status(cfg, "--json").stdout)
+    shown = {d["log"]: d for d in doc["logs"]}
+    assert shown[os.path.join(str(logs), name)]["status"] == "degraded", shown
+    assert shown[os.path.join(str(logs), name)]["pending"]["files"] == 1, shown
+    table = status(cfg)
+    assert table.returncode == 1 and f"{logs}/caf\\xe9.log" in table.stdout, table.stdout + table.stderr
+    nagios = status(cfg, "--nagios")
+    assert nagios.returncode == 1 and f"{logs}/caf\\xe9.log: last upload exited 65" in nagios.stdout, nagios.stdout
+    prom = (tmp_path / "node/sr.prom").read_text()
+    assert f'swiftrotate_last_run_exit_code{{log="{logs}/caf\\\\xe9.log"}} 65' in prom, prom
+    assert f'swiftrotate_last_run_exit_code{{log="{logs}/caf\\\\xe9.log"}} 65' in \
+        run_cli("--config", cfg, "status", "--prometheus").stdout
+    assert sorted(shown) == [str(logs / "app.log"), os.path.join(str(logs), name)], sorted(shown)
