@@ -20,31 +20,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from . import discover
-from .errors import ConfigError
+from .config import duration, percent  # noqa: F401  (the parsers were here first)
 from .ledger import running as ledger_running
 from .naming import match_rotated, stamp_formats
 
 OK, DEGRADED, FAILING = 0, 1, 2
 VERDICTS = {OK: "ok", DEGRADED: "degraded", FAILING: "failing"}
-_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", re.ASCII)
-_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _SPOOL_NAME = re.compile(r"\d+-(.+)", re.DOTALL)  # spool.spool() names copies <microseconds>-<name>
-
-
-def duration(text, name="duration"):
-    """'90', '90s', '15m', '36h', '2d', '1w' -> seconds."""
-    m = _DURATION.fullmatch(str(text))
-    if not m:
-        raise ConfigError(f"setting {name} = {text!r} is not a duration like 3600, 36h or 2d")
-    return float(m.group(1)) * _UNIT[m.group(2)]
-
-
-def percent(text, name="percentage"):
-    """'80%' or '80' -> 80.0."""
-    try:
-        return float(str(text).strip().rstrip("%"))
-    except ValueError:
-        raise ConfigError(f"setting {name} = {text!r} is not a percentage like 80%") from None
 
 
 @dataclass(frozen=True)
@@ -56,8 +38,8 @@ class Thresholds:
 
     @classmethod
     def of(cls, settings):
-        return cls(*(duration(settings.get(n), n) for n in ("warn_pending_age", "crit_pending_age")),
-                   *(percent(settings.get(n), n) for n in ("warn_spool", "crit_spool")))
+        return cls(*(settings.get_duration(n) for n in ("warn_pending_age", "crit_pending_age")),
+                   *(settings.get_percent(n) for n in ("warn_spool", "crit_spool")))
 
 
 @dataclass
