@@ -16,3 +16,15 @@ class Outcome:
     size: int = 0
     error: Optional[SwiftrotateError] = None
     removed: bool = False
+
+
+class GateExit(int):
+    """The gate's exit code (0 allow, 1 keep), marked when the file's key held other bytes in the
+    store: its run record counts that as a conflict, as upload's does."""
+    conflict = False
+
+    @classmethod
+    def of_conflict(cls, code):
+        marked = cls(code)
+        marked.conflict = True
+        return marked

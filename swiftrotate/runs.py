@@ -140,15 +140,18 @@ def _empty():
 
 def _gate_rows(settings, path, result, exc, ledger, started):
     """The gate's one file: archived when the ledger shows it verified by
-    this run; failed when kept (exit 1); else neither (spooled: pending)."""
+    this run; a conflict when its key held other bytes; failed when kept
+    (exit 1); else neither (spooled: pending)."""
     path = os.path.abspath(path)
     live, stamp = health.rotation_of(settings, path)
     row = _empty()
     if exc is None:
         row["exit_code"] = int(result)
-        if result:
-            row["failed_files"] = 1
-            row["failed_bytes"] = _size(path)
+        conflict = getattr(result, "conflict", False)  # outcome.GateExit: spooled or kept, a conflict
+        if result or conflict:
+            which = "conflict" if conflict else "failed"
+            row[f"{which}_files"] = 1
+            row[f"{which}_bytes"] = _size(path)
         else:
             dest = settings.get("dest")
             try:

@@ -380,3 +380,22 @@ def test_a_log_whose_name_is_not_utf8_has_its_runs_recorded_and_shown(tmp_path):
     assert f'swiftrotate_last_run_exit_code{{log="{logs}/caf\\\\xe9.log"}} 65' in \
         run_cli("--config", cfg, "status", "--prometheus").stdout
     assert sorted(shown) == [str(logs / "app.log"), os.path.join(str(logs), name)], sorted(shown)
+
+
+@pytest.mark.parametrize("mode, code", [("spool", 0), ("veto", 1)])
+def test_a_conflict_the_gate_meets_is_counted_in_its_run_record(tmp_path, mode, code):
+    """Review: the gate's record counted no conflicts, so a file whose key holds other bytes looked
+    merely spooled (or failed): status and the metrics file now say conflict, as for upload."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261101", b"ours")
+    archive = tmp_path / "state/archive/web01" / str(logs).lstrip("/")
+    archive.mkdir(parents=True)
+    (archive / "app.log-20261101").write_bytes(b"someone else's")
+    cfg = conf(tmp_path)
+    proc = run_cli("--config", cfg, "gate", "--mode", mode, str(logs / "app.log-20261101"))
+    assert proc.returncode == code, proc.stderr
+    run = ledger(tmp_path).runs(str(logs / "app.log"))[0]
+    assert (run["kind"], run["conflict_files"], run["conflict_bytes"], run["failed_files"]) == ("gate", 1, 4, 0), run
+    doc = json.loads(status(cfg, "--json").stdout)
+    assert doc["logs"][0]["conflicts"] == 1 and "1 conflict(s)" in doc["logs"][0]["reasons"], doc
+    assert f'swiftrotate_conflicts{{log="{logs}/app.log"}} 1' in (tmp_path / "node/sr.prom").read_text()
