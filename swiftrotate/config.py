@@ -367,16 +367,22 @@ def check_settings(settings):
     check_status_settings(settings)
 
 
-def check_status_settings(settings):
-    """runs_kept, metrics_file and status's thresholds: every run records itself with them, and
-    a typo there must not wait for the first day something is pending."""
-    if settings.get_int("runs_kept") < 1:
-        raise settings._bad("runs_kept", None, "keeps no run", "keep at least 1 run record per log, e.g. 100")
+def check_metrics_file(settings):
+    """metrics_file, or None: an absolute path to a *.prom file."""
     path = settings.get("metrics_file")
     if path and (not os.path.isabs(path) or not path.endswith(".prom") or os.path.isdir(path)):
         raise settings._bad("metrics_file", None, "is not an absolute path to a *.prom file (the node exporter's "
                             "textfile collector reads only those)", "name a .prom file in the collector's folder, "
                             "or leave it empty")
+    return path or None
+
+
+def check_status_settings(settings):
+    """runs_kept, metrics_file and status's thresholds: every run records itself with them, and
+    a typo there must not wait for the first day something is pending."""
+    if settings.get_int("runs_kept") < 1:
+        raise settings._bad("runs_kept", None, "keeps no run", "keep at least 1 run record per log, e.g. 100")
+    check_metrics_file(settings)
     for warn, crit, get in (("warn_pending_age", "crit_pending_age", settings.get_duration),
                             ("warn_spool", "crit_spool", settings.get_percent)):
         if get(warn) > get(crit):

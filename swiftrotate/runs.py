@@ -19,8 +19,9 @@ import os
 import time
 
 from . import discover, health, metrics
+from .config import GENERAL, check_metrics_file
 from .errors import Conflict, ExitCode, SwiftrotateError, worst_exit
-from .naming import split_compression
+from .naming import escape, split_compression
 from .state import open_ledger, state_folder
 
 log = logging.getLogger("swiftrotate")
@@ -79,6 +80,7 @@ def _record(settings, kind, target, started, result, logged_error, exc=None):
         ledger = open_ledger(state_folder(settings))
     except Exception:  # no state folder: the run itself has said so, or will
         return
+    said = bool(ledger.warnings)  # unwritable, rebuilt: the run's own ledger has said so
     try:
         try:
             rows = _rows(settings, kind, target, started, result, logged_error, exc, ledger)
@@ -92,8 +94,10 @@ def _record(settings, kind, target, started, result, logged_error, exc=None):
         for row in rows:
             row["pending_files"] = len(waiting.get(row["log"], []))
             row["pending_bytes"] = sum(w.size for w in waiting.get(row["log"], []))
-        ledger.record_runs(rows, max(1, settings.get_int("runs_kept")))
-        path = settings.get("metrics_file")
+        if not ledger.record_runs(rows, _keep(settings)) and not said:
+            log.warning("%s: this run of %s is not on record, so status does not show it (free the disk, or fix "
+                        "the ledger's permissions)", ledger.warnings[-1], ", ".join(escape(r["log"]) for r in rows))
+        path = check_metrics_file(settings)  # a typo'd one is not written to: the run has said so
         if path:
             metrics.write(path, metrics.render(health.survey(settings, ledger)))
     except SwiftrotateError as err:
@@ -102,9 +106,15 @@ def _record(settings, kind, target, started, result, logged_error, exc=None):
     except Exception as err:  # a bug here must not change the run's outcome
         log.warning("run not recorded: %s: %s", type(err).__name__, err)
     finally:
-        # ledger.warnings (unwritable, rebuilt) are not said again: the run's
-        # own ledger has said them
         ledger.close()
+
+
+def _keep(settings):
+    """runs_kept; a typo there fails the run (check_settings), which is then recorded all the same."""
+    try:
+        return max(1, settings.get_int("runs_kept"))
+    except SwiftrotateError:
+        return int(GENERAL["runs_kept"])
 
 
 def _rows(settings, kind, target, started, result, logged_error, exc, ledger=None):

@@ -399,3 +399,42 @@ def test_a_conflict_the_gate_meets_is_counted_in_its_run_record(tmp_path, mode, 
     doc = json.loads(status(cfg, "--json").stdout)
     assert doc["logs"][0]["conflicts"] == 1 and "1 conflict(s)" in doc["logs"][0]["reasons"], doc
     assert f'swiftrotate_conflicts{{log="{logs}/app.log"}} 1' in (tmp_path / "node/sr.prom").read_text()
+
+
+def test_a_run_the_ledger_refuses_to_record_is_a_warning_naming_the_log(tmp_path):
+    """Finding 9's other half: a record SQLite refused (here a trigger stands in for a full disk)
+    went unsaid, so status quietly showed an older run as the last."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261101", b"a")
+    cfg = conf(tmp_path)
+    assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 0
+    db = ledger(tmp_path)
+    db.db.execute("CREATE TRIGGER refuse BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    db.close()
+    proc = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+    assert proc.returncode == 0, proc.stderr
+    assert f"disk full: this run of {logs}/app.log is not on record, so status does not show it" in proc.stderr, \
+        proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_a_run_that_fails_on_a_typo_in_runs_kept_is_recorded_all_the_same(tmp_path):
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261101", b"a")
+    proc = run_cli("--config", conf(tmp_path, runs_kept="1OO"), "upload", str(logs / "app.log"))
+    assert proc.returncode == 78 and proc.stderr.count("\n") == 1, proc.stderr
+    assert ledger(tmp_path).runs(str(logs / "app.log"))[0]["exit_code"] == 78
+    assert (tmp_path / "node/sr.prom").exists()
+
+
+def test_a_metrics_file_that_is_a_typo_is_not_written(tmp_path):
+    """A relative metrics_file fails the run (78), and its record is not written to the path
+    relative to wherever logrotate or cron happened to run us."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261101", b"a")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, metrics_file="node/sr.prom"))
+    (tmp_path / "node").mkdir()
+    proc = run_cli("--config", cfg, "upload", str(logs / "app.log"), cwd=tmp_path)
+    assert proc.returncode == 78 and "metrics_file" in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert ledger(tmp_path).runs(str(logs / "app.log"))[0]["exit_code"] == 78
+    assert not (tmp_path / "node/sr.prom").exists()
