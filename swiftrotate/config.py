@@ -58,6 +58,8 @@ GENERAL = {
     "warn_spool": "80%",  # status: degraded when the spool holds this share of spool_cap
     "crit_spool": "95%",  # status: failing
 }
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", re.ASCII)
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 PER_LOG = {"dateformat", "olddir", "extension", "dateyesterday", "key_template", "settle_seconds", "expire_after",
            "compress", "missingok"}
 
@@ -188,19 +190,23 @@ class Settings:
             return None
         return self.get("dest")
 
+    def _bad(self, name, log, problem, fix=None):
+        """The ConfigError for a value of `name` that cannot be used: where it is set, and the fix."""
+        return ConfigError(f"{self.source(name, log)}: setting {name} = {self.get(name, log)!r} {problem}", fix)
+
     def get_int(self, name, log=None):
         value = self.get(name, log)
         try:
             return int(float(value))
         except (TypeError, ValueError):
-            raise ConfigError(f"setting {name} = {value!r} is not a number") from None
+            raise self._bad(name, log, "is not a number") from None
 
     def get_size(self, name, log=None):
         value = str(self.get(name, log))
         try:
             return parse_size(value)
         except ValueError:
-            raise ConfigError(f"setting {name} = {value!r} is not a size like 512M or 2G") from None
+            raise self._bad(name, log, "is not a size like 512M or 2G") from None
 
     def get_bool(self, name, log=None):
         value = str(self.get(name, log)).lower()
@@ -208,7 +214,22 @@ class Settings:
             return True
         if value in ("0", "no", "false", "off", ""):
             return False
-        raise ConfigError(f"setting {name} = {value!r} is not yes/no")
+        raise self._bad(name, log, "is not yes/no")
+
+    def get_duration(self, name):
+        try:
+            return duration(self.get(name), name)
+        except ConfigError:
+            raise self._bad(name, None, "is not a duration", "write one like 3600, 90m, 36h or 2d") from None
+
+    def get_percent(self, name):
+        try:
+            value = percent(self.get(name), name)
+        except ConfigError:
+            value = -1
+        if not 0 <= value <= 100:
+            raise self._bad(name, None, "is not a percentage of spool_cap", "write one from 0% to 100%, like 80%")
+        return value
 
     def dateformat(self, log=None):
         value = self.get("dateformat", log)
@@ -299,6 +320,22 @@ def _ini_problem(exc, path):
     return str(exc).splitlines()[0]
 
 
+def duration(text, name="duration"):
+    """'90', '90s', '15m', '36h', '2d', '1w' -> seconds."""
+    m = _DURATION.fullmatch(str(text))
+    if not m:
+        raise ConfigError(f"setting {name} = {text!r} is not a duration like 3600, 36h or 2d")
+    return float(m.group(1)) * _UNIT[m.group(2)]
+
+
+def percent(text, name="percentage"):
+    """'80%' or '80' -> 80.0."""
+    try:
+        return float(str(text).strip().rstrip("%"))
+    except ValueError:
+        raise ConfigError(f"setting {name} = {text!r} is not a percentage like 80%") from None
+
+
 def implicit_dest_warning(settings):
     """One line for every run that archives to the default folder, or None."""
     url = settings.implicit_dest()
@@ -331,4 +368,28 @@ def check_settings(settings):
     settings.get_size("spool_cap")
     if settings.get("gate_mode") not in ("spool", "veto"):
         raise ConfigError(f"gate_mode = {settings.get('gate_mode')!r} is neither spool nor veto")
+    check_status_settings(settings)
+
+
+def check_metrics_file(settings):
+    """metrics_file, or None: an absolute path to a *.prom file."""
+    path = settings.get("metrics_file")
+    if path and (not os.path.isabs(path) or not path.endswith(".prom") or os.path.isdir(path)):
+        raise settings._bad("metrics_file", None, "is not an absolute path to a *.prom file (the node exporter's "
+                            "textfile collector reads only those)", "name a .prom file in the collector's folder, "
+                            "or leave it empty")
+    return path or None
+
+
+def check_status_settings(settings):
+    """runs_kept, metrics_file and status's thresholds: every run records itself with them, and
+    a typo there must not wait for the first day something is pending."""
+    if settings.get_int("runs_kept") < 1:
+        raise settings._bad("runs_kept", None, "keeps no run", "keep at least 1 run record per log, e.g. 100")
+    check_metrics_file(settings)
+    for warn, crit, get in (("warn_pending_age", "crit_pending_age", settings.get_duration),
+                            ("warn_spool", "crit_spool", settings.get_percent)):
+        if get(warn) > get(crit):
+            raise settings._bad(warn, None, f"is above {crit} = {settings.get(crit)!r}", "warn before it is critical: "
+                                f"make {warn} the smaller")
 

@@ -20,31 +20,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from . import discover
-from .errors import ConfigError
+from .config import duration, percent  # noqa: F401  (the parsers were here first)
 from .ledger import running as ledger_running
 from .naming import match_rotated, stamp_formats
 
 OK, DEGRADED, FAILING = 0, 1, 2
 VERDICTS = {OK: "ok", DEGRADED: "degraded", FAILING: "failing"}
-_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", re.ASCII)
-_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _SPOOL_NAME = re.compile(r"\d+-(.+)", re.DOTALL)  # spool.spool() names copies <microseconds>-<name>
-
-
-def duration(text, name="duration"):
-    """'90', '90s', '15m', '36h', '2d', '1w' -> seconds."""
-    m = _DURATION.fullmatch(str(text))
-    if not m:
-        raise ConfigError(f"setting {name} = {text!r} is not a duration like 3600, 36h or 2d")
-    return float(m.group(1)) * _UNIT[m.group(2)]
-
-
-def percent(text, name="percentage"):
-    """'80%' or '80' -> 80.0."""
-    try:
-        return float(str(text).strip().rstrip("%"))
-    except ValueError:
-        raise ConfigError(f"setting {name} = {text!r} is not a percentage like 80%") from None
 
 
 @dataclass(frozen=True)
@@ -56,8 +38,8 @@ class Thresholds:
 
     @classmethod
     def of(cls, settings):
-        return cls(*(duration(settings.get(n), n) for n in ("warn_pending_age", "crit_pending_age")),
-                   *(percent(settings.get(n), n) for n in ("warn_spool", "crit_spool")))
+        return cls(*(settings.get_duration(n) for n in ("warn_pending_age", "crit_pending_age")),
+                   *(settings.get_percent(n) for n in ("warn_spool", "crit_spool")))
 
 
 @dataclass
@@ -102,43 +84,60 @@ def spooled_name(spool_path):
     return m.group(1) if m else os.path.basename(spool_path)
 
 
-def pending(settings, ledger, logs):
+def pending(settings, ledger, logs, layouts=None):
     """live log -> [Waiting] for `logs`. One listing per folder, not one
     per log: 50 logs in /var/log is one listdir, not 50. A file the ledger
     has recorded at this path with this inode is archived, and not stat()ed:
-    status must stay cheap on a host with thousands of archived rotations."""
+    status must stay cheap on a host with thousands of archived rotations.
+    `layouts` (log -> [(olddir, dateformat)], as ledger.layouts() gives the
+    runs' records) wins over the settings: the olddir or dateformat of a
+    logrotate stanza is known only to that stanza's hook."""
     known = ledger.file_inodes(settings.get("dest"))
     wanted = set(logs)
     out = {log: [] for log in logs}
     scans = defaultdict(lambda: defaultdict(set))  # folder scanned -> stamp forms -> lives
     for log in logs:
-        folder, olddir = os.path.dirname(log), settings.get("olddir", log)
-        for where in {folder, os.path.normpath(os.path.join(folder, olddir)) if olddir else folder}:
-            for fmt in stamp_formats(settings.dateformat(log)):
-                scans[where][fmt].add(log)
+        folder = os.path.dirname(log)
+        for olddir, dateformat in (layouts or {}).get(log) or [(settings.get("olddir", log), settings.dateformat(log))]:
+            for where in {folder, os.path.normpath(os.path.join(folder, olddir)) if olddir else folder}:
+                for fmt in stamp_formats(dateformat):
+                    scans[where][fmt].add(log)
     for where, forms in scans.items():
         try:
             entries = list(os.scandir(where))
         except OSError:
             continue
-        regexes = [(discover.rotated_regex(fmt), os.path.dirname(next(iter(lives))) + "/", lives)
-                   for fmt, lives in forms.items()]
+        regexes = _regexes(forms)
         for entry in entries:
-            for regex, folder, lives in regexes:
-                m = regex.fullmatch(entry.name)
-                live = m and folder + m.group("live")
-                if live in lives:
-                    waiting = _waiting(entry, m.group("ext"), known)
-                    if waiting:
-                        out[live].append(waiting)
-                    break
+            live, m = _live(entry.name, regexes)
+            if live:
+                waiting = _waiting(entry, m.group("ext"), known)
+                if waiting:
+                    out[live].append(waiting)
     for spool_path, original, size, spooled_at in ledger.spool_rows():
         if not os.path.exists(spool_path):
             continue
-        live, _ = rotation_of(settings, original)
+        forms = scans.get(os.path.dirname(original))
+        live = forms and _live(os.path.basename(original), _regexes(forms))[0] or rotation_of(settings, original)[0]
         if live in wanted:
             out[live].append(Waiting(spool_path, size, _mtime(spool_path, spooled_at), spooled=True))
     return out
+
+
+def _regexes(forms):
+    """[(regex, {live's name: live})] for a scanned folder's stamp forms (an absolute olddir
+    may hold the rotations of logs in several folders)."""
+    return [(discover.rotated_regex(fmt), {os.path.basename(live): live for live in sorted(lives)})
+            for fmt, lives in forms.items()]
+
+
+def _live(name, regexes):
+    """(live log, match) of a rotated file's name, or (None, None)."""
+    for regex, lives in regexes:
+        m = regex.fullmatch(name)
+        if m and m.group("live") in lives:
+            return lives[m.group("live")], m
+    return None, None
 
 
 def _waiting(entry, ext, known):
@@ -224,7 +223,7 @@ def survey(settings, ledger, only=(), now=None):
     logs = sorted(set(totals) | set(last))
     if only:
         logs = [log for log in logs if any(_matches(log, pattern) for pattern in only)]
-    waiting = pending(settings, ledger, logs)
+    waiting = pending(settings, ledger, logs, ledger.layouts())
     out = []
     for log in logs:
         health = LogHealth(log, waiting[log], last_run=last.get(log))

@@ -16,7 +16,7 @@ import threading
 import time
 
 from .errors import LocalIOError
-from .ledger_runs import RUNS_SCHEMA, RunRecords
+from .ledger_runs import RUNS_SCHEMA, RunRecords, migrate
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS units (
@@ -36,8 +36,8 @@ CREATE TABLE IF NOT EXISTS spool (
     spool_path TEXT PRIMARY KEY, original TEXT NOT NULL,
     size INTEGER NOT NULL, spooled_at REAL NOT NULL);
 """ + RUNS_SCHEMA
-# Tables are only ever added (CREATE ... IF NOT EXISTS): a ledger an
-# older swiftrotate wrote gains runs and log_totals on its first open.
+# Tables are only ever added (CREATE ... IF NOT EXISTS), and columns (ledger_runs.migrate): a
+# ledger an older swiftrotate wrote gains them on its first open for writing.
 
 
 def running(pid):
@@ -154,6 +154,7 @@ class Ledger(RunRecords):
         db.execute("PRAGMA synchronous=NORMAL" if wal else "PRAGMA synchronous=FULL")
         self._relaxed = wal
         db.executescript(SCHEMA)
+        migrate(db)
         return db
 
     def _memory(self):

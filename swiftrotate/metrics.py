@@ -42,7 +42,9 @@ HOST_FAMILIES = (
 
 
 def label(value):
-    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    # a byte of a name that is not UTF-8 as \xNN: the exposition format is UTF-8
+    value = os.fsencode(str(value)).decode("utf-8", "backslashreplace")
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
 def number(value):

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import UsageError
+from .naming import escape
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
@@ -77,7 +78,7 @@ def check(survey, warn, crit, others):
     text = (f"{len(survey.logs)} log(s), {pending} file(s) pending"
             + (f", oldest {age / 3600:.1f}h" if pending else "") + f", spool {spool:.0f}% of {survey.spool_cap} bytes")
     if others:
-        text += "; " + "; ".join(f"{log}: {why}" for log, why in others[:3]) + (", ..." if len(others) > 3 else "")
+        text += "; " + "; ".join(f"{escape(log)}: {why}" for log, why in others[:3]) + (", ..." if len(others) > 3 else "")
     perf = [
         f"'oldest_pending_age'={_number(age)}s;{warn[0].text};{crit[0].text};0;",
         f"'spool_used'={_number(spool)}%;{warn[1].text};{crit[1].text};0;100",

@@ -21,3 +21,15 @@ class Outcome:
 
     def __repr__(self):
         return "Outcome(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__) + ")"
+
+
+class GateExit(int):
+    """The gate's exit code (0 allow, 1 keep), marked when the file's key held other bytes in the
+    store: its run record counts that as a conflict, as upload's does."""
+    conflict = False
+
+    @classmethod
+    def of_conflict(cls, code):
+        marked = cls(code)
+        marked.conflict = True
+        return marked

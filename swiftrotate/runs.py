@@ -19,8 +19,9 @@ import os
 import time
 
 from . import discover, health, metrics
+from .config import GENERAL, check_metrics_file
 from .errors import Conflict, ExitCode, SwiftrotateError, worst_exit
-from .naming import split_compression
+from .naming import escape, split_compression
 from .state import open_ledger, state_folder
 
 log = logging.getLogger("swiftrotate")
@@ -79,18 +80,24 @@ def _record(settings, kind, target, started, result, logged_error, exc=None):
         ledger = open_ledger(state_folder(settings))
     except Exception:  # no state folder: the run itself has said so, or will
         return
+    said = bool(ledger.warnings)  # unwritable, rebuilt: the run's own ledger has said so
     try:
         try:
             rows = _rows(settings, kind, target, started, result, logged_error, exc, ledger)
-            waiting = health.pending(settings, ledger, [row["log"] for row in rows])
+            layouts = ledger.layouts()
+            for row in rows:  # this run's own layout, though not recorded yet
+                layouts.setdefault(row["log"], []).append((row["olddir"], row["dateformat"]))
+            waiting = health.pending(settings, ledger, [row["log"] for row in rows], layouts)
         except SwiftrotateError:  # a bad setting: the run says so itself; on record as given
             rows = _rows(None, kind, target, started, result, logged_error, exc)
             waiting = {}
         for row in rows:
             row["pending_files"] = len(waiting.get(row["log"], []))
             row["pending_bytes"] = sum(w.size for w in waiting.get(row["log"], []))
-        ledger.record_runs(rows, max(1, settings.get_int("runs_kept")))
-        path = settings.get("metrics_file")
+        if not ledger.record_runs(rows, _keep(settings)) and not said:
+            log.warning("%s: this run of %s is not on record, so status does not show it (free the disk, or fix "
+                        "the ledger's permissions)", ledger.warnings[-1], ", ".join(escape(r["log"]) for r in rows))
+        path = check_metrics_file(settings)  # a typo'd one is not written to: the run has said so
         if path:
             metrics.write(path, metrics.render(health.survey(settings, ledger)))
     except SwiftrotateError as err:
@@ -99,9 +106,15 @@ def _record(settings, kind, target, started, result, logged_error, exc=None):
     except Exception as err:  # a bug here must not change the run's outcome
         log.warning("run not recorded: %s: %s", type(err).__name__, err)
     finally:
-        # ledger.warnings (unwritable, rebuilt) are not said again: the run's
-        # own ledger has said them
         ledger.close()
+
+
+def _keep(settings):
+    """runs_kept; a typo there fails the run (check_settings), which is then recorded all the same."""
+    try:
+        return max(1, settings.get_int("runs_kept"))
+    except SwiftrotateError:
+        return int(GENERAL["runs_kept"])
 
 
 def _rows(settings, kind, target, started, result, logged_error, exc, ledger=None):
@@ -123,8 +136,10 @@ def _rows(settings, kind, target, started, result, logged_error, exc, ledger=Non
             code, error = exit_code_of(exc)
         elif code and not error:
             error = logged_error  # the gate says why it keeps a file only in its log line
+        layout = {} if settings is None else {"olddir": settings.get("olddir", live),
+                                              "dateformat": settings.dateformat(live)}
         rows.append(dict(row, log=live, kind=kind, started_at=started, ended_at=ended, exit_code=code,
-                         error=error))
+                         error=error, **layout))
     return rows
 
 
@@ -135,15 +150,18 @@ def _empty():
 
 def _gate_rows(settings, path, result, exc, ledger, started):
     """The gate's one file: archived when the ledger shows it verified by
-    this run; failed when kept (exit 1); else neither (spooled: pending)."""
+    this run; a conflict when its key held other bytes; failed when kept
+    (exit 1); else neither (spooled: pending)."""
     path = os.path.abspath(path)
     live, stamp = health.rotation_of(settings, path)
     row = _empty()
     if exc is None:
         row["exit_code"] = int(result)
-        if result:
-            row["failed_files"] = 1
-            row["failed_bytes"] = _size(path)
+        conflict = getattr(result, "conflict", False)  # outcome.GateExit: spooled or kept, a conflict
+        if result or conflict:
+            which = "conflict" if conflict else "failed"
+            row[f"{which}_files"] = 1
+            row[f"{which}_bytes"] = _size(path)
         else:
             dest = settings.get("dest")
             try:

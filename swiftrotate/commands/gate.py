@@ -23,9 +23,10 @@ from .. import runs
 from ..archiver import from_settings
 from ..codecs import content_sha256
 from ..config import check_settings, implicit_dest_warning
-from ..errors import DeadlineExceeded, SwiftrotateError, UnsafeInput
+from ..errors import Conflict, DeadlineExceeded, SwiftrotateError, UnsafeInput
 from ..localfile import open_rotated, sha256_fd
 from ..naming import COMPRESS_SUFFIXES, build_key, check_template, escape
+from ..outcome import GateExit
 from ..spool import ALLOW, VETO, candidate_of, dateformat_for, spool
 from ..state import open_ledger, state_folder
 from ..under_logrotate import prepare
@@ -103,10 +104,13 @@ def gate(settings, path, *, mode, log, open_backend):
             return VETO
         except (SwiftrotateError, OSError) as exc:
             reason = exc.line() if isinstance(exc, SwiftrotateError) else str(exc)
+            conflict = isinstance(exc, Conflict)
         if mode == "veto":
             log.error("gate: keeping %s: not archived (%s)", escape(path), reason)
-            return VETO
-        return spool(settings, ledger, path, st, reason, log)
+            code = VETO
+        else:
+            code = spool(settings, ledger, path, st, reason, log)
+        return GateExit.of_conflict(code) if conflict else code
     finally:
         ledger.close()
 

@@ -142,3 +142,31 @@ def test_settings_precedence_flag_env_file_default(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert list(other.rglob("app.log-20261125"))
 
+
+
+@pytest.mark.parametrize("setting, fix", [
+    ({"runs_kept": "10O"}, "is not a number"),
+    ({"runs_kept": "0"}, "keep at least 1 run record per log"),
+    ({"metrics_file": "node/swiftrotate.prom"}, "name a .prom file in the collector's folder"),
+    ({"metrics_file": "/var/lib/node_exporter/swiftrotate.txt"}, "name a .prom file in the collector's folder"),
+    ({"warn_pending_age": "1 day"}, "write one like 3600, 90m, 36h or 2d"),
+    ({"crit_pending_age": "2dd"}, "write one like 3600, 90m, 36h or 2d"),
+    ({"warn_spool": "eighty"}, "write one from 0% to 100%"),
+    ({"crit_spool": "950%"}, "write one from 0% to 100%"),
+    ({"warn_pending_age": "3d"}, "is above crit_pending_age = '2d' (warn before it is critical"),
+])
+def test_run_record_and_status_settings_are_checked_before_every_run(tmp_path, setting, fix):
+    """Finding 14: a typo in runs_kept, metrics_file or a status threshold was a warning on every
+    run (the run unrecorded), or nothing until status ran: exit 78 on one line naming the setting,
+    the file and line, and the fix, from upload, the gate and status alike."""
+    (tmp_path / "logs").mkdir()
+    path = write_config(tmp_path / "c.conf", {"swiftrotate": {**base_config(tmp_path)["swiftrotate"], **setting}})
+    name = list(setting)[0]
+    line = next(n for n, text in enumerate((tmp_path / "c.conf").read_text().splitlines(), 1)
+                if text.startswith(name + " "))
+    for args in (["upload", str(tmp_path / "logs/app.log")], ["gate", str(tmp_path / "logs/app.log-20261125")],
+                 ["status"]):
+        proc = run_cli("--config", path, *args)
+        assert proc.returncode == 78, (args, proc.stderr)
+        assert proc.stderr.startswith(f"swiftrotate: error: {path}, line {line}: setting {name} = "), proc.stderr
+        assert fix in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr

@@ -156,3 +156,28 @@ def test_a_host_name_that_leaves_the_hosts_folder_is_refused(store, tmp_path):
         proc = run_fleet(cfg, "--host", bad)
         assert proc.returncode == 65 and "refusing host name" in proc.stderr, (bad, proc.stderr)
         assert "Traceback" not in proc.stderr
+
+
+def test_archives_of_a_dateformat_only_the_stanza_knows_are_read(store, tmp_path):
+    """Review finding 7: under logrotate the dateformat may be the stanza's alone (.%Y-%m-%d,
+    -%Y%m%d%H), and the machine running --fleet has neither that stanza nor the setting. Such keys
+    were skipped, so the host looked stale, or absent; a key keeps its stamp, which is read with
+    every dateformat swiftrotate can recognise."""
+    src = tmp_path / "src"
+    src.write_bytes(b"x")
+    sha = hashlib.sha256(b"x").hexdigest()
+    keys = [f"web01{ACCESS}.{stamp(ago, '%Y-%m-%d')}.gz" for ago in (3, 1, 2)]
+    keys += [f"web01{SYSLOG}-{stamp(ago, '%Y%m%d')}{hour:02d}" for ago in (1, 0) for hour in (9, 23)]
+    keys += [f"db01{ACCESS}_{stamp(ago, '%Y.%m.%d')}-0{ago}0000.gz" for ago in (8, 7)]
+    for key in keys:
+        store.backend.put(key, str(src), size=1, sha256=sha)
+    proc = run_fleet(config_for(store, tmp_path), "--json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # db01 stale, web01 not
+    doc = json.loads(proc.stdout)
+    newest = {(h["host"], x["log"]): (x["key"], x["age_days"]) for h in doc["per_host"] for x in h["logs"]}
+    assert newest == {
+        ("web01", ACCESS): (f"web01{ACCESS}.{stamp(1, '%Y-%m-%d')}.gz", 1),
+        ("web01", SYSLOG): (f"web01{SYSLOG}-{stamp(0, '%Y%m%d')}23", 0),
+        ("db01", ACCESS): (f"db01{ACCESS}_{stamp(7, '%Y.%m.%d')}-070000.gz", 7),
+    }, doc
+    assert doc["skipped_keys"] == 0 and doc["stale_hosts"] == ["db01"]

@@ -4,8 +4,10 @@ A rotation logrotate just made that the hook cannot find is exit 66, a numbered 
 lastaction is 78, a contradiction is one warning per run, and a run without logrotate is as before.
 """
 import gzip
+import json
 import os
 import re
+import time
 
 import pytest
 
@@ -246,3 +248,47 @@ def test_the_gate_finds_the_stanza_of_a_file_in_an_absolute_olddir(tmp_path):
         mine = sorted(k for k in objects if k.startswith(f"web01{lab.logs_dir / name}."))
         assert len(mine) == len(DAYS) - 1, (name, sorted(objects), out)  # one per rotation, under the live log
     assert len(objects) == 2 * (len(DAYS) - 1), sorted(objects)
+
+
+def test_status_and_the_metrics_file_see_each_stanzas_layout(tmp_path):
+    """Review finding 5: app.log's stanza keeps rotations in olddir with a dateformat of its own,
+    web.log's stanza uses the defaults, and swiftrotate's config names neither. During an outage
+    the file stays pending: `status` (no stanza at all) and the .prom file web.log's hook writes
+    last (its stanza's layout, not app.log's) must both count it, with its age. Before the runs
+    recorded their layout, both saw nothing pending for app.log."""
+    prom = tmp_path / "node/swiftrotate.prom"
+    prom.parent.mkdir()
+    lab = make_lab(tmp_path, metrics_file=str(prom))
+    app, web = (lab.logs_dir / name for name in lab.logs)
+    (lab.logs_dir / "old").mkdir()
+    layouts = {app: "    dateformat .%Y-%m-%d\n    olddir old\n", web: ""}
+    lab.conf.write_text("".join(
+        f"{log} {{\n    daily\n    rotate 30\n    create\n    dateext\n{layout}"
+        f"    postrotate\n        {lab.hook_command()}\n    endscript\n}}\n" for log, layout in layouts.items()))
+    os.chmod(lab.conf, 0o644)
+    lab.days(DAYS[:3])
+    assert len(archived(lab)) == 4, lab.hook_output()
+    store = tmp_path / "store"
+    store.rename(tmp_path / "store-away")
+    store.write_text("the outage: no folder where the store was\n")
+    lab.write_lines(DAYS[3])
+    lab.run(DAYS[3])
+    waiting = lab.logs_dir / "old/app.log.2026-11-04"
+    assert waiting.exists() and (lab.logs_dir / "web.log-20261104").exists(), lab.hook_output()
+    metrics = prom.read_text()
+    assert f'swiftrotate_pending_files{{log="{app}"}} 1' in metrics, metrics
+    assert f'swiftrotate_pending_files{{log="{web}"}} 1' in metrics, metrics
+    day_and_more = time.time() - 30 * 3600
+    os.utime(waiting, (day_and_more, day_and_more))
+    proc = run_cli("--config", str(lab.swiftrotate_conf), "status", "--json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # degraded: waited over warn_pending_age
+    logs = {d["log"]: d for d in json.loads(proc.stdout)["logs"]}
+    assert logs[str(app)]["pending"]["files"] == 1, logs
+    assert 30 * 3600 <= logs[str(app)]["pending"]["oldest_age_seconds"] < 31 * 3600, logs
+    assert logs[str(app)]["last_run"]["olddir"] == "old" and logs[str(app)]["last_run"]["dateformat"] == ".%Y-%m-%d"
+    assert logs[str(web)]["pending"]["files"] == 1, logs
+    nagios = run_cli("--config", str(lab.swiftrotate_conf), "status", "--nagios")
+    assert nagios.returncode == 1 and "'pending_files'=2;" in nagios.stdout, nagios.stdout
+    assert 30 * 3600 <= float(re.search(r"'oldest_pending_age'=([0-9.]+)s", nagios.stdout).group(1)) < 31 * 3600
+    prometheus = run_cli("--config", str(lab.swiftrotate_conf), "status", "--prometheus").stdout
+    assert f'swiftrotate_pending_files{{log="{app}"}} 1' in prometheus, prometheus

@@ -350,3 +350,91 @@ def test_status_reads_a_corrupt_ledger_without_touching_it(tmp_path):
     assert nagios.returncode == 3 and nagios.stdout.startswith("SWIFTROTATE UNKNOWN"), nagios.stdout
     assert sorted(p.name for p in path.parent.iterdir()) == ["ledger.sqlite"]
     assert path.read_bytes() == b"not a database at all\n" * 100
+
+
+def test_a_log_whose_name_is_not_utf8_has_its_runs_recorded_and_shown(tmp_path):
+    """Finding 9: SQLite refused the name, so such a log's failing runs (its key cannot hold the
+    name) were never recorded and status said nothing of it."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    name = os.fsdecode(b"caf\xe9.log")
+    rotated(logs, "app.log-20261101", b"a")
+    for bad in (b"caf\xe9.log-20261101", b"caf\xe9.log"):
+        with open(os.path.join(os.fsencode(logs), bad), "wb") as f:
+            f.write(b"b")
+    (logs / "app.log").write_bytes(b"live")
+    cfg = conf(tmp_path)
+    proc = run_cli("--config", cfg, "upload", str(logs / "*.log"))
+    assert proc.returncode == 65, proc.stderr  # the key cannot hold the name
+    assert ledger(tmp_path).runs(os.path.join(str(logs), name))[0]["exit_code"] == 65
+    doc = json.loads(status(cfg, "--json").stdout)
+    shown = {d["log"]: d for d in doc["logs"]}
+    assert shown[os.path.join(str(logs), name)]["status"] == "degraded", shown
+    assert shown[os.path.join(str(logs), name)]["pending"]["files"] == 1, shown
+    table = status(cfg)
+    assert table.returncode == 1 and f"{logs}/caf\\xe9.log" in table.stdout, table.stdout + table.stderr
+    nagios = status(cfg, "--nagios")
+    assert nagios.returncode == 1 and f"{logs}/caf\\xe9.log: last upload exited 65" in nagios.stdout, nagios.stdout
+    prom = (tmp_path / "node/sr.prom").read_text()
+    assert f'swiftrotate_last_run_exit_code{{log="{logs}/caf\\\\xe9.log"}} 65' in prom, prom
+    assert f'swiftrotate_last_run_exit_code{{log="{logs}/caf\\\\xe9.log"}} 65' in \
+        run_cli("--config", cfg, "status", "--prometheus").stdout
+    assert sorted(shown) == [str(logs / "app.log"), os.path.join(str(logs), name)], sorted(shown)
+
+
+@pytest.mark.parametrize("mode, code", [("spool", 0), ("veto", 1)])
+def test_a_conflict_the_gate_meets_is_counted_in_its_run_record(tmp_path, mode, code):
+    """Review: the gate's record counted no conflicts, so a file whose key holds other bytes looked
+    merely spooled (or failed): status and the metrics file now say conflict, as for upload."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261101", b"ours")
+    archive = tmp_path / "state/archive/web01" / str(logs).lstrip("/")
+    archive.mkdir(parents=True)
+    (archive / "app.log-20261101").write_bytes(b"someone else's")
+    cfg = conf(tmp_path)
+    proc = run_cli("--config", cfg, "gate", "--mode", mode, str(logs / "app.log-20261101"))
+    assert proc.returncode == code, proc.stderr
+    run = ledger(tmp_path).runs(str(logs / "app.log"))[0]
+    assert (run["kind"], run["conflict_files"], run["conflict_bytes"], run["failed_files"]) == ("gate", 1, 4, 0), run
+    doc = json.loads(status(cfg, "--json").stdout)
+    assert doc["logs"][0]["conflicts"] == 1 and "1 conflict(s)" in doc["logs"][0]["reasons"], doc
+    assert f'swiftrotate_conflicts{{log="{logs}/app.log"}} 1' in (tmp_path / "node/sr.prom").read_text()
+
+
+def test_a_run_the_ledger_refuses_to_record_is_a_warning_naming_the_log(tmp_path):
+    """Finding 9's other half: a record SQLite refused (here a trigger stands in for a full disk)
+    went unsaid, so status quietly showed an older run as the last."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261101", b"a")
+    cfg = conf(tmp_path)
+    assert run_cli("--config", cfg, "upload", str(logs / "app.log")).returncode == 0
+    db = ledger(tmp_path)
+    db.db.execute("CREATE TRIGGER refuse BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    db.close()
+    proc = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+    assert proc.returncode == 0, proc.stderr
+    assert f"disk full: this run of {logs}/app.log is not on record, so status does not show it" in proc.stderr, \
+        proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_a_run_that_fails_on_a_typo_in_runs_kept_is_recorded_all_the_same(tmp_path):
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261101", b"a")
+    proc = run_cli("--config", conf(tmp_path, runs_kept="1OO"), "upload", str(logs / "app.log"))
+    assert proc.returncode == 78 and proc.stderr.count("\n") == 1, proc.stderr
+    assert ledger(tmp_path).runs(str(logs / "app.log"))[0]["exit_code"] == 78
+    assert (tmp_path / "node/sr.prom").exists()
+
+
+def test_a_metrics_file_that_is_a_typo_is_not_written(tmp_path):
+    """A relative metrics_file fails the run (78), and its record is not written to the path
+    relative to wherever logrotate or cron happened to run us."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261101", b"a")
+    cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, metrics_file="node/sr.prom"))
+    (tmp_path / "node").mkdir()
+    proc = run_cli("--config", cfg, "upload", str(logs / "app.log"), cwd=tmp_path)
+    assert proc.returncode == 78 and "metrics_file" in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert ledger(tmp_path).runs(str(logs / "app.log"))[0]["exit_code"] == 78
+    assert not (tmp_path / "node/sr.prom").exists()

@@ -1,5 +1,6 @@
 """The ledger on its own: what it remembers, and what it refuses to trust."""
 import os
+import sqlite3
 
 from swiftrotate.ledger import Ledger
 
@@ -105,4 +106,51 @@ def test_units_of_a_dest_with_their_files_and_a_finding_unverifies_one(tmp_path)
     ledger.unverify("d", "u2", "u2")
     assert ledger.unit("d", "u2")["verified_at"] == 0
     assert ledger.unit("d", "u1")["verified_at"] > 0 and ledger.unit("other", "u3")["verified_at"] > 0
+    ledger.close()
+
+
+OLD_RUNS = """CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT NOT NULL, kind TEXT NOT NULL,
+    started_at REAL NOT NULL, ended_at REAL NOT NULL, exit_code INTEGER NOT NULL,
+    archived_files INTEGER NOT NULL, archived_bytes INTEGER NOT NULL,
+    failed_files INTEGER NOT NULL, failed_bytes INTEGER NOT NULL,
+    pending_files INTEGER NOT NULL, pending_bytes INTEGER NOT NULL,
+    conflict_files INTEGER NOT NULL, conflict_bytes INTEGER NOT NULL, error TEXT);
+INSERT INTO runs VALUES (NULL, '/var/log/app.log', 'upload', 1, 2, 0, 1, 10, 0, 0, 0, 0, 0, 0, NULL);
+"""
+
+
+def run_row(log, **extra):
+    return {**dict(log=log, kind="upload", started_at=3, ended_at=4, exit_code=0, archived_files=0,
+                   archived_bytes=0, failed_files=0, failed_bytes=0, pending_files=0, pending_bytes=0,
+                   conflict_files=0, conflict_bytes=0, error=None), **extra}
+
+
+def test_a_ledger_from_before_the_layout_columns_is_read_then_migrated(tmp_path):
+    """Finding 5: runs gained olddir and dateformat. status (read only) reads an old ledger as it
+    is, with no layout; the first run that writes adds the columns, and keeps the old rows."""
+    path = tmp_path / "ledger.sqlite"
+    Ledger(str(path)).close()
+    db = sqlite3.connect(path)
+    db.executescript("DROP TABLE runs;" + OLD_RUNS)
+    db.close()
+    old = Ledger(str(path), read_only=True)
+    assert old.last_runs()["/var/log/app.log"]["olddir"] is None and old.layouts() == {}
+    old.close()
+    ledger = Ledger(str(path))
+    assert ledger.record_runs([run_row("/var/log/app.log", olddir="old", dateformat=".%Y-%m-%d")], 10)
+    assert ledger.layouts() == {"/var/log/app.log": [("old", ".%Y-%m-%d")]}
+    assert [r["archived_files"] for r in ledger.runs("/var/log/app.log")] == [0, 1]
+    ledger.close()
+    Ledger(str(path)).close()  # a second open finds the columns there
+
+
+def test_runs_of_a_log_whose_name_is_not_utf8_are_recorded(tmp_path):
+    """Finding 9: SQLite refused the name, and the run went unrecorded without a word."""
+    log = os.fsdecode(b"/var/log/caf\xe9.log")
+    ledger = Ledger(str(tmp_path / "ledger.sqlite"))
+    assert ledger.record_runs([run_row(log, olddir=os.fsdecode(b"\xe9t\xe9"), dateformat="-%Y%m%d")], 10)
+    assert ledger.record_runs([run_row(log, exit_code=65)], 10)
+    assert ledger.last_runs()[log]["exit_code"] == 65 and [r["log"] for r in ledger.runs(log)] == [log, log]
+    assert log in ledger.log_totals() and ledger.layouts() == {log: [(os.fsdecode(b"\xe9t\xe9"), "-%Y%m%d")]}
     ledger.close()

@@ -10,8 +10,9 @@ Owns: the survey of the logs and its JSON form. Must not: print or exit.
 """
 import os
 
+from ...config import check_status_settings
 from ...errors import SourceMissing
-from ...health import VERDICTS, Thresholds, other_problems, survey
+from ...health import VERDICTS, other_problems, survey
 from ...ledger import Ledger
 from ...naming import escape
 
@@ -19,7 +20,7 @@ from ...naming import escape
 def run(settings, patterns=()):
     """The health.Survey of the logs the ledger has run records of (or of
     `patterns`, globs or paths)."""
-    Thresholds.of(settings)  # a bad threshold is a config error even on a fresh host
+    check_status_settings(settings)  # a bad threshold is a config error even on a fresh host
     path = os.path.join(os.path.abspath(settings.get("state_dir")), "ledger.sqlite")
     if not os.path.exists(path):
         raise SourceMissing(f"no ledger at {escape(path)}: no upload or gate has run with this state_dir",
