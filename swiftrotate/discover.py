@@ -16,7 +16,7 @@ import os
 import re
 import shlex
 import stat
-from dataclasses import dataclass
+from collections import namedtuple
 
 from .errors import UsageError
 from .naming import (COMPRESS_SUFFIXES, escape, live_name, parse_stamp, rotated_regex, split_compression,
@@ -25,12 +25,11 @@ from .naming import (COMPRESS_SUFFIXES, escape, live_name, parse_stamp, rotated_
 GLOB_CHARS = re.compile(r"[*?\[]")
 
 
-@dataclass(frozen=True)
-class Candidate:
-    path: str  # the rotated file as found (in the log's folder or olddir)
-    live: str  # absolute path of the live log it belongs to
-    stamp: str
-    ext: str  # compression suffix or ''
+# path: the rotated file as found (in the log's folder or olddir); live: the
+# absolute path of the live log it belongs to; ext: compression suffix or ''.
+# A namedtuple, not a dataclass: the hook's path imports no dataclasses (with
+# inspect, ~10 ms of a no-op run that must stay within 100 ms).
+Candidate = namedtuple("Candidate", "path live stamp ext")
 
 
 def split_patterns(args):

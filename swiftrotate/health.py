@@ -16,8 +16,7 @@ import os
 import re
 import stat
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict, namedtuple
 
 from . import discover
 from .config import duration, percent  # noqa: F401  (the parsers were here first)
@@ -29,12 +28,10 @@ VERDICTS = {OK: "ok", DEGRADED: "degraded", FAILING: "failing"}
 _SPOOL_NAME = re.compile(r"\d+-(.+)", re.DOTALL)  # spool.spool() names copies <microseconds>-<name>
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    warn_pending_age: float
-    crit_pending_age: float
-    warn_spool: float  # percent of spool_cap
-    crit_spool: float
+class Thresholds(namedtuple("Thresholds", "warn_pending_age crit_pending_age warn_spool crit_spool")):
+    """Seconds, and percents of spool_cap. (No dataclasses here: see discover.Candidate.)"""
+
+    __slots__ = ()
 
     @classmethod
     def of(cls, settings):
@@ -42,24 +39,22 @@ class Thresholds:
                    *(settings.get_percent(n) for n in ("warn_spool", "crit_spool")))
 
 
-@dataclass
-class Waiting:
-    """One rotated file not archived yet."""
-    path: str
-    size: int
-    mtime: float
-    spooled: bool = False
+# One rotated file not archived yet.
+Waiting = namedtuple("Waiting", "path size mtime spooled", defaults=(False,))
 
 
-@dataclass
 class LogHealth:
-    log: str
-    pending: list = field(default_factory=list)  # Waiting
-    newest_stamp: str = None
-    archived_files: int = 0
-    archived_bytes: int = 0
-    last_success: float = None
-    last_run: dict = None  # ledger_runs.RUN_FIELDS
+    def __init__(self, log, pending=None, newest_stamp=None, archived_files=0, archived_bytes=0, last_success=None,
+                 last_run=None):
+        self.log = log
+        self.pending = [] if pending is None else pending  # Waiting
+        self.newest_stamp = newest_stamp
+        self.archived_files, self.archived_bytes = archived_files, archived_bytes
+        self.last_success = last_success
+        self.last_run = last_run  # ledger_runs.RUN_FIELDS
+
+    def __repr__(self):
+        return f"LogHealth({vars(self)})"
 
     def oldest_age(self, now):
         return max((now - w.mtime for w in self.pending), default=0.0)
@@ -191,16 +186,11 @@ def other_problems(health):
     return found
 
 
-@dataclass
-class Survey:
-    """Every log's health, and the host-wide spool and leftovers."""
-    logs: list  # LogHealth, sorted by log
-    spool_files: int
-    spool_bytes: int
-    spool_cap: int
-    leftovers: int  # interrupted uploads whose parts the next upload clears
-    thresholds: Thresholds
-    taken_at: float
+class Survey(namedtuple("Survey", "logs spool_files spool_bytes spool_cap leftovers thresholds taken_at")):
+    """Every log's health (LogHealth, sorted by log), and the host-wide spool
+    and leftovers (interrupted uploads whose parts the next upload clears)."""
+
+    __slots__ = ()
 
     @property
     def spool_percent(self):

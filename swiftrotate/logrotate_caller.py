@@ -10,7 +10,7 @@ the calling stanza says; stanza_settings.py fills it in, under_logrotate.py cach
 Must not: read logrotate's config (stanza_settings.py does), print, or import click.
 """
 import os
-from dataclasses import dataclass
+from collections import namedtuple
 
 DEFAULT_CONF = "/etc/logrotate.conf"
 MAX_DEPTH = 16  # a hook line may go through wrappers (env, nice, timeout, a script); not through more
@@ -19,12 +19,13 @@ _SHORT_WITH_VALUE = "sml"
 _LONG_WITH_VALUE = ("--state", "--log", "--mail")
 
 
-@dataclass(frozen=True)
-class Call:
-    pid: int  # the logrotate process
-    configs: tuple  # absolute config paths, in logrotate's order
-    script: object  # the script text given to sh -c, or None (no shell seen between us and logrotate)
-    args: tuple  # the script's $1 [$2] as logrotate passed them; () when no shell was seen
+class Call(namedtuple("Call", "pid configs script args")):
+    """pid: the logrotate process; configs: absolute config paths, in logrotate's order; script:
+    the script text given to sh -c, or None (no shell seen between us and logrotate); args: the
+    script's $1 [$2] as logrotate passed them, () when no shell was seen. (A namedtuple, not a
+    dataclass: see discover.Candidate.)"""
+
+    __slots__ = ()
 
     @property
     def rotated(self):
@@ -106,24 +107,18 @@ def _parent(pid):
     return int(fields[1]) if len(fields) > 1 else None
 
 
-@dataclass(frozen=True)
-class Taken:
-    """What the logrotate stanza that ran the hook says about its rotated names."""
+class Taken(namedtuple("Taken", "where pattern_text patterns values dateext compress_ext extension start rotate "
+                               "shared hook hooked", defaults=((),))):
+    """What the logrotate stanza that ran the hook says about its rotated names.
+    where: "FILE:LINE" of the stanza; values: swiftrotate setting -> value as
+    swiftrotate reads it ("yes"/"no" for a flag); compress_ext: the suffix
+    logrotate gives compressed rotations, or None; hook: the script kind that
+    ran us ("postrotate", ...), or None when not told; hooked: the script
+    kinds of the stanza that call swiftrotate (when the shell exec'd us, bash
+    as sh or `exec` in the script, neither the script nor $2 reaches us, and
+    these tell what ran)."""
 
-    where: str  # "FILE:LINE" of the stanza
-    pattern_text: str
-    patterns: tuple
-    values: dict  # swiftrotate setting -> value as swiftrotate reads it ("yes"/"no" for a flag)
-    dateext: bool
-    compress_ext: object  # the suffix logrotate gives compressed rotations, or None
-    extension: object
-    start: int
-    rotate: int
-    shared: bool
-    hook: object  # the script kind that ran us ("postrotate", ...), or None when not told
-    # the script kinds of the stanza that call swiftrotate: when the shell exec'd us (bash as sh, or
-    # `exec` in the script) neither the script nor $2 reaches us, and these tell what ran
-    hooked: tuple = ()
+    __slots__ = ()
 
     @property
     def source(self):

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import time
-from dataclasses import asdict, dataclass
+from collections import namedtuple
 
 from . import discover, logrotate_caller
 from .logrotate_caller import Taken
@@ -29,10 +29,8 @@ CACHE, CACHE_ENTRIES = "logrotate-stanzas.json", 64
 RECENT_NS = 2 * 10**9
 
 
-@dataclass(frozen=True)
-class Hook:
-    call: logrotate_caller.Call
-    taken: object  # a Taken, or None when no stanza of logrotate's config matched
+# call: a logrotate_caller.Call; taken: a Taken, or None when no stanza of logrotate's config matched
+Hook = namedtuple("Hook", "call taken")
 
 
 def prepare(settings, args, log):
@@ -82,7 +80,7 @@ def _taken(settings, call, arg):
     # a coarse clock will not move again: such a reading is used, never cached
     if all(stamp is None or stamp[2] < began - RECENT_NS for _, stamp in stamps):
         entries.pop(key, None)
-        entries[key] = {"sources": stamps, "taken": taken and asdict(taken)}
+        entries[key] = {"sources": stamps, "taken": taken and taken._asdict()}
         _write_cache(cache, dict(list(entries.items())[-CACHE_ENTRIES:]))
     return taken
 

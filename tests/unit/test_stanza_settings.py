@@ -4,7 +4,7 @@ the stanza's values, their merge with swiftrotate's settings and where each come
 top is named logrotate. The same under the real logrotate: tests/integration/test_logrotate_stanza.py."""
 import json
 import os
-from dataclasses import replace
+
 import subprocess
 import sys
 import time
@@ -121,7 +121,7 @@ def test_missing_setting_names_what_keeps_2_from_being_found(stanzas):
     assert missing_setting("/var/log/app/x.log.1", live, None, "-%Y%m%d", None) == "dateext"
     assert missing_setting("/var/log/app/archive/x.log-2026.11.02", live, "archive", "-%Y%m%d", app) \
         == f"dateformat (ours is -%Y%m%d, logrotate's is -%Y%m%d (logrotate stanza {app.where}))"
-    with_extension = replace(app, extension=".log")
+    with_extension = app._replace(extension=".log")
     # read as the stanza says (ours follows it): no longer extension's fault, so the dateformat's
     assert missing_setting("/var/log/app/archive/x-20261102.log", live, "archive", "-%Y%m%d", with_extension,
                            ".log").startswith("dateformat")
@@ -134,7 +134,7 @@ def test_missing_setting_names_what_keeps_2_from_being_found(stanzas):
 
 
 def test_an_extension_of_swiftrotates_that_differs_from_the_stanzas_is_a_contradiction(stanzas):
-    app = replace(take(stanzas[0]), values={**take(stanzas[0]).values, "extension": ".log"})
+    app = take(stanzas[0])._replace(values={**take(stanzas[0]).values, "extension": ".log"})
     assert contradictions(app, {"extension": (".log", "--extension")}) == []
     assert contradictions(app, {"extension": (".txt", "--extension")}) == [
         f"extension: --extension says '.txt' but logrotate stanza {app.where} says '.log'; "
@@ -144,8 +144,8 @@ def test_an_extension_of_swiftrotates_that_differs_from_the_stanzas_is_a_contrad
 
 def test_a_compression_suffix_swiftrotate_does_not_read_is_warned_about(stanzas):
     app = take(stanzas[0])
-    assert unread_compression(app) is None and unread_compression(replace(app, compress_ext=".zst")) is None
-    assert unread_compression(replace(app, compress_ext=".gzip")).startswith(
+    assert unread_compression(app) is None and unread_compression(app._replace(compress_ext=".zst")) is None
+    assert unread_compression(app._replace(compress_ext=".gzip")).startswith(
         f"logrotate stanza {app.where} compresses rotations to *.gzip, which swiftrotate does not read")
 
 
