@@ -2,7 +2,8 @@
 
 A rotated file is pending while the ledger has no row for its path with
 its inode, wherever it waits: beside its log, in olddir, or in
-the spool (spooled files are also counted on their own, against spool_cap).
+the spool (spooled files are also counted on their own, against spool_cap),
+and however its layout names it (logrotate's extension: app-20261104.log).
 A compressed file whose uncompressed form the ledger knows is logrotate's
 own gzip of an archived rotation, not pending: the next upload records it
 as a twin.
