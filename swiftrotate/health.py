@@ -2,7 +2,8 @@
 
 A rotated file is pending while the ledger has no row for its path with
 its inode, wherever it waits: beside its log, in olddir, or in
-the spool (spooled files are also counted on their own, against spool_cap).
+the spool (spooled files are also counted on their own, against spool_cap),
+and however its layout names it (logrotate's extension: app-20261104.log).
 A compressed file whose uncompressed form the ledger knows is logrotate's
 own gzip of an archived rotation, not pending: the next upload records it
 as a twin.
@@ -21,7 +22,7 @@ from collections import defaultdict, namedtuple
 from . import discover
 from .config import duration, percent  # noqa: F401  (the parsers were here first)
 from .ledger import running as ledger_running
-from .naming import match_rotated, stamp_formats
+from .naming import live_name, match_rotated, stamp_formats
 
 OK, DEGRADED, FAILING = 0, 1, 2
 VERDICTS = {OK: "ok", DEGRADED: "degraded", FAILING: "failing"}
@@ -66,8 +67,9 @@ def rotation_of(settings, path):
     fmt, live = discover.dateformat_for(settings, path)
     if not live:
         return None, None
+    extension = settings.get("extension", live) or ""
     for form in stamp_formats(fmt):
-        found = match_rotated(os.path.basename(path), os.path.basename(live), form)
+        found = match_rotated(os.path.basename(path), os.path.basename(live), form, extension)
         if found:
             return live, found[0]
     return live, None
@@ -84,19 +86,19 @@ def pending(settings, ledger, logs, layouts=None):
     per log: 50 logs in /var/log is one listdir, not 50. A file the ledger
     has recorded at this path with this inode is archived, and not stat()ed:
     status must stay cheap on a host with thousands of archived rotations.
-    `layouts` (log -> [(olddir, dateformat)], as ledger.layouts() gives the
-    runs' records) wins over the settings: the olddir or dateformat of a
-    logrotate stanza is known only to that stanza's hook."""
+    `layouts` (log -> [(olddir, dateformat, extension)], as ledger.layouts()
+    gives the runs' records) wins over the settings: the olddir, dateformat
+    or extension of a logrotate stanza is known only to that stanza's hook."""
     known = ledger.file_inodes(settings.get("dest"))
     wanted = set(logs)
     out = {log: [] for log in logs}
-    scans = defaultdict(lambda: defaultdict(set))  # folder scanned -> stamp forms -> lives
+    scans = defaultdict(lambda: defaultdict(set))  # folder scanned -> (stamp form, extension) -> lives
     for log in logs:
         folder = os.path.dirname(log)
-        for olddir, dateformat in (layouts or {}).get(log) or [(settings.get("olddir", log), settings.dateformat(log))]:
+        for olddir, dateformat, extension in _layouts_of(settings, log, layouts):
             for where in {folder, os.path.normpath(os.path.join(folder, olddir)) if olddir else folder}:
                 for fmt in stamp_formats(dateformat):
-                    scans[where][fmt].add(log)
+                    scans[where][fmt, extension].add(log)
     for where, forms in scans.items():
         try:
             entries = list(os.scandir(where))
@@ -119,19 +121,30 @@ def pending(settings, ledger, logs, layouts=None):
     return out
 
 
+def _layouts_of(settings, log, layouts):
+    """[(olddir, dateformat, extension)] to search `log`'s rotations with: its recorded ones (an
+    extension not recorded, from a run before there was one: the settings'), else the settings'."""
+    own = settings.get("extension", log) or ""
+    recorded = (layouts or {}).get(log)
+    if not recorded:
+        return [(settings.get("olddir", log), settings.dateformat(log), own)]
+    return list(dict.fromkeys((olddir, fmt, own if extension is None else extension)
+                              for olddir, fmt, extension in recorded))
+
+
 def _regexes(forms):
-    """[(regex, {live's name: live})] for a scanned folder's stamp forms (an absolute olddir
-    may hold the rotations of logs in several folders)."""
-    return [(discover.rotated_regex(fmt), {os.path.basename(live): live for live in sorted(lives)})
-            for fmt, lives in forms.items()]
+    """[(regex, {live's name: live})] for a scanned folder's (stamp form, extension)s (an
+    absolute olddir may hold the rotations of logs in several folders)."""
+    return [(discover.rotated_regex(fmt, extension), {os.path.basename(live): live for live in sorted(lives)})
+            for (fmt, extension), lives in forms.items()]
 
 
 def _live(name, regexes):
     """(live log, match) of a rotated file's name, or (None, None)."""
     for regex, lives in regexes:
         m = regex.fullmatch(name)
-        if m and m.group("live") in lives:
-            return lives[m.group("live")], m
+        if m and live_name(m) in lives:
+            return lives[live_name(m)], m
     return None, None
 
 

@@ -3,8 +3,8 @@ history, and each log's running totals, for `status` and the metrics file.
 
 Owns: the runs and log_totals tables and their queries; Ledger (ledger.py) mixes this in and
 gives it _read and _write, so a run is recorded in the ledger's own transaction discipline.
-Each run row also keeps the layout the run searched with (olddir, dateformat): under logrotate
-those may come from the stanza alone, which `status` and another stanza's hook never see.
+Each run row also keeps the layout the run searched with (olddir, dateformat, extension): under
+logrotate those may come from the stanza alone, which `status` and another stanza's hook never see.
 """
 import os
 import sqlite3
@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS runs (
     failed_files INTEGER NOT NULL, failed_bytes INTEGER NOT NULL,
     pending_files INTEGER NOT NULL, pending_bytes INTEGER NOT NULL,
     conflict_files INTEGER NOT NULL, conflict_bytes INTEGER NOT NULL, error TEXT,
-    olddir TEXT, dateformat TEXT);
+    olddir TEXT, dateformat TEXT, extension TEXT);
 CREATE INDEX IF NOT EXISTS runs_by_log ON runs (log, id);
 CREATE TABLE IF NOT EXISTS log_totals (
     log TEXT PRIMARY KEY, archived_files INTEGER NOT NULL, archived_bytes INTEGER NOT NULL,
@@ -25,9 +25,10 @@ CREATE TABLE IF NOT EXISTS log_totals (
 """
 RUN_FIELDS = ("log", "kind", "started_at", "ended_at", "exit_code", "archived_files", "archived_bytes",
               "failed_files", "failed_bytes", "pending_files", "pending_bytes", "conflict_files",
-              "conflict_bytes", "error", "olddir", "dateformat")
+              "conflict_bytes", "error", "olddir", "dateformat", "extension")
 # added after the runs table was: a ledger written before has none of them until migrate()
-LAYOUT_FIELDS = ("olddir", "dateformat")
+# (extension came later than the other two: a ledger may have those and not it)
+LAYOUT_FIELDS = ("olddir", "dateformat", "extension")
 
 
 def migrate(db):
@@ -74,7 +75,7 @@ class RunRecords:
         for row in rows:
             statements += [
                 (f"INSERT INTO runs ({', '.join(RUN_FIELDS)}) VALUES ({', '.join('?' * len(RUN_FIELDS))})",
-                 tuple(stored(row.get(k)) if k in ("log", "olddir") else row.get(k) for k in RUN_FIELDS)),
+                 tuple(stored(row.get(k)) if k in ("log", "olddir", "extension") else row.get(k) for k in RUN_FIELDS)),
                 ("INSERT OR IGNORE INTO log_totals VALUES (?, 0, 0, NULL, NULL)", (stored(row["log"]),)),
                 ("UPDATE log_totals SET archived_files = archived_files + ?, archived_bytes = archived_bytes + ?, "
                  "newest_stamp = max(coalesce(newest_stamp, ''), coalesce(?, '')), "
@@ -91,7 +92,13 @@ class RunRecords:
         """RUN_FIELDS as a SELECT list: NULL for a column an older ledger, read only (status),
         has not gained yet."""
         have = {row[1] for row in self._read("PRAGMA table_info(runs)")}
-        return ", ".join(k if k in have or k not in LAYOUT_FIELDS else f"NULL AS {k}" for k in RUN_FIELDS)
+        return ", ".join(self._run_column(k, have) for k in RUN_FIELDS)
+
+    def _run_column(self, name, have=None):
+        """`name`, or NULL AS `name` when an older ledger read only has no such column yet."""
+        if have is None:
+            have = {row[1] for row in self._read("PRAGMA table_info(runs)")}
+        return name if name in have or name not in LAYOUT_FIELDS else f"NULL AS {name}"
 
     def last_runs(self):
         """log -> its newest run (a dict of RUN_FIELDS)."""
@@ -106,12 +113,15 @@ class RunRecords:
         return [_run(row) for row in rows]
 
     def layouts(self):
-        """log -> [(olddir, dateformat)] its kept runs searched with (a manual run between two
-        hooks must not hide the stanza's); a log with none recorded is absent."""
+        """log -> [(olddir, dateformat, extension)] its kept runs searched with (a manual run
+        between two hooks must not hide the stanza's); a log with none recorded is absent.
+        extension is None where not recorded (a run from before the column, or an older ledger
+        read only): the caller's settings say it."""
         out = {}
-        for log, olddir, dateformat in self._read(
-                "SELECT DISTINCT log, olddir, dateformat FROM runs WHERE dateformat IS NOT NULL"):
-            out.setdefault(loaded(log), []).append((loaded(olddir), dateformat))
+        for log, olddir, dateformat, extension in self._read(
+                f"SELECT DISTINCT log, olddir, dateformat, {self._run_column('extension')} FROM runs "
+                "WHERE dateformat IS NOT NULL"):
+            out.setdefault(loaded(log), []).append((loaded(olddir), dateformat, extension))
         return out
 
     def log_totals(self):
@@ -124,5 +134,5 @@ class RunRecords:
 
 def _run(row):
     run = dict(zip(RUN_FIELDS, row))
-    run["log"], run["olddir"] = loaded(run["log"]), loaded(run["olddir"])
+    run["log"], run["olddir"], run["extension"] = loaded(run["log"]), loaded(run["olddir"]), loaded(run["extension"])
     return run

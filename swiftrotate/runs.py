@@ -21,7 +21,7 @@ import time
 from . import discover, health, metrics
 from .config import GENERAL, check_metrics_file
 from .errors import Conflict, ExitCode, SwiftrotateError, worst_exit
-from .naming import escape, split_compression
+from .naming import escape, split_compression, split_extension
 from .state import open_ledger, state_folder
 
 log = logging.getLogger("swiftrotate")
@@ -86,7 +86,7 @@ def _record(settings, kind, target, started, result, logged_error, exc=None):
             rows = _rows(settings, kind, target, started, result, logged_error, exc, ledger)
             layouts = ledger.layouts()
             for row in rows:  # this run's own layout, though not recorded yet
-                layouts.setdefault(row["log"], []).append((row["olddir"], row["dateformat"]))
+                layouts.setdefault(row["log"], []).append((row["olddir"], row["dateformat"], row["extension"]))
             waiting = health.pending(settings, ledger, [row["log"] for row in rows], layouts)
         except SwiftrotateError:  # a bad setting: the run says so itself; on record as given
             rows = _rows(None, kind, target, started, result, logged_error, exc)
@@ -137,7 +137,8 @@ def _rows(settings, kind, target, started, result, logged_error, exc, ledger=Non
         elif code and not error:
             error = logged_error  # the gate says why it keeps a file only in its log line
         layout = {} if settings is None else {"olddir": settings.get("olddir", live),
-                                              "dateformat": settings.dateformat(live)}
+                                              "dateformat": settings.dateformat(live),
+                                              "extension": settings.get("extension", live) or ""}
         rows.append(dict(row, log=live, kind=kind, started_at=started, ended_at=ended, exit_code=code,
                          error=error, **layout))
     return rows
@@ -222,15 +223,17 @@ def _named_logs(settings, patterns):
 
 
 class _Owners:
-    """A rotated file's log and stamp, by name: the log whose name is the
-    longest prefix of the file's, in the log's folder or its olddir; for a
-    spooled copy (named <microseconds>-<rotated name>), in any folder."""
+    """A rotated file's log and stamp, by name: the log whose name (or, under its extension,
+    whose stem, with the extension after the stamp) is the longest prefix of the file's, in the
+    log's folder or its olddir; for a spooled copy (named <microseconds>-<rotated name>), in any
+    folder."""
 
     def __init__(self, settings, logs):
         self.settings = settings
         self.spool = os.path.abspath(settings.get("spool_dir"))
         self.all = list(logs)
         self.folders = {}
+        self.extensions = {live: settings.get("extension", live) or "" for live in logs}
         for live in logs:
             folder = os.path.dirname(live)
             olddir = settings.get("olddir", live)
@@ -242,12 +245,22 @@ class _Owners:
         spooled = os.path.dirname(path) == self.spool
         if spooled:
             name = health.spooled_name(path)
-        lives = [live for live in (self.all if spooled else self.folders.get(os.path.dirname(path), []))
-                 if name.startswith(os.path.basename(live)) and name != os.path.basename(live)]
-        if not lives:
+        base = split_compression(name)[0]
+        # the longest name around the stamp wins: app-1.log is app.log's (under .log), not app's
+        found = [(len(head) + len(tail), live, base[len(head): len(base) - len(tail)])
+                 for live in (self.all if spooled else self.folders.get(os.path.dirname(path), []))
+                 for head, tail in _forms(os.path.basename(live), self.extensions.get(live, ""))
+                 if base.startswith(head) and base.endswith(tail) and len(base) > len(head) + len(tail)]
+        if not found:
             return (None, None) if spooled else health.rotation_of(self.settings, path)
-        live = max(lives, key=len)
-        return live, split_compression(name)[0][len(os.path.basename(live)):]
+        _, live, stamp = max(found)
+        return live, stamp
+
+
+def _forms(live_name, extension):
+    """(head, tail) around the stamp of a rotation of `live_name`: LIVE<stamp>, and under
+    `extension` STEM<stamp>EXT."""
+    return dict.fromkeys([(live_name, ""), split_extension(live_name, extension)])
 
 
 def _size(path):

@@ -3,7 +3,10 @@ app-20261102.log[.gz] (the stamp inside the name), with a custom dateformat app.
 in olddir too. The plain hook line reads extension from the stanza, archives every rotation once
 under the log's own name (HOST/.../app.log-20261102.gz, as any rotation), and fetch returns it.
 """
+import json
+import os
 import re
+import time
 
 import pytest
 
@@ -99,3 +102,62 @@ def test_under_lastaction_extension_rotations_in_the_stanzas_olddir_that_swiftro
     assert out.count("exit=66") == 2, out
     assert f"{lab.logs_dir}/old/app-20261102.log sit in logrotate's olddir old" in out, out
     assert not archived(lab)
+
+
+@pytest.mark.parametrize("case", ["plain", "olddir"])
+def test_status_and_the_metrics_file_count_a_pending_extension_rotation(tmp_path, case):
+    """app.log's stanza says `extension .log` (and, in one case, olddir old and compress), web.log's
+    nothing, and swiftrotate's config names neither. During a store outage app-20261104.log[.gz]
+    stays pending: `status` (no stanza at all), --nagios, --prometheus and the .prom file web.log's
+    hook writes last (no extension in its stanza) must count it, with its age; after the next
+    day's hooks catch up, status is healthy. Before the runs recorded their extension, all of them
+    saw nothing pending for app.log."""
+    prom = tmp_path / "node/swiftrotate.prom"
+    prom.parent.mkdir()
+    lab = make_lab(tmp_path, metrics_file=str(prom))
+    app, web = (lab.logs_dir / name for name in lab.logs)
+    olddir = "old" if case == "olddir" else None
+    layouts = {app: "    extension .log\n" + ("    olddir old\n    compress\n" if olddir else ""), web: ""}
+    if olddir:
+        (lab.logs_dir / olddir).mkdir()
+    lab.conf.write_text("".join(
+        f"{log} {{\n    daily\n    rotate 30\n    create\n    dateext\n{layout}"
+        f"    postrotate\n        {lab.hook_command()}\n    endscript\n}}\n" for log, layout in layouts.items()))
+    os.chmod(lab.conf, 0o644)
+    lab.days(DAYS[:3])
+    assert len(archived(lab)) == 4, lab.hook_output()
+    store = tmp_path / "store"
+    store.rename(tmp_path / "store-away")
+    store.write_text("the outage: no folder where the store was\n")
+    lab.write_lines(DAYS[3])
+    lab.run(DAYS[3])
+    # not app-20261104.log.gz: logrotate does not compress a rotation whose postrotate failed
+    waiting = lab.logs_dir / (olddir or "") / "app-20261104.log"
+    assert waiting.exists() and (lab.logs_dir / "web.log-20261104").exists(), (lab.rotated_files(olddir),
+                                                                             lab.hook_output())
+    metrics = prom.read_text()
+    assert f'swiftrotate_pending_files{{log="{app}"}} 1' in metrics, metrics
+    assert f'swiftrotate_pending_files{{log="{web}"}} 1' in metrics, metrics
+    day_and_more = time.time() - 30 * 3600
+    os.utime(waiting, (day_and_more, day_and_more))
+    proc = run_cli("--config", str(lab.swiftrotate_conf), "status", "--json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # degraded: waited over warn_pending_age
+    logs = {d["log"]: d for d in json.loads(proc.stdout)["logs"]}
+    assert logs[str(app)]["pending"]["files"] == 1, logs
+    assert 30 * 3600 <= logs[str(app)]["pending"]["oldest_age_seconds"] < 31 * 3600, logs
+    assert logs[str(app)]["last_run"]["extension"] == ".log", logs
+    assert logs[str(web)]["pending"]["files"] == 1 and logs[str(web)]["last_run"]["extension"] == "", logs
+    nagios = run_cli("--config", str(lab.swiftrotate_conf), "status", "--nagios")
+    assert nagios.returncode == 1 and "'pending_files'=2;" in nagios.stdout, nagios.stdout
+    assert 30 * 3600 <= float(re.search(r"'oldest_pending_age'=([0-9.]+)s", nagios.stdout).group(1)) < 31 * 3600
+    prometheus = run_cli("--config", str(lab.swiftrotate_conf), "status", "--prometheus").stdout
+    assert f'swiftrotate_pending_files{{log="{app}"}} 1' in prometheus, prometheus
+    store.unlink()
+    (tmp_path / "store-away").rename(store)
+    lab.write_lines(DAYS[4])
+    lab.run(DAYS[4])  # the next day's hooks archive the new rotations and the one left behind
+    assert len(archived(lab)) == 8, (sorted(archived(lab)), lab.hook_output())
+    proc = run_cli("--config", str(lab.swiftrotate_conf), "status", "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert all(d["pending"]["files"] == 0 for d in json.loads(proc.stdout)["logs"]), proc.stdout
+    assert f'swiftrotate_pending_files{{log="{app}"}} 0' in prom.read_text(), prom.read_text()

@@ -175,6 +175,34 @@ def test_gate_runs_are_recorded_and_spooled_files_count(tmp_path):
     assert ledger(tmp_path).log_totals()[str(logs / "app.log")]["newest_stamp"] == "-20261103"
 
 
+
+def test_extension_rotations_are_recorded_under_their_log_with_their_stamp(tmp_path):
+    """Under `extension .log` app.log rotates to app-20261101.log: the gate's record and an
+    upload given the rotated file ($2) are app.log's, with the stamp; before, the upload recorded
+    app-20261102.log as a log of its own, and the gate's stamp was lost."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app-20261101.log", b"a" * 90, age=2 * 3600)
+    down = conf(tmp_path, extension=".log", dest="file:///proc/no-such-store")
+    assert run_cli("--config", down, "gate", str(logs / "app-20261101.log")).returncode == 0  # spooled
+    os.unlink(logs / "app-20261101.log")  # as logrotate does
+    run = ledger(tmp_path).runs(str(logs / "app.log"))[0]
+    assert (run["kind"], run["extension"]) == ("gate", ".log")
+    doc = json.loads(status(down, "--json").stdout)
+    assert [(d["log"], d["pending"]["spooled_files"]) for d in doc["logs"]] == [(str(logs / "app.log"), 1)], doc
+    back = conf(tmp_path, extension=".log")
+    rotated(logs, "app-20261102.log", b"b" * 20)
+    proc = run_cli("--config", back, "upload", str(logs / "app-20261102.log"))
+    assert proc.returncode == 0, proc.stderr
+    rotated(logs, "app-20261103.log", b"c" * 30)
+    assert run_cli("--config", back, "gate", str(logs / "app-20261103.log")).returncode == 0  # archived
+    run = ledger(tmp_path).runs(str(logs / "app.log"))[0]
+    assert (run["kind"], run["archived_files"], run["archived_bytes"]) == ("gate", 1, 30)
+    assert ledger(tmp_path).log_totals()[str(logs / "app.log")]["newest_stamp"] == "-20261103"
+    doc = json.loads(status(back, "--json").stdout)
+    assert [d["log"] for d in doc["logs"]] == [str(logs / "app.log")], doc
+    assert doc["logs"][0]["archived_files_total"] == 3 and doc["logs"][0]["pending"]["files"] == 0, doc
+    assert doc["exit_code"] == 0, doc
+
 # --- --nagios -----------------------------------------------------------------------------------
 
 PERF = re.compile(r"'(?P<label>[^']+)'=(?P<value>[-0-9.]+)(?P<uom>[a-zA-Z%]*);(?P<warn>[^;]*);(?P<crit>[^;]*);"

@@ -139,10 +139,35 @@ def test_a_ledger_from_before_the_layout_columns_is_read_then_migrated(tmp_path)
     old.close()
     ledger = Ledger(str(path))
     assert ledger.record_runs([run_row("/var/log/app.log", olddir="old", dateformat=".%Y-%m-%d")], 10)
-    assert ledger.layouts() == {"/var/log/app.log": [("old", ".%Y-%m-%d")]}
+    assert ledger.layouts() == {"/var/log/app.log": [("old", ".%Y-%m-%d", None)]}
     assert [r["archived_files"] for r in ledger.runs("/var/log/app.log")] == [0, 1]
     ledger.close()
     Ledger(str(path)).close()  # a second open finds the columns there
+
+
+def test_a_ledger_from_before_the_extension_column_is_read_then_migrated(tmp_path):
+    """runs gained extension after olddir and dateformat: status (read only) reads such a ledger
+    with the recorded olddir and dateformat and no extension (None: the settings' then); the
+    first run that writes adds the column, keeps the old rows, and records the extension."""
+    path = tmp_path / "ledger.sqlite"
+    ledger = Ledger(str(path))
+    assert ledger.record_runs([run_row("/var/log/app.log", olddir="old", dateformat=".%Y-%m-%d")], 10)
+    ledger.close()
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE runs DROP COLUMN extension")
+    db.close()
+    old = Ledger(str(path), read_only=True)
+    assert old.last_runs()["/var/log/app.log"]["extension"] is None
+    assert old.layouts() == {"/var/log/app.log": [("old", ".%Y-%m-%d", None)]}
+    old.close()
+    ledger = Ledger(str(path))
+    assert ledger.record_runs([run_row("/var/log/app.log", olddir="old", dateformat=".%Y-%m-%d",
+                                       extension=".log")], 10)
+    assert sorted(ledger.layouts()["/var/log/app.log"], key=str) == [("old", ".%Y-%m-%d", ".log"),
+                                                                      ("old", ".%Y-%m-%d", None)]
+    assert [r["extension"] for r in ledger.runs("/var/log/app.log")] == [".log", None]
+    ledger.close()
+    Ledger(str(path)).close()  # a second open finds the column there
 
 
 def test_runs_of_a_log_whose_name_is_not_utf8_are_recorded(tmp_path):
@@ -152,5 +177,5 @@ def test_runs_of_a_log_whose_name_is_not_utf8_are_recorded(tmp_path):
     assert ledger.record_runs([run_row(log, olddir=os.fsdecode(b"\xe9t\xe9"), dateformat="-%Y%m%d")], 10)
     assert ledger.record_runs([run_row(log, exit_code=65)], 10)
     assert ledger.last_runs()[log]["exit_code"] == 65 and [r["log"] for r in ledger.runs(log)] == [log, log]
-    assert log in ledger.log_totals() and ledger.layouts() == {log: [(os.fsdecode(b"\xe9t\xe9"), "-%Y%m%d")]}
+    assert log in ledger.log_totals() and ledger.layouts() == {log: [(os.fsdecode(b"\xe9t\xe9"), "-%Y%m%d", None)]}
     ledger.close()
