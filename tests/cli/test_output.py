@@ -39,6 +39,7 @@ def test_syslog_gets_one_summary_line_and_escaped_names(tmp_path):
     assert len(summaries) == 1, lines
     assert all(line.startswith(tuple("<%d>swiftrotate[" % (19 * 8 + level) for level in (3, 4, 6)))
                for line in lines), lines  # local3: err, warning or info
+    assert all(line.endswith("\0") for line in lines), lines  # as logging.handlers.SysLogHandler sends them
     assert sum("created store folder" in line for line in lines) == 1, lines
     assert any("we\\tird.log" in line for line in lines) and not any("\t" in line for line in lines)
     bad = write_config(tmp_path / "c.conf", base_config(tmp_path, syslog_socket=str(tmp_path / "log"),
