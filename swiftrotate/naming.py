@@ -274,9 +274,17 @@ def unit_id(key):
 KeyParts = namedtuple("KeyParts", "host log stamp ext when format")
 
 
+# Every stamp a KNOWN_DATEFORMATS form (or rename's finer one) writes, and
+# nothing else: one pattern, not 84 alternatives tried at each '-' or '.'
+# of a key (ls and status --fleet read every key).
+_KNOWN_SHAPE = "[-._][0-9]{4}(?P<sep>[-._]?)[0-9]{2}(?P=sep)[0-9]{2}(?:-?[0-9]{2}(?:[0-9]{2}){0,2})?"
+
+
 @lru_cache(maxsize=64)
 def _key_regex(template, formats):
-    stamps = "|".join(f"(?:{stamp_pattern(f)})" for f in formats)
+    known = set(reading_formats()) if set(reading_formats()) <= set(formats) else set()
+    shapes = [stamp_pattern(f) for f in formats if f not in known] + [_KNOWN_SHAPE] * bool(known)
+    stamps = "|".join(f"(?:{shape})" for shape in shapes)
     exts = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
     # {path} is lazy and the whole key must match: the stamp is the last one
     fields = {"host": "[^/]+", "path": ".+?", "stamp": stamps, "ext": f"(?:{exts})?"}

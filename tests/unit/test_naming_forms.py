@@ -1,11 +1,12 @@
 """Stamp forms a key is read with when the config does not know the stanza's
 dateformat (naming.reading_formats), and stamps that count seconds (%s)."""
+import re
 from datetime import datetime
 
 import pytest
 
-from swiftrotate.naming import (KNOWN_DATEFORMATS, format_stamp, parse_key, parse_stamp, parse_stamp_any,
-                                reading_formats)
+from swiftrotate.naming import (_KNOWN_SHAPE, KNOWN_DATEFORMATS, format_stamp, parse_key, parse_stamp,
+                                parse_stamp_any, reading_formats, stamp_pattern)
 
 MOMENTS = [datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 12, 31, 23, 59, 59), datetime(2031, 10, 11, 12, 0, 0)]
 
@@ -49,3 +50,13 @@ def test_no_two_known_forms_read_one_stamp(fmt):
 def test_a_key_in_a_stanzas_form_is_read_without_it(key, log, when, fmt):
     parts = parse_key(key, "{host}/{path}{stamp}{ext}", reading_formats("-%Y%m%d"))
     assert (parts.log, parts.when, parts.format) == (log, when, fmt)
+
+
+def test_one_shape_matches_exactly_the_stamps_of_the_known_forms():
+    """parse_key reads the known forms with one pattern, not 84 alternatives: same keys, same reading."""
+    shape = re.compile(_KNOWN_SHAPE, re.ASCII)
+    union = re.compile("|".join(f"(?:{stamp_pattern(f)})" for f in reading_formats()), re.ASCII)
+    samples = [format_stamp(m, f) for f in reading_formats() for m in MOMENTS]
+    samples += ["-2026-12.01", ".2026120", "-20261201-1", "-20261201-123", "_2026_12_01--10", "-20261201--"]
+    for stamp in samples:
+        assert bool(shape.fullmatch(stamp)) == bool(union.fullmatch(stamp)), stamp
