@@ -81,9 +81,9 @@ def _stamp_regex(dateformat):
 @lru_cache(maxsize=64)
 def _fields_regex(dateformat):
     """The stamp regex with a named group per field, or None when a field
-    repeats or is %s (then strptime/fromtimestamp decide)."""
+    repeats (then strptime decides)."""
     specs = [v for k, v in _tokens(dateformat) if k == "spec"]
-    if "s" in specs or len(set(specs)) != len(specs):
+    if len(set(specs)) != len(specs):
         return None
     return re.compile("".join(re.escape(v) if k == "lit" else f"(?P<{v}>{_SPECS[v]})"
                               for k, v in _tokens(dateformat)), re.ASCII)
@@ -97,16 +97,16 @@ def parse_stamp(stamp, dateformat=DEFAULT_DATEFORMAT):
         if not m:
             return None
         g = {k: int(v) for k, v in m.groupdict().items()}
-        try:  # strptime's defaults for what the format leaves out
+        try:
+            if "s" in g:  # the seconds count says it all, whatever else the stamp repeats (-%Y%m%d-%s)
+                return datetime.fromtimestamp(g["s"])
+            # strptime's defaults for what the format leaves out
             return datetime(g.get("Y", 1900), g.get("m", 1), g.get("d", 1), g.get("H", 0), g.get("M", 0),
                             g.get("S", 0))
-        except ValueError:  # month 13, February 30, hour 24
+        except (ValueError, OverflowError, OSError):  # month 13, February 30, hour 24, year 33658
             return None
-    if not _stamp_regex(dateformat).fullmatch(stamp):
+    if not _stamp_regex(dateformat).fullmatch(stamp) or "%s" in dateformat:  # %s twice: no one reading
         return None
-    if "%s" in dateformat:
-        digits = re.search("[0-9]+", stamp).group(0)
-        return datetime.fromtimestamp(int(digits))
     try:
         return datetime.strptime(stamp, dateformat)
     except ValueError:
@@ -128,6 +128,25 @@ def stamp_formats(dateformat):
     fetch and ls read, all of them."""
     finer = finer_format(dateformat)
     return (dateformat, finer) if finer else (dateformat,)
+
+
+# Under logrotate the dateformat may be the stanza's alone, which a machine
+# reading the store (fetch, ls, status --fleet) does not have: a key keeps its
+# stamp as text, so it is also read with every form these make (separator,
+# date, time of day), after the config's own. No two of them read one stamp
+# (each has its own shape), and none puts %d before %m: a config's -%Y%d%m
+# comes first and decides. %s is left out: bare, it would read any number at
+# a key's end as a date in 1970.
+KNOWN_DATEFORMATS = tuple(lead + day + time for lead in ("-", ".", "_")
+                          for day in ("%Y%m%d", "%Y-%m-%d", "%Y.%m.%d", "%Y_%m_%d")
+                          for time in ("", "%H", "%H%M", "%H%M%S", "-%H", "-%H%M", "-%H%M%S"))
+
+
+@lru_cache(maxsize=64)
+def reading_formats(*dateformats):
+    """The stamp forms to read a key with: those of `dateformats` (the
+    config's; stamp_formats adds rename's finer one), then the known ones."""
+    return tuple(dict.fromkeys(f for d in dateformats + KNOWN_DATEFORMATS for f in stamp_formats(d)))
 
 
 def parse_stamp_any(stamp, formats):
@@ -255,9 +274,17 @@ def unit_id(key):
 KeyParts = namedtuple("KeyParts", "host log stamp ext when format")
 
 
+# Every stamp a KNOWN_DATEFORMATS form (or rename's finer one) writes, and
+# nothing else: one pattern, not 84 alternatives tried at each '-' or '.'
+# of a key (ls and status --fleet read every key).
+_KNOWN_SHAPE = "[-._][0-9]{4}(?P<sep>[-._]?)[0-9]{2}(?P=sep)[0-9]{2}(?:-?[0-9]{2}(?:[0-9]{2}){0,2})?"
+
+
 @lru_cache(maxsize=64)
 def _key_regex(template, formats):
-    stamps = "|".join(f"(?:{stamp_pattern(f)})" for f in formats)
+    known = set(reading_formats()) if set(reading_formats()) <= set(formats) else set()
+    shapes = [stamp_pattern(f) for f in formats if f not in known] + [_KNOWN_SHAPE] * bool(known)
+    stamps = "|".join(f"(?:{shape})" for shape in shapes)
     exts = "|".join(re.escape(e) for e in COMPRESS_SUFFIXES)
     # {path} is lazy and the whole key must match: the stamp is the last one
     fields = {"host": "[^/]+", "path": ".+?", "stamp": stamps, "ext": f"(?:{exts})?"}
@@ -287,6 +314,16 @@ def glob_match(path, pattern):
     """fnmatch folder by folder: '*' does not cross '/', as in a shell glob."""
     a, b = path.split("/"), pattern.split("/")
     return len(a) == len(b) and all(fnmatchcase(x, y) for x, y in zip(a, b))
+
+
+def under_log(rest, log):
+    """Whether `rest`, a key's text from its path on (no leading '/'), is
+    the log `log` (a path, or a glob as fetch takes) and more: a stamp no
+    form reads may follow."""
+    if not set("*?[") & set(log):
+        path = log.lstrip("/")
+        return rest.startswith(path) and len(rest) > len(path)
+    return any(glob_match("/" + rest[:i], log) for i in range(1, len(rest)))
 
 
 def build_key(template, host, live, stamp, ext):

@@ -30,7 +30,8 @@ from .options import pass_ctx, verbosity
 @click.option("--overwrite", is_flag=True, help="Replace local files that differ from the archive.")
 @click.option("--by-stamp", is_flag=True, help="Match file stamps exactly; do not widen the range.")
 @click.option("--tz", metavar="ZONE", help="Zone for today/yesterday/7d (default: local).")
-@click.option("--dateformat", help="dateformat of the archived names (default: config, else -%Y%m%d).")
+@click.option("--dateformat", help="dateformat of the archived names, read first (default: config, else -%Y%m%d; "
+              "common forms are read too).")
 @verbosity
 @pass_ctx
 def fetch(obj, logs, since, until, hosts, out, to_stdout, decompress, list_only, as_json, jobs, overwrite,
@@ -41,7 +42,10 @@ def fetch(obj, logs, since, until, hosts, out, to_stdout, decompress, list_only,
     LOGS are live log paths as on the original host (/var/log/nginx/access.log),
     or globs matched against the archived logs ('/var/log/nginx/*.log'; '*'
     stays within a folder). Stamps in every form a log can carry are read:
-    its dateformat and the finer one `swiftrotate rename` gives.
+    its dateformat, the finer one `swiftrotate rename` gives, then common
+    forms a logrotate stanza's dateformat may give (.%Y-%m-%d, -%Y%m%d%H, ...).
+    A key of the log that no form reads is named, and the exit is non-zero
+    after the rest are fetched: --dateformat reads it.
     Dates are days whose lines you want. Without logrotate's dateyesterday a
     file is stamped with its rotation day, so day D's lines are mostly in the
     file stamped D+1: the stamp range is widened by a day (--by-stamp: don't).

@@ -30,6 +30,11 @@ def ls_line(entry, human):
     click.echo(f"{size}  {_stamp_text(entry.parts):19}  {escape(entry.info.key)}")
 
 
+def ls_unread(key):
+    log.warning("not shown: no stamp form reads %s, so its date is unknown (give the dateformat its logrotate "
+                "stanza has: --dateformat FORMAT)", escape(key))
+
+
 def _stamp_text(parts):
     """The stamp's time at the stamp's own resolution: 2026-11-26 for a day."""
     if parts is None:

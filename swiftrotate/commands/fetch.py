@@ -1,10 +1,12 @@
 """`swiftrotate fetch`: a date range of archived logs back, verified and safe.
 
-Listing is bounded by start/stop keys (Swift marker/end_marker, S3
-StartAfter plus an early stop), so its cost grows with the range asked for,
-not with the store; a LOGS glob costs one listing below its folder per
-host. The bytes are moved by download.py, which reports them as they come
-(on_progress).
+Each log's keys are listed once, below its own key prefix: the cost grows
+with that log's archives (a page holds 1000 keys), never with the rest of
+the store, and every key of the log is seen, whatever form its stamp has
+(the log's dateformat, rename's finer one, or a stanza's that only
+logrotate knew: naming.reading_formats). A LOGS glob costs one listing
+below its folder per host. The bytes are moved by download.py, which
+reports them as they come (on_progress).
 
 Owns: the window of stamps, the hosts, the logs a glob names, the plan,
 the exit code. Must not:
@@ -17,11 +19,11 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..dates import parse_day, predecessor, stamp_window, today_in, zone
+from ..dates import parse_day, stamp_window, today_in, zone
 from ..download import fetch_to_dir, fetch_to_stream
-from ..errors import UnsafeInput, UsageError, worst_exit
-from ..naming import (check_template, escape, format_stamp, glob_match, parse_key, parse_stamp_any,
-                      split_compression, stamp_formats, validate_key)
+from ..errors import SourceMissing, UnsafeInput, UsageError, worst_exit
+from ..naming import (check_template, escape, glob_match, parse_key, parse_stamp_any, reading_formats,
+                      split_compression, under_log, validate_key)
 
 GLOB_CHARS = set("*?[")
 ELSEWHERE_HOSTS = 50  # "none at all": at most this many other hosts are asked for the log
@@ -97,91 +99,102 @@ def check_host(name):
 
 
 def log_pairs(backend, settings, hosts, logs, template_of):
-    """(host, live log) to plan, and the LOGS globs that match nothing: a
-    log as given, a glob against the archived keys of each host."""
+    """(host, live log) to plan, the LOGS globs that match nothing, and the
+    problems: a log as given, a glob against the archived keys of each host."""
     globs = [x for x in logs if GLOB_CHARS & set(x)]
-    pairs, matched = [], set()
+    pairs, matched, problems = [], set(), []
     for host in hosts:
         for x in logs:
-            lives = archived_logs(backend, settings, host, x, template_of) if x in globs else [x]
+            lives, unread = archived_logs(backend, settings, host, x, template_of) if x in globs else ([x], [])
             if lives:
                 matched.add(x)
+            if unread:
+                problems.append(_unread(host, x, unread))
             pairs += [(host, live) for live in lives]
-    return list(dict.fromkeys(pairs)), [g for g in globs if g not in matched]
+    return list(dict.fromkeys(pairs)), [g for g in globs if g not in matched], problems
 
 
 def archived_logs(backend, settings, host, pattern, template_of):
     """The live logs of `host` with archives whose path the glob `pattern`
     matches ('*' stays within a folder): one paged listing below the glob's
-    literal folder, per key_template in use."""
+    literal folder, per key_template in use. And the keys the glob matches
+    that no stamp form reads, of no log found: plan() names the others."""
     literal = pattern[:min(pattern.index(c) for c in GLOB_CHARS if c in pattern)]
     folder = literal[:literal.rfind("/") + 1].lstrip("/")
     sections = [None] + settings.log_sections()
-    formats = tuple(dict.fromkeys(f for s in sections for f in stamp_formats(settings.dateformat(s))))
-    found = set()
+    formats = reading_formats(*dict.fromkeys(settings.dateformat(s) for s in sections))
+    found, unread = {}, []
     for template in dict.fromkeys(check_template(settings.get("key_template", s)) for s in sections):
         try:
-            prefix = template.split("{path}")[0].format(host=host) + folder
-        except (KeyError, IndexError):
-            prefix = ""
-        for info in backend.list(prefix):
+            head = template.split("{path}")[0].format(host=host)
+        except (KeyError, IndexError):  # a head with more than {host}: list it all, no key is read as unread
+            head = None
+        for info in backend.list("" if head is None else head + folder):
             parts = parse_key(info.key, template, formats)
+            if parts is None and head is not None and info.key.startswith(head) \
+                    and under_log(info.key[len(head):], pattern):
+                unread.append(info.key)
             if (parts is None or parts.host not in (host, None) or parts.log in found
                     or not glob_match(parts.log, pattern)):
                 continue
-            if template_of(parts.log) == template and parts.format in stamp_formats(settings.dateformat(parts.log)):
-                found.add(parts.log)
-    return sorted(found)
+            if template_of(parts.log) == template and parts.format in reading_formats(settings.dateformat(parts.log)):
+                found[parts.log] = template.format(host=host, path=parts.log.lstrip("/"), stamp="", ext="")
+    return sorted(found), [k for k in unread if not any(k.startswith(p) for p in found.values())]
 
 
-def plan(backend, pairs, start, end, dateformat_of, key_prefix):
-    """Objects of each (host, log) whose stamp, in any form the log can
-    carry (naming.stamp_formats), falls in [start, end)."""
+def plan(backend, pairs, start, end, dateformat_of, key_prefix, template_of):
+    """Objects of each (host, log) whose stamp falls in [start, end): one
+    listing of the log's keys, each stamp read with the log's own forms,
+    then the known ones (naming.reading_formats). A key under the log that
+    no form reads, and that is no other log's archive, may be in the range:
+    it is a problem, never skipped in silence."""
     result = Plan()
     for host, log in pairs:
-        formats = stamp_formats(dateformat_of(log))
+        formats = reading_formats(dateformat_of(log))
         prefix = key_prefix(host, log)
-        # Each form sorts by time within itself; one listing spans them all.
-        lo = min(prefix + format_stamp(start, f) for f in formats)
-        hi = max(prefix + format_stamp(end, f) for f in formats)
-        found = False
-        for info in backend.list(prefix, start_after=predecessor(lo), end_before=hi):
-            item = _item(host, log, prefix, formats, info, result)
-            if item and start <= item.when < end:
-                result.items.append(item)
-                found = True
-        if not found:
-            result.nearest[(host, log)] = _nearest(backend, prefix, formats, start, end)
+        before = after = None
+        unread, planned = [], len(result.items)
+        for info in backend.list(prefix):
+            base, ext = split_compression(info.key[len(prefix):])
+            when, _ = parse_stamp_any(base, formats)
+            if when is not None and not start <= when < end:
+                before = (when, base) if when < start and (before is None or when > before[0]) else before
+                after = (when, base) if when >= end and (after is None or when < after[0]) else after
+            elif not _safe_key(info.key, result):
+                continue
+            elif when is not None:
+                result.items.append(Item(host, log, info.key, base, when, ext, info.size))
+            elif _own_key(info.key, template_of(log), log, formats):
+                unread.append(info.key)
+        if len(result.items) == planned:
+            result.nearest[(host, log)] = (before and before[1], after and after[1])
+        if unread:
+            result.problems.append(_unread(host, log, unread))
     result.items.sort(key=lambda i: (i.host, i.log, i.when, i.ext))
     return result
 
 
-def _item(host, log, prefix, formats, info, result):
-    base, ext = split_compression(info.key[len(prefix):])
-    when, _ = parse_stamp_any(base, formats)
+def _safe_key(key, result):
     try:
-        validate_key(info.key)
+        validate_key(key)
     except ValueError as exc:
-        result.problems.append(UnsafeInput(f"refusing object key {escape(info.key)}: {exc}"))
-        return None
-    if when is None:
-        return None  # another log sharing the prefix (access.log vs access.log.1)
-    return Item(host, log, info.key, base, when, ext, info.size)
+        result.problems.append(UnsafeInput(f"refusing object key {escape(key)}: {exc}"))
+        return False
+    return True
 
 
-def _nearest(backend, prefix, formats, start, end):
-    """The stamps closest before and after [start, end), by time."""
-    before = after = None
-    for info in backend.list(prefix):
-        base, _ = split_compression(info.key[len(prefix):])
-        when, _ = parse_stamp_any(base, formats)
-        if when is None:
-            continue
-        if when < start and (before is None or when > before[0]):
-            before = (when, base)
-        elif when >= end and (after is None or when < after[0]):
-            after = (when, base)
-    return before and before[1], after and after[1]
+def _own_key(key, template, log, formats):
+    """False for a key that is another log's archive, read with every form
+    (access.log-debug.log-20261201 under access.log)."""
+    parts = parse_key(key, template, formats)
+    return parts is None or parts.log == log
+
+
+def _unread(host, log, keys):
+    more = f" and {len(keys) - 1} more" if len(keys) > 1 else ""
+    return SourceMissing(f"not fetched: no stamp form reads {escape(keys[0])}{more} under {escape(log)} on "
+                         f"{escape(host)}, so its date is unknown",
+                         "give the dateformat its logrotate stanza has: --dateformat FORMAT")
 
 
 def elsewhere(backend, plan_, every_host, key_prefix, dateformat_of):
@@ -193,7 +206,7 @@ def elsewhere(backend, plan_, every_host, key_prefix, dateformat_of):
         if before or after:
             continue
         hosts = [h for h in every_host() if h != host and safe_host(h)]
-        formats = stamp_formats(dateformat_of(log))
+        formats = reading_formats(dateformat_of(log))
         having = [h for h in hosts[:ELSEWHERE_HOSTS] if _has_archive(backend, key_prefix(h, log), formats)]
         out[(host, log)] = (having, len(hosts[ELSEWHERE_HOSTS:]), host in every_host())
     return out
@@ -269,9 +282,9 @@ def run(settings, logs, when, *, hosts=(), list_only=False, output=".", stream=N
         host_prefix = template_of(logs[0]).split("{host}")[0].format(path="", stamp="", ext="")
         every_host = functools.lru_cache(maxsize=None)(lambda: tuple(backend.list_dirs(host_prefix)))
         chosen, problems = resolve_hosts(every_host, hosts or [settings.get("host")])
-        pairs, unmatched = log_pairs(backend, settings, chosen, logs, template_of)
-        result = Result(plan(backend, pairs, when.start, when.end, settings.dateformat, key_prefix))
-        result.plan.problems[:0] = problems
+        pairs, unmatched, unread = log_pairs(backend, settings, chosen, logs, template_of)
+        result = Result(plan(backend, pairs, when.start, when.end, settings.dateformat, key_prefix, template_of))
+        result.plan.problems[:0] = problems + unread
         result.plan.hosts, result.plan.unmatched = chosen, unmatched
         result.plan.asked = {(h, x) for h in hosts or [settings.get("host")] for x in logs
                              if not (GLOB_CHARS & set(h) or GLOB_CHARS & set(x))}

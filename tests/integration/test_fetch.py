@@ -397,3 +397,27 @@ def test_a_host_or_log_named_exactly_with_nothing_in_range_is_66_after_fetching_
     assert {i["host"] for i in listed(globbed)} == {"web01"}
     unmatched = run_cli(*args, "--host", "web01", "/var/log/nginx/nope*.log", "--list")
     assert unmatched.returncode == 66 and "matches /var/log/nginx/nope*.log" in unmatched.stderr
+
+
+def test_a_key_of_the_log_no_stamp_form_reads_is_named_and_66_after_fetching_the_rest(store, tmp_path):
+    """The one promise: never leave an archive out in silence. A stanza's -%d%m%Y is no form the
+    config or the common set has, so the key's date is unknown: it may be in the range."""
+    put(store, tmp_path, f"web01{LOG}-20261101", day_lines("web01", 1))
+    put(store, tmp_path, f"web01{LOG}-02112026", day_lines("web01", 2))  # -%d%m%Y
+    put(store, tmp_path, f"web01{LOG}-debug.log-20261103", b"another log's\n")  # access.log-debug.log's
+    cfg = config_for(store, tmp_path)
+    out = tmp_path / "out"
+    proc = run_cli("--config", cfg, "fetch", LOG, "-o", str(out))
+    assert proc.returncode == 66, proc.stderr
+    assert (out / f"web01{LOG}-20261101").read_bytes() == day_lines("web01", 1)  # the rest is fetched
+    assert f"no stamp form reads web01{LOG}-02112026 under {LOG} on web01" in proc.stderr
+    assert "--dateformat" in proc.stderr and "debug" not in proc.stderr, proc.stderr
+    told = run_cli("--config", cfg, "fetch", LOG, "--dateformat", "-%d%m%Y", "-o", str(out))
+    assert told.returncode == 0, told.stderr
+    assert (out / f"web01{LOG}-02112026").read_bytes() == day_lines("web01", 2)
+    # a glob: a log whose every key is in that form is found by no form, and named
+    put(store, tmp_path, "web01/var/log/nginx/error.log-03112026", b"error\n")
+    globbed = run_cli("--config", cfg, "fetch", "/var/log/nginx/*.log", "--list")
+    assert globbed.returncode == 66, globbed.stderr
+    assert "no stamp form reads web01/var/log/nginx/error.log-03112026 under /var/log/nginx/*.log" in globbed.stderr
+    assert f"web01{LOG}-02112026 under {LOG}" in globbed.stderr and f"web01{LOG}-20261101" in globbed.stdout

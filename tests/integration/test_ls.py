@@ -89,3 +89,19 @@ def test_ls_header_only_on_a_terminal(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = shown.decode().splitlines()
     assert lines[0].split() == ["SIZE", "STAMP", "KEY"] and lines[1].endswith(f"web01{LOG}-20261101")
+
+
+def test_ls_names_a_key_of_the_log_no_stamp_form_reads(store, tmp_path):
+    put(store, tmp_path, f"web01{LOG}-20261101", b"a\n")
+    put(store, tmp_path, f"web01{LOG}-02112026", b"b\n")  # a stanza's -%d%m%Y
+    put(store, tmp_path, "web01/var/log/other.log-02112026", b"c\n")  # not asked for
+    cfg = config_for(store, tmp_path)
+    proc = run_cli("--config", cfg, "ls", "--log", LOG)
+    assert proc.returncode == 0, proc.stderr
+    assert [r[2] for r in rows(proc)] == [f"web01{LOG}-20261101"]
+    assert f"no stamp form reads web01{LOG}-02112026" in proc.stderr and "--dateformat" in proc.stderr
+    assert "other.log" not in proc.stderr, proc.stderr
+    told = run_cli("--config", cfg, "ls", "--log", LOG, "--dateformat", "-%d%m%Y")
+    assert told.returncode == 0 and "no stamp form" not in told.stderr, told.stderr
+    assert [r[1:] for r in rows(told)] == [("2026-11-02", f"web01{LOG}-02112026"),
+                                           ("2026-11-01", f"web01{LOG}-20261101")]

@@ -33,18 +33,10 @@ from datetime import date, datetime, timedelta
 from typing import Optional
 
 from ...errors import ConfigError, SourceMissing
-from ...naming import check_template, escape, format_stamp, parse_key, stamp_formats
+from ...naming import check_template, escape, format_stamp, parse_key, reading_formats
 from ..fetch import GLOB_CHARS, check_host, safe_host
 
 DEFAULT_STALE_DAYS = 2
-# Under logrotate the dateformat may be the stanza's alone, which the machine reading the fleet
-# does not have: a key keeps its stamp as text, so it is read with every form these make
-# (separator, date, time of day; and, by stamp_formats, the finer form rename gives), after the
-# config's own. %s is left out: bare, it would read any number at a key's end as a date in 1970,
-# and naming.parse_stamp reads -%Y%m%d-%s by its first digits (the year) as seconds.
-KNOWN_DATEFORMATS = tuple(lead + day + time for lead in ("-", ".", "_")
-                          for day in ("%Y%m%d", "%Y-%m-%d", "%Y.%m.%d", "%Y_%m_%d")
-                          for time in ("", "%H", "%H%M", "%H%M%S", "-%H", "-%H%M", "-%H%M%S"))
 # above any stamp a log carries: bounds one log's keys from above
 _LAST = datetime(9999, 12, 31, 23, 59, 59)
 
@@ -137,9 +129,9 @@ def _layout(settings):
     if len(heads) > 1:
         raise ConfigError(f"key_templates put hosts under different folders ({', '.join(sorted(heads))})",
                           "use one key_template for every log to read fleet health")
-    ours = [settings.dateformat(s) for s in sections]
-    formats = tuple(dict.fromkeys(f for d in ours + list(KNOWN_DATEFORMATS) for f in stamp_formats(d)))
-    return templates, formats
+    # the config's forms, then the common ones (naming.KNOWN_DATEFORMATS): a stanza's own dateformat
+    # is not in the config of the machine that reads the fleet
+    return templates, reading_formats(*dict.fromkeys(settings.dateformat(s) for s in sections))
 
 
 def _host_names(backend, head, patterns):
