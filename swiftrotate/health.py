@@ -123,13 +123,13 @@ def pending(settings, ledger, logs, layouts=None):
 
 def _layouts_of(settings, log, layouts):
     """[(olddir, dateformat, extension)] to search `log`'s rotations with: its recorded ones (an
-    extension not recorded, from a run before there was one: the settings'), else the settings'."""
+    extension not recorded, from a run before there was one: the settings'), and always the
+    settings': a run that failed on a wrong --dateformat records its layout too, and must not
+    hide the files it missed."""
     own = settings.get("extension", log) or ""
-    recorded = (layouts or {}).get(log)
-    if not recorded:
-        return [(settings.get("olddir", log), settings.dateformat(log), own)]
-    return list(dict.fromkeys((olddir, fmt, own if extension is None else extension)
-                              for olddir, fmt, extension in recorded))
+    recorded = [(olddir, fmt, own if extension is None else extension)
+                for olddir, fmt, extension in (layouts or {}).get(log) or []]
+    return list(dict.fromkeys(recorded + [(settings.get("olddir", log), settings.dateformat(log), own)]))
 
 
 def _regexes(forms):

@@ -140,6 +140,7 @@ def stamp_formats(dateformat):
 KNOWN_DATEFORMATS = tuple(lead + day + time for lead in ("-", ".", "_")
                           for day in ("%Y%m%d", "%Y-%m-%d", "%Y.%m.%d", "%Y_%m_%d")
                           for time in ("", "%H", "%H%M", "%H%M%S", "-%H", "-%H%M", "-%H%M%S"))
+_KNOWN = frozenset(f for d in KNOWN_DATEFORMATS for f in stamp_formats(d))
 
 
 @lru_cache(maxsize=64)
@@ -151,10 +152,12 @@ def reading_formats(*dateformats):
 
 def parse_stamp_any(stamp, formats):
     """(datetime, format) for the first of `formats` that parses `stamp`
-    exactly, or (None, None)."""
+    exactly, or (None, None). A known form (configured or not) must also
+    give a year from 1970 to 2099: `app.log-20261129-1796010112` (a stanza's
+    -%Y%m%d-%s) is no log `app.log-20261129` stamped 1796 by -%Y%m%d%H."""
     for fmt in formats:
         when = parse_stamp(stamp, fmt)
-        if when is not None:
+        if when is not None and (fmt not in _KNOWN or 1970 <= when.year < 2100):
             return when, fmt
     return None, None
 

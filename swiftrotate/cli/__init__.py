@@ -76,8 +76,8 @@ def main(argv=None, plain_hook=True):
         if debug and not plugin:
             log.exception("debug traceback")
         _fail(exc.line(), exc.exit_code, plugin)
-    except KeyboardInterrupt:
-        _fail("interrupted", ExitCode.INTERRUPTED, plugin)
+    except (KeyboardInterrupt, EOFError):  # click makes both an Abort: the same on the hook's path
+        _fail("interrupted", ExitCode.INTERRUPTED, plugin, prefix="")
     except SystemExit:
         raise
     except Exception as exc:
@@ -88,20 +88,17 @@ def main(argv=None, plain_hook=True):
             _fail(exc.format_message(), ExitCode.USAGE, plugin)
         if debug:
             raise
-        _fail(f"internal error: {type(exc).__name__}: {exc}", ExitCode.SOFTWARE, plugin,
+        _fail(f"internal error: {type(exc).__name__}: {exc}", ExitCode.SOFTWARE, plugin, prefix="",
               hint=" (rerun with --debug for a traceback, and report it)")
     sys.exit(ExitCode.OK)
 
 
-def _fail(line, code, plugin, hint=""):
+def _fail(line, code, plugin, prefix="error: ", hint=""):
     """One line on stderr (and syslog), or the plugin's UNKNOWN line on stdout."""
     if plugin:
         state, text = importlib.import_module("swiftrotate.nagios").unknown(line)
         print(text, flush=True)
         sys.exit(state)
-    if code == ExitCode.INTERRUPTED:
-        print("swiftrotate: interrupted", file=sys.stderr, flush=True)
-        sys.exit(code)
-    print(f"swiftrotate: {'' if code == ExitCode.SOFTWARE else 'error: '}{line}{hint}", file=sys.stderr, flush=True)
-    record_fatal(f"{'' if code == ExitCode.SOFTWARE else 'error: '}{line}{hint}")
+    print(f"swiftrotate: {prefix}{line}{hint}", file=sys.stderr, flush=True)
+    record_fatal(f"{prefix}{line}{hint}")
     sys.exit(code)

@@ -74,8 +74,10 @@ def record_fatal(line):
         handler.handle(log.makeRecord(log.name, logging.ERROR, __file__, 0, "%s", (line,), None))
 
 
-FACILITIES = {"kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6, "news": 7,
-              "uucp": 8, "cron": 9, "authpriv": 10, "ftp": 11, **{f"local{n}": 16 + n for n in range(8)}}
+# logging.handlers.SysLogHandler.facility_names, which syslog_facility took before
+FACILITIES = {"kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "security": 4, "syslog": 5, "lpr": 6,
+              "news": 7, "uucp": 8, "cron": 9, "authpriv": 10, "ftp": 11, "ntp": 12, "console": 14,
+              "solaris-cron": 15, **{f"local{n}": 16 + n for n in range(8)}}
 SEVERITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
 
 

@@ -107,7 +107,8 @@ def _fixture(folder):
     (folder / "logs/app.log").write_bytes(b"live\n")
     write_config(folder / "s.conf", {"swiftrotate": {"dest": f"file://{folder}/store",
                                                      "state_dir": str(folder / "state"), "host": "h1"}})
-    (folder / "bad.conf").write_text("[swiftrotate]\ndateformat = %Y%m\n")
+    (folder / "bad.conf").write_text(f"[swiftrotate]\ndateformat = -%Q\nstate_dir = {folder}/state\n"
+                                     f"dest = file://{folder}/store\n")
     return folder
 
 
@@ -139,3 +140,27 @@ def test_the_hook_line_gives_what_click_gives(tmp_path):
     stored = [sorted(p.relative_to(f / "store").as_posix().replace(str(f).lstrip("/"), "ROOT")
                      for p in (f / "store").rglob("*") if p.is_file()) for f in (plain, clicked)]
     assert stored[0] == stored[1] and len(stored[0]) >= 2
+
+
+def test_errors_end_the_hooks_run_as_they_end_clicks(monkeypatch, capsys):
+    """main() maps what the hook's path raises as it always has: a typed
+    error without an exit code of its own keeps its "error:" prefix (70),
+    EOF is an interruption (click makes it an Abort), a bug names itself."""
+    from swiftrotate import cli
+    from swiftrotate.errors import SwiftrotateError
+
+    def raising(exc):
+        def run(line):
+            raise exc
+        return run
+
+    for exc, code, line in ((SwiftrotateError("Swift: HEAD x: internal error"), 70,
+                             "swiftrotate: error: Swift: HEAD x: internal error\n"),
+                            (EOFError(), 130, "swiftrotate: interrupted\n"),
+                            (KeyboardInterrupt(), 130, "swiftrotate: interrupted\n"),
+                            (ValueError("bad"), 70, "swiftrotate: internal error: ValueError: bad (rerun with --debug "
+                                                    "for a traceback, and report it)\n")):
+        monkeypatch.setattr(cli.hook, "run", raising(exc))
+        with pytest.raises(SystemExit) as ended:
+            cli.main(["upload", "/var/log/app.log"])
+        assert (ended.value.code, capsys.readouterr().err) == (code, line)

@@ -61,3 +61,20 @@ def test_an_error_that_ends_the_run_reaches_syslog_too(tmp_path):
     lines = syslog.drain()
     assert len(lines) == 1 and lines[0].startswith("<11>swiftrotate["), lines  # user.err
     assert "error: " in lines[0] and "-%Q" in lines[0], lines
+
+
+def test_every_facility_syslog_took_before_is_taken(tmp_path):
+    """syslog_facility was read by logging.handlers.SysLogHandler's table; a
+    name it took must not turn into exit 78 under logrotate, where the check runs."""
+    logs = tmp_path / "logs"
+    rotated(logs, "app.log-20261125", b"x\n")
+    for name, code in (("ntp", 12), ("security", 4), ("solaris-cron", 15), ("local7", 23)):
+        syslog = Syslog(tmp_path / "log")
+        cfg = write_config(tmp_path / "c.conf", base_config(tmp_path, syslog_socket=str(tmp_path / "log"),
+                                                            syslog_facility=name))
+        proc = run_cli("--config", cfg, "upload", str(logs / "app.log"))
+        assert proc.returncode == 0, proc.stderr
+        lines = syslog.drain()
+        assert lines and all(line.startswith((f"<{code * 8 + 6}>swiftrotate[", f"<{code * 8 + 4}>swiftrotate["))
+                             for line in lines), (name, lines)  # info, or the warning of a store folder created
+        (tmp_path / "log").unlink()

@@ -116,6 +116,22 @@ def test_status_pending_ages_and_exit_codes(tmp_path):
     assert status(cfg).returncode == 0
 
 
+def test_a_run_with_a_wrong_dateformat_does_not_hide_what_it_missed(tmp_path):
+    """Each run records its layout, and status searches the recorded ones: a
+    run given a wrong --dateformat (it finds nothing, and fails) must not
+    make status count the files it missed as archived."""
+    logs = tmp_path / "logs"
+    (logs / "app.log").parent.mkdir(parents=True)
+    (logs / "app.log").write_text("live\n")
+    rotated(logs, "app.log-20261201", b"a", age=3 * DAY)
+    rotated(logs, "app.log-20261202", b"b", age=3 * DAY)
+    cfg = conf(tmp_path)
+    assert run_cli("--config", cfg, "upload", "--dateformat", "%Y%m", str(logs / "app.log")).returncode != 0
+    doc = json.loads(status(cfg, "--json").stdout)
+    assert doc["logs"][0]["pending"]["files"] == 2 and doc["exit_code"] == 2, doc
+    assert "CRITICAL" in status(cfg, "--nagios").stdout
+
+
 def test_logrotates_gzip_of_an_archived_rotation_is_not_pending(tmp_path):
     logs = tmp_path / "logs"
     plain = rotated(logs, "app.log-20261101", b"z" * 1000, age=3 * DAY)
