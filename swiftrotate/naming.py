@@ -153,11 +153,11 @@ def reading_formats(*dateformats):
 def parse_stamp_any(stamp, formats):
     """(datetime, format) for the first of `formats` that parses `stamp`
     exactly, or (None, None). A known form (configured or not) must also
-    give a year from 1970 to 2099: `app.log-20261129-1796010112` (a stanza's
+    give a year from 1970 on: `app.log-20261129-1796010112` (a stanza's
     -%Y%m%d-%s) is no log `app.log-20261129` stamped 1796 by -%Y%m%d%H."""
     for fmt in formats:
         when = parse_stamp(stamp, fmt)
-        if when is not None and (fmt not in _KNOWN or 1970 <= when.year < 2100):
+        if when is not None and (fmt not in _KNOWN or when.year >= 1970):
             return when, fmt
     return None, None
 

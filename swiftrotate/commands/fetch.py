@@ -15,6 +15,7 @@ print or exit; cli/fetch.py renders the plan, progress and summary.
 import fnmatch
 import functools
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -183,11 +184,16 @@ def _safe_key(key, result):
     return True
 
 
+_STAMPISH = re.compile(r"[-._0-9]+")
+
+
 def _own_key(key, template, log, formats):
     """False for a key that is another log's archive, read with every form
-    (access.log-debug.log-20261201 under access.log)."""
+    (access.log-debug.log-20261201 under access.log). A "log" that is ours
+    plus digits is our log with a stamp no form reads (-%Y%m%d-%s's
+    app.log-20261129-2012010112 read as app.log-20261129 stamped 2012010112)."""
     parts = parse_key(key, template, formats)
-    return parts is None or parts.log == log
+    return parts is None or parts.log == log or bool(_STAMPISH.fullmatch(parts.log[len(log):]))
 
 
 def _unread(host, log, keys):

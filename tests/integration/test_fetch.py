@@ -421,8 +421,9 @@ def test_a_key_of_the_log_no_stamp_form_reads_is_named_and_66_after_fetching_the
     assert globbed.returncode == 66, globbed.stderr
     assert "no stamp form reads web01/var/log/nginx/error.log-03112026 under /var/log/nginx/*.log" in globbed.stderr
     assert f"web01{LOG}-02112026 under {LOG}" in globbed.stderr and f"web01{LOG}-20261101" in globbed.stdout
-    # -%Y%m%d-%s: its seconds must not read as -%Y%m%d%H, a log "...-20261104" stamped 1796
+    # -%Y%m%d-%s: its seconds must not read as -%Y%m%d%H, a log "...-20261104" stamped 1796 or 2012
     put(store, tmp_path, f"web01{LOG}-20261104-1796010112", b"seconds\n")
+    put(store, tmp_path, f"web01{LOG}-20261105-2012010112", b"seconds\n")
     seconds = run_cli("--config", cfg, "fetch", LOG, "--dateformat", "-%d%m%Y", "--list")
     assert seconds.returncode == 66, seconds.stderr
-    assert f"no stamp form reads web01{LOG}-20261104-1796010112 under {LOG}" in seconds.stderr, seconds.stderr
+    assert f"no stamp form reads web01{LOG}-20261104-1796010112 and 1 more under {LOG}" in seconds.stderr
