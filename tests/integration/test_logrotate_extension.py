@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from tests.integration.test_logrotate_stanza import DAYS, archived, make_lab
+from tests.integration.test_logrotate_stanza import (DAYS, archived, make_lab, pending_in_the_metrics_and_status,
+                                                     three_days_then_an_outage)
 from tests.support.clirun import run_cli
 
 CASES = {
@@ -120,31 +121,12 @@ def test_status_and_the_metrics_file_count_a_pending_extension_rotation(tmp_path
     layouts = {app: "    extension .log\n" + ("    olddir old\n    compress\n" if olddir else ""), web: ""}
     if olddir:
         (lab.logs_dir / olddir).mkdir()
-    lab.conf.write_text("".join(
-        f"{log} {{\n    daily\n    rotate 30\n    create\n    dateext\n{layout}"
-        f"    postrotate\n        {lab.hook_command()}\n    endscript\n}}\n" for log, layout in layouts.items()))
-    os.chmod(lab.conf, 0o644)
-    lab.days(DAYS[:3])
-    assert len(archived(lab)) == 4, lab.hook_output()
-    store = tmp_path / "store"
-    store.rename(tmp_path / "store-away")
-    store.write_text("the outage: no folder where the store was\n")
-    lab.write_lines(DAYS[3])
-    lab.run(DAYS[3])
+    three_days_then_an_outage(tmp_path, lab, layouts)
     # not app-20261104.log.gz: logrotate does not compress a rotation whose postrotate failed
     waiting = lab.logs_dir / (olddir or "") / "app-20261104.log"
     assert waiting.exists() and (lab.logs_dir / "web.log-20261104").exists(), (lab.rotated_files(olddir),
                                                                              lab.hook_output())
-    metrics = prom.read_text()
-    assert f'swiftrotate_pending_files{{log="{app}"}} 1' in metrics, metrics
-    assert f'swiftrotate_pending_files{{log="{web}"}} 1' in metrics, metrics
-    day_and_more = time.time() - 30 * 3600
-    os.utime(waiting, (day_and_more, day_and_more))
-    proc = run_cli("--config", str(lab.swiftrotate_conf), "status", "--json")
-    assert proc.returncode == 1, proc.stdout + proc.stderr  # degraded: waited over warn_pending_age
-    logs = {d["log"]: d for d in json.loads(proc.stdout)["logs"]}
-    assert logs[str(app)]["pending"]["files"] == 1, logs
-    assert 30 * 3600 <= logs[str(app)]["pending"]["oldest_age_seconds"] < 31 * 3600, logs
+    logs = pending_in_the_metrics_and_status(lab, prom, app, web, waiting)
     assert logs[str(app)]["last_run"]["extension"] == ".log", logs
     assert logs[str(web)]["pending"]["files"] == 1 and logs[str(web)]["last_run"]["extension"] == "", logs
     nagios = run_cli("--config", str(lab.swiftrotate_conf), "status", "--nagios")
@@ -152,8 +134,8 @@ def test_status_and_the_metrics_file_count_a_pending_extension_rotation(tmp_path
     assert 30 * 3600 <= float(re.search(r"'oldest_pending_age'=([0-9.]+)s", nagios.stdout).group(1)) < 31 * 3600
     prometheus = run_cli("--config", str(lab.swiftrotate_conf), "status", "--prometheus").stdout
     assert f'swiftrotate_pending_files{{log="{app}"}} 1' in prometheus, prometheus
-    store.unlink()
-    (tmp_path / "store-away").rename(store)
+    (tmp_path / "store").unlink()
+    (tmp_path / "store-away").rename(tmp_path / "store")
     lab.write_lines(DAYS[4])
     lab.run(DAYS[4])  # the next day's hooks archive the new rotations and the one left behind
     assert len(archived(lab)) == 8, (sorted(archived(lab)), lab.hook_output())

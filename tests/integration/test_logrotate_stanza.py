@@ -250,6 +250,39 @@ def test_the_gate_finds_the_stanza_of_a_file_in_an_absolute_olddir(tmp_path):
     assert len(objects) == 2 * (len(DAYS) - 1), sorted(objects)
 
 
+def three_days_then_an_outage(tmp_path, lab, layouts):
+    """One daily stanza per log with the plain hook and its own layout lines; three days
+    archived, then the store made unreachable and a fourth day rotated: the status tests'
+    start (store-away holds the store)."""
+    lab.conf.write_text("".join(
+        f"{log} {{\n    daily\n    rotate 30\n    create\n    dateext\n{layout}"
+        f"    postrotate\n        {lab.hook_command()}\n    endscript\n}}\n" for log, layout in layouts.items()))
+    os.chmod(lab.conf, 0o644)
+    lab.days(DAYS[:3])
+    assert len(archived(lab)) == 4, lab.hook_output()
+    store = tmp_path / "store"
+    store.rename(tmp_path / "store-away")
+    store.write_text("the outage: no folder where the store was\n")
+    lab.write_lines(DAYS[3])
+    lab.run(DAYS[3])
+
+
+def pending_in_the_metrics_and_status(lab, prom, app, web, waiting):
+    """The outage's rotations of both logs pending in the .prom file the last hook wrote; with
+    `waiting` aged 30 h, `status --json` degraded and counting it: its logs, by name."""
+    metrics = prom.read_text()
+    assert f'swiftrotate_pending_files{{log="{app}"}} 1' in metrics, metrics
+    assert f'swiftrotate_pending_files{{log="{web}"}} 1' in metrics, metrics
+    day_and_more = time.time() - 30 * 3600
+    os.utime(waiting, (day_and_more, day_and_more))
+    proc = run_cli("--config", str(lab.swiftrotate_conf), "status", "--json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # degraded: waited over warn_pending_age
+    logs = {d["log"]: d for d in json.loads(proc.stdout)["logs"]}
+    assert logs[str(app)]["pending"]["files"] == 1, logs
+    assert 30 * 3600 <= logs[str(app)]["pending"]["oldest_age_seconds"] < 31 * 3600, logs
+    return logs
+
+
 def test_status_and_the_metrics_file_see_each_stanzas_layout(tmp_path):
     """Review finding 5: app.log's stanza keeps rotations in olddir with a dateformat of its own,
     web.log's stanza uses the defaults, and swiftrotate's config names neither. During an outage
@@ -262,29 +295,10 @@ def test_status_and_the_metrics_file_see_each_stanzas_layout(tmp_path):
     app, web = (lab.logs_dir / name for name in lab.logs)
     (lab.logs_dir / "old").mkdir()
     layouts = {app: "    dateformat .%Y-%m-%d\n    olddir old\n", web: ""}
-    lab.conf.write_text("".join(
-        f"{log} {{\n    daily\n    rotate 30\n    create\n    dateext\n{layout}"
-        f"    postrotate\n        {lab.hook_command()}\n    endscript\n}}\n" for log, layout in layouts.items()))
-    os.chmod(lab.conf, 0o644)
-    lab.days(DAYS[:3])
-    assert len(archived(lab)) == 4, lab.hook_output()
-    store = tmp_path / "store"
-    store.rename(tmp_path / "store-away")
-    store.write_text("the outage: no folder where the store was\n")
-    lab.write_lines(DAYS[3])
-    lab.run(DAYS[3])
+    three_days_then_an_outage(tmp_path, lab, layouts)
     waiting = lab.logs_dir / "old/app.log.2026-11-04"
     assert waiting.exists() and (lab.logs_dir / "web.log-20261104").exists(), lab.hook_output()
-    metrics = prom.read_text()
-    assert f'swiftrotate_pending_files{{log="{app}"}} 1' in metrics, metrics
-    assert f'swiftrotate_pending_files{{log="{web}"}} 1' in metrics, metrics
-    day_and_more = time.time() - 30 * 3600
-    os.utime(waiting, (day_and_more, day_and_more))
-    proc = run_cli("--config", str(lab.swiftrotate_conf), "status", "--json")
-    assert proc.returncode == 1, proc.stdout + proc.stderr  # degraded: waited over warn_pending_age
-    logs = {d["log"]: d for d in json.loads(proc.stdout)["logs"]}
-    assert logs[str(app)]["pending"]["files"] == 1, logs
-    assert 30 * 3600 <= logs[str(app)]["pending"]["oldest_age_seconds"] < 31 * 3600, logs
+    logs = pending_in_the_metrics_and_status(lab, prom, app, web, waiting)
     assert logs[str(app)]["last_run"]["olddir"] == "old" and logs[str(app)]["last_run"]["dateformat"] == ".%Y-%m-%d"
     assert logs[str(web)]["pending"]["files"] == 1, logs
     nagios = run_cli("--config", str(lab.swiftrotate_conf), "status", "--nagios")
