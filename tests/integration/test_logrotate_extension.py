@@ -4,9 +4,7 @@ in olddir too. The plain hook line reads extension from the stanza, archives eve
 under the log's own name (HOST/.../app.log-20261102.gz, as any rotation), and fetch returns it.
 """
 import json
-import os
 import re
-import time
 
 import pytest
 
