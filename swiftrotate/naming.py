@@ -140,7 +140,6 @@ def stamp_formats(dateformat):
 KNOWN_DATEFORMATS = tuple(lead + day + time for lead in ("-", ".", "_")
                           for day in ("%Y%m%d", "%Y-%m-%d", "%Y.%m.%d", "%Y_%m_%d")
                           for time in ("", "%H", "%H%M", "%H%M%S", "-%H", "-%H%M", "-%H%M%S"))
-_KNOWN = frozenset(f for d in KNOWN_DATEFORMATS for f in stamp_formats(d))
 
 
 @lru_cache(maxsize=64)
@@ -157,7 +156,7 @@ def parse_stamp_any(stamp, formats):
     -%Y%m%d-%s) is no log `app.log-20261129` stamped 1796 by -%Y%m%d%H."""
     for fmt in formats:
         when = parse_stamp(stamp, fmt)
-        if when is not None and (fmt not in _KNOWN or when.year >= 1970):
+        if when is not None and (when.year >= 1970 or fmt not in reading_formats()):
             return when, fmt
     return None, None
 

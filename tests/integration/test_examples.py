@@ -62,8 +62,7 @@ def lab_for(conf, tmp_path):
         in_script = word in ("postrotate", "prerotate", "preremove", "firstaction", "lastaction") or (
             in_script and word != "endscript")
         lines.append(line)
-    lab.conf.write_text("\n".join(lines) + "\n")
-    os.chmod(lab.conf, 0o644)
+    lab.write_conf("\n".join(lines) + "\n")
     return lab, tmp_path / "store"
 
 

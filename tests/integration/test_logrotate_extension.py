@@ -63,7 +63,7 @@ def test_an_extension_of_swiftrotates_that_differs_from_the_stanzas_is_66_naming
     lab = make_lab(tmp_path, extension=".txt")
     lab.configure(["extension .log"], two_patterns=True)
     text = lab.conf.read_text()
-    lab.conf.write_text(text.replace(f"{lab.hook_log} 2>&1", f'{lab.hook_log} 2>&1; echo "exit=$?" >> {lab.hook_log}'))
+    lab.write_conf(text.replace(f"{lab.hook_log} 2>&1", f'{lab.hook_log} 2>&1; echo "exit=$?" >> {lab.hook_log}'))
     lab.days(DAYS[:2])
     out = lab.hook_output()
     assert f"extension: {tmp_path}/swiftrotate.conf, line 7 says '.txt' but logrotate stanza {lab.conf}:1 says " \
@@ -79,9 +79,9 @@ def test_numbered_extension_rotations_under_lastaction_are_an_error_naming_the_f
     without $2 (lastaction) only a look at the folder tells; exit 78, never a quiet 0."""
     lab = make_lab(tmp_path)
     log = lab.logs_dir / "app.log"
-    lab.conf.write_text(f"{log} {{\n    daily\n    rotate 3\n    create\n    extension .log\n    compress\n"
-                        f"    lastaction\n        {lab.hook_command()}; echo \"exit=$?\" >> {lab.hook_log}\n"
-                        "    endscript\n}\n")
+    lab.write_conf(f"{log} {{\n    daily\n    rotate 3\n    create\n    extension .log\n    compress\n"
+                   f"    lastaction\n        {lab.hook_command()}; echo \"exit=$?\" >> {lab.hook_log}\n"
+                   "    endscript\n}\n")
     lab.days(DAYS[:3])
     out = lab.hook_output()
     assert sorted(p.name for p in lab.rotated_files()) == ["app.1.log.gz", "app.2.log.gz"], lab.rotated_files()
@@ -93,9 +93,9 @@ def test_under_lastaction_extension_rotations_in_the_stanzas_olddir_that_swiftro
     lab = make_lab(tmp_path, olddir="elsewhere")
     log = lab.logs_dir / "app.log"
     (lab.logs_dir / "old").mkdir()
-    lab.conf.write_text(f"{log} {{\n    daily\n    rotate 3\n    create\n    dateext\n    extension .log\n"
-                        f"    olddir old\n    lastaction\n        {lab.hook_command()}; "
-                        f"echo \"exit=$?\" >> {lab.hook_log}\n    endscript\n}}\n")
+    lab.write_conf(f"{log} {{\n    daily\n    rotate 3\n    create\n    dateext\n    extension .log\n"
+                   f"    olddir old\n    lastaction\n        {lab.hook_command()}; "
+                   f"echo \"exit=$?\" >> {lab.hook_log}\n    endscript\n}}\n")
     lab.days(DAYS[:3])
     out = lab.hook_output()
     assert out.count("exit=66") == 2, out

@@ -86,10 +86,9 @@ def test_dry_run_shows_each_setting_and_the_stanza_line_it_comes_from(lab):
 
 def test_a_rotated_file_the_hook_cannot_find_is_exit_66_naming_the_setting(lab):
     # no dateext: logrotate's $2 is app.log.1, which no dateformat reads
-    lab.conf.write_text(f"{lab.logs_dir}/*.log {{\n    daily\n    rotate 3\n    missingok\n    create\n"
-                        f"    postrotate\n        {lab.hook_command()}; echo \"exit=$?\" >> {lab.hook_log}\n"
-                        "    endscript\n}\n")
-    os.chmod(lab.conf, 0o644)
+    lab.write_conf(f"{lab.logs_dir}/*.log {{\n    daily\n    rotate 3\n    missingok\n    create\n"
+                   f"    postrotate\n        {lab.hook_command()}; echo \"exit=$?\" >> {lab.hook_log}\n"
+                   "    endscript\n}\n")
     lab.days(DAYS[:2])
     out = lab.hook_output()
     assert out.count("exit=66") == 2, out  # app.log and web.log
@@ -101,7 +100,7 @@ def with_exit_codes(lab):
     """The hook line, then its exit code in the hook's log."""
     text = lab.conf.read_text()
     assert text.count(f"{lab.hook_log} 2>&1") == 1
-    lab.conf.write_text(text.replace(f"{lab.hook_log} 2>&1", f'{lab.hook_log} 2>&1; echo "exit=$?" >> {lab.hook_log}'))
+    lab.write_conf(text.replace(f"{lab.hook_log} 2>&1", f'{lab.hook_log} 2>&1; echo "exit=$?" >> {lab.hook_log}'))
 
 
 def test_olddir_overridden_by_swiftrotate_config_warns_and_exits_66(tmp_path):
@@ -130,10 +129,9 @@ def test_a_contradiction_is_one_warning_per_run_naming_both_values(tmp_path):
 
 
 def test_a_numbered_rotation_under_lastaction_is_an_error_naming_the_fix(lab):
-    lab.conf.write_text(f"{lab.logs_dir}/*.log {{\n    daily\n    rotate 3\n    missingok\n    create\n"
-                        f"    sharedscripts\n    lastaction\n        {lab.hook_command()}; "
-                        f"echo \"exit=$?\" >> {lab.hook_log}\n    endscript\n}}\n")
-    os.chmod(lab.conf, 0o644)
+    lab.write_conf(f"{lab.logs_dir}/*.log {{\n    daily\n    rotate 3\n    missingok\n    create\n"
+                   f"    sharedscripts\n    lastaction\n        {lab.hook_command()}; "
+                   f"echo \"exit=$?\" >> {lab.hook_log}\n    endscript\n}}\n")
     lab.days(DAYS[:2])
     out = lab.hook_output()
     assert "exit=78" in out, out
@@ -173,10 +171,9 @@ def test_the_stanzas_missingok_covers_a_pattern_that_names_nothing(lab):
     """mariadb's stanza lists logs that may be absent, under missingok: logrotate says nothing of
     them, so the hook must not warn of them on every run either (nor fail)."""
     absent = lab.logs_dir / "absent" / "mysqld.log"
-    lab.conf.write_text(f"{lab.logs_dir}/*.log {absent} {{\n    daily\n    rotate 3\n    missingok\n    create\n"
-                        f"    dateext\n    sharedscripts\n    postrotate\n        {lab.hook_command()}; "
-                        f"echo \"exit=$?\" >> {lab.hook_log}\n    endscript\n}}\n")
-    os.chmod(lab.conf, 0o644)
+    lab.write_conf(f"{lab.logs_dir}/*.log {absent} {{\n    daily\n    rotate 3\n    missingok\n    create\n"
+                   f"    dateext\n    sharedscripts\n    postrotate\n        {lab.hook_command()}; "
+                   f"echo \"exit=$?\" >> {lab.hook_log}\n    endscript\n}}\n")
     lab.days(DAYS[:3])
     out = lab.hook_output()
     assert out.count("exit=0") == 2 and "exit=" not in out.replace("exit=0", ""), out
@@ -204,9 +201,8 @@ def test_a_hook_the_shell_execs_still_refuses_a_rotation_it_cannot_find(lab):
     so finding no rotation of it is exit 66, not "no rotated files found" and 0 (addextension's
     app.log-20261102.txt is a name swiftrotate does not read)."""
     log = lab.logs_dir / "app.log"
-    lab.conf.write_text(f"{log} {{\n    daily\n    rotate 3\n    create\n    dateext\n    addextension .txt\n"
-                        f"    postrotate\n        exec {lab.hook_command()}\n    endscript\n}}\n")
-    os.chmod(lab.conf, 0o644)
+    lab.write_conf(f"{log} {{\n    daily\n    rotate 3\n    create\n    dateext\n    addextension .txt\n"
+                   f"    postrotate\n        exec {lab.hook_command()}\n    endscript\n}}\n")
     lab.days(DAYS[:2])
     out = lab.hook_output()
     assert f"logrotate ran the postrotate hook for {log} (logrotate stanza {lab.conf}:1), so it has just rotated " \
@@ -237,8 +233,7 @@ def test_the_gate_finds_the_stanza_of_a_file_in_an_absolute_olddir(tmp_path):
                        f"    dateformat .%Y-%m-%d\n    olddir {arch[n]}\n"
                        f"    postrotate\n        {lab.hook_command()}\n    endscript\n"
                        f"    preremove\n        {lab.hook_command(command='gate')}\n    endscript\n}}\n")
-    lab.conf.write_text("".join(stanzas))
-    os.chmod(lab.conf, 0o644)
+    lab.write_conf("".join(stanzas))
     lab.days(DAYS)
     out = lab.hook_output()
     assert [p.returncode for p in lab.results] == [0] * len(DAYS), ([p.stderr for p in lab.results], out)
@@ -254,10 +249,9 @@ def three_days_then_an_outage(tmp_path, lab, layouts):
     """One daily stanza per log with the plain hook and its own layout lines; three days
     archived, then the store made unreachable and a fourth day rotated: the status tests'
     start (store-away holds the store)."""
-    lab.conf.write_text("".join(
+    lab.write_conf("".join(
         f"{log} {{\n    daily\n    rotate 30\n    create\n    dateext\n{layout}"
         f"    postrotate\n        {lab.hook_command()}\n    endscript\n}}\n" for log, layout in layouts.items()))
-    os.chmod(lab.conf, 0o644)
     lab.days(DAYS[:3])
     assert len(archived(lab)) == 4, lab.hook_output()
     store = tmp_path / "store"

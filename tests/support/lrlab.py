@@ -49,7 +49,11 @@ class Lab:
         if gate:
             lines += ["    preremove", "        " + self.hook_command(command="gate"), "    endscript"]
         lines.append("}")
-        self.conf.write_text("\n".join(lines) + "\n")
+        self.write_conf("\n".join(lines) + "\n")
+
+    def write_conf(self, text):
+        """The logrotate config: logrotate ignores one that group or others may write."""
+        self.conf.write_text(text)
         os.chmod(self.conf, 0o644)
 
     def write_lines(self, tag, count=5):
@@ -107,8 +111,7 @@ class Lab:
         for hook, command in scripts.items():
             lines += [f"    {hook}", "        " + command, "    endscript"]
         lines.append("}")
-        self.conf.write_text("\n".join(lines) + "\n")
-        os.chmod(self.conf, 0o644)
+        self.write_conf("\n".join(lines) + "\n")
 
 
 def content(path_or_bytes, name):
